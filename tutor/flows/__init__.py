@@ -1,0 +1,1 @@
+"""The conversation flows of the core: menu and courses, lessons, quizzes."""

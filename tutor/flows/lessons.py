@@ -1,0 +1,120 @@
+"""Reading a lesson card by card: next, back, and the quiz offer at the end."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tutor.messages import Button, Reply, Text
+from tutor.storage.models import CardRow, LessonCompletion, LessonRow, QuestionRow
+from tutor.turn import Turn
+
+__all__ = ["current_lesson", "find_lesson", "open_lesson", "show_card", "step"]
+
+NAV_ROW = (Button("◀ Back", "back"), Button("Next ▶", "next"))
+
+
+def _cards(turn: Turn, lesson: LessonRow) -> list[CardRow]:
+    return list(turn.session.scalars(select(CardRow).where(
+        CardRow.lesson_id == lesson.id, CardRow.retired.is_(False)).order_by(CardRow.position)))
+
+
+def current_lesson(turn: Turn) -> LessonRow | None:
+    """The lesson the learner is on in the active course (the first one to begin with)."""
+    course = turn.course()
+    if course is None:
+        return None
+    enrollment = turn.enrollment(course)
+    lesson = turn.session.get(LessonRow, enrollment.lesson_id) if enrollment.lesson_id else None
+    if lesson is None or lesson.retired:
+        lessons = turn.lessons(course)
+        lesson = lessons[0] if lessons else None
+        enrollment.lesson_id = lesson.id if lesson else None
+        enrollment.card_position = 0
+    return lesson
+
+
+def find_lesson(turn: Turn, ref: str) -> LessonRow | None:
+    """A lesson of the active course by number (`3`) or id (`loops`)."""
+    course = turn.course()
+    if course is None:
+        return None
+    lessons = turn.lessons(course)
+    ref = ref.strip().lower()
+    if ref.isdigit() and 1 <= int(ref) <= len(lessons):
+        return lessons[int(ref) - 1]
+    return next((lesson for lesson in lessons if lesson.slug == ref), None)
+
+
+def open_lesson(turn: Turn, lesson: LessonRow) -> list[Reply]:
+    course = turn.course()
+    assert course is not None  # a lesson is only found inside the active course
+    enrollment = turn.enrollment(course)
+    enrollment.lesson_id = lesson.id
+    enrollment.card_position = 0
+    return show_card(turn)
+
+
+def show_card(turn: Turn) -> list[Reply]:
+    lesson = current_lesson(turn)
+    course = turn.course()
+    if lesson is None or course is None:
+        return [Text("This course has no lessons yet. Pick another with /courses.")]
+    turn.state.mode = "lesson"
+    enrollment = turn.enrollment(course)
+    cards = _cards(turn, lesson)
+    if not cards:
+        return [Text(f"The lesson *{lesson.title}* has no cards.")]
+    position = min(max(enrollment.card_position, 0), len(cards) - 1)
+    enrollment.card_position = position
+    card = cards[position]
+    number = turn.lessons(course).index(lesson) + 1
+    header = f"**Lesson {number} · {lesson.title}** — card {position + 1} of {len(cards)}"
+    heading = f"## {card.title}\n\n" if card.title != lesson.title else ""
+    return [Text(f"{header}\n\n{heading}{card.body}",
+                 buttons=(NAV_ROW, (Button("Menu", "menu"),)))]
+
+
+def step(turn: Turn, delta: int) -> list[Reply]:
+    lesson = current_lesson(turn)
+    course = turn.course()
+    if lesson is None or course is None:
+        return show_card(turn)
+    enrollment = turn.enrollment(course)
+    if turn.state.mode != "lesson":
+        return show_card(turn)
+    target = enrollment.card_position + delta
+    if target < 0:
+        return [Text("This is the first card of the lesson."), *show_card(turn)]
+    if target >= len(_cards(turn, lesson)):
+        return _finish(turn, lesson)
+    enrollment.card_position = target
+    return show_card(turn)
+
+
+def _finish(turn: Turn, lesson: LessonRow) -> list[Reply]:
+    done = turn.session.scalar(select(LessonCompletion).where(
+        LessonCompletion.learner_id == turn.learner.id, LessonCompletion.lesson_id == lesson.id))
+    if done is None:
+        turn.session.add(LessonCompletion(learner_id=turn.learner.id, lesson_id=lesson.id,
+                                          completed_at=turn.now))
+    turn.state.mode = "menu"
+    questions = turn.session.scalar(select(func.count()).select_from(QuestionRow).where(
+        QuestionRow.lesson_id == lesson.id, QuestionRow.retired.is_(False))) or 0
+    buttons: list[Button] = []
+    text = f"🎉 You finished **{lesson.title}**."
+    if questions:
+        text += " Ready for a quick quiz on it?"
+        buttons.append(Button("Start the quiz", f"quiz:{lesson.id}"))
+    following = _next_lesson(turn, lesson)
+    if following is not None:
+        buttons.append(Button(f"Next lesson: {following.title}", f"lesson:{following.id}"))
+    return [Text(text, buttons=(tuple(buttons), (Button("Menu", "menu"),)))]
+
+
+def _next_lesson(turn: Turn, lesson: LessonRow) -> LessonRow | None:
+    course = turn.course()
+    if course is None:
+        return None
+    lessons = turn.lessons(course)
+    index = lessons.index(lesson) if lesson in lessons else -1
+    return lessons[index + 1] if 0 <= index < len(lessons) - 1 else None

@@ -1,0 +1,127 @@
+"""Starting, choosing a course, the menu, the lesson list, the score, help."""
+
+from __future__ import annotations
+
+from sqlalchemy import distinct, func, select
+
+from tutor.flows import lessons as lesson_flow
+from tutor.flows import quizzes
+from tutor.messages import Button, Reply, Text
+from tutor.storage.models import Attempt, CourseRow, LessonCompletion, LessonRow
+from tutor.turn import Turn
+
+__all__ = ["HELP", "choose_course", "help_text", "lesson_list", "menu", "resume", "score",
+           "set_course", "start"]
+
+HELP = """**What I can do**
+/courses — pick a course
+/lesson — continue the lesson (or `/lesson 3` for lesson 3)
+/lessons — list the lessons of your course
+/next, /back — move between cards
+/quiz — a quiz on the current lesson (or `/quiz 3`)
+/hint — a hint for the open question
+/skip — skip the open question and see the answer
+/score — your progress
+/menu — where you are and what is next
+/help — this list
+
+Answer a question with the buttons, or type an option number like `2` (several: `1, 3`)."""
+
+
+def help_text(_turn: Turn) -> list[Reply]:
+    return [Text(HELP)]
+
+
+def start(turn: Turn) -> list[Reply]:
+    name = turn.learner.display_name
+    if turn.state.course_id is None:
+        return [Text(f"👋 Hi {name}! I'm tutorbot. I teach in small cards and check "
+                     "understanding with short quizzes. Type /help any time."),
+                *choose_course(turn)]
+    return [Text(f"👋 Welcome back, {name}! Here is where you left off."), *resume(turn)]
+
+
+def choose_course(turn: Turn) -> list[Reply]:
+    courses = list(turn.session.scalars(select(CourseRow).order_by(CourseRow.title)))
+    if not courses:
+        return [Text("No courses are installed yet. A course author can add one with "
+                     "`tutorbot content import PATH`.")]
+    lines = [f"• **{c.title}** (`{c.slug}`): {c.description.strip()}" for c in courses]
+    buttons = tuple((Button(c.title, f"course:{c.slug}"),) for c in courses)
+    return [Text("Which course would you like?\n\n" + "\n".join(lines), buttons=buttons)]
+
+
+def set_course(turn: Turn, slug: str) -> list[Reply]:
+    slug = slug.strip().lower()
+    if not slug:
+        return choose_course(turn)
+    course = turn.session.scalar(select(CourseRow).where(CourseRow.slug == slug))
+    if course is None:
+        return [Text(f"There is no course called `{slug[:60]}`."), *choose_course(turn)]
+    left = quizzes.leave_quiz(turn)
+    turn.state.course_id = course.id
+    turn.enrollment(course)
+    return [*left, Text(f"📚 **{course.title}**"), *lesson_flow.show_card(turn)]
+
+
+def resume(turn: Turn) -> list[Reply]:
+    if turn.state.question_id is not None or turn.state.quiz:
+        return quizzes.ask(turn)
+    if turn.state.mode == "lesson":
+        return lesson_flow.show_card(turn)
+    return menu(turn)
+
+
+def _completed(turn: Turn, course: CourseRow) -> set[int]:
+    return set(turn.session.scalars(
+        select(LessonCompletion.lesson_id).join(LessonRow).where(
+            LessonCompletion.learner_id == turn.learner.id, LessonRow.course_id == course.id)))
+
+
+def menu(turn: Turn) -> list[Reply]:
+    course = turn.course()
+    if course is None:
+        return choose_course(turn)
+    lessons = turn.lessons(course)
+    done = _completed(turn, course)
+    current = lesson_flow.current_lesson(turn)
+    text = f"📚 **{course.title}**: {len(done & {l.id for l in lessons})} of {len(lessons)} " \
+           "lessons done."
+    rows: list[tuple[Button, ...]] = []
+    if current is not None:
+        rows.append((Button(f"Continue: {current.title}"[:60], f"lesson:{current.id}"),
+                     Button("Quiz", f"quiz:{current.id}")))
+    rows.append((Button("All lessons", "lessons"), Button("My score", "score"),
+                 Button("Courses", "courses")))
+    return [Text(text, buttons=tuple(rows))]
+
+
+def lesson_list(turn: Turn) -> list[Reply]:
+    course = turn.course()
+    if course is None:
+        return choose_course(turn)
+    done = _completed(turn, course)
+    lessons = turn.lessons(course)
+    lines = [f"{i}. {'✅' if lesson.id in done else '▫️'} {lesson.title}"
+             for i, lesson in enumerate(lessons, 1)]
+    buttons = tuple((Button(f"{i}. {lesson.title}"[:60], f"lesson:{lesson.id}"),)
+                    for i, lesson in enumerate(lessons, 1))
+    return [Text(f"**{course.title}**: lessons\n\n" + "\n".join(lines), buttons=buttons)]
+
+
+def score(turn: Turn) -> list[Reply]:
+    course = turn.course()
+    if course is None:
+        return choose_course(turn)
+    lessons = turn.lessons(course)
+    done = len(_completed(turn, course) & {lesson.id for lesson in lessons})
+    attempts, correct, distinct_questions = turn.session.execute(
+        select(func.count(), func.coalesce(func.sum(Attempt.score), 0.0),
+               func.count(distinct(Attempt.question_id)))
+        .where(Attempt.learner_id == turn.learner.id, Attempt.course_id == course.id)).one()
+    lines = [f"📊 **{course.title}**",
+             f"Lessons finished: **{done} of {len(lessons)}**",
+             f"Questions answered: **{attempts}** ({distinct_questions} different)"]
+    if attempts:
+        lines.append(f"Average score: **{correct / attempts:.0%}**")
+    return [Text("\n".join(lines), buttons=((Button("Menu", "menu"),),))]

@@ -1,0 +1,100 @@
+"""Open the database: SQLite (WAL) by default, PostgreSQL by URL, always migrated to head."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database", "StorageError", "describe_storage_error"]
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_MS = 5000
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+class Database:
+    """An engine plus a session factory, migrated to the newest schema."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = make_url(url)
+        self.engine = _create_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is there)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StorageError(describe_storage_error(exc, self.url.render_as_string())) from exc
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the data folder {folder}: {exc.strerror}. "
+                               "Set DATA_DIR to a folder you can write.") from exc
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the chat read while the scheduler writes; foreign keys are off by default.
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        log.warning("could not switch SQLite to WAL (read-only file?); continuing")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.close()
+
+
+def describe_storage_error(exc: BaseException, where: str) -> str:
+    """A sentence a person can act on, for a database error."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "readonly" in text or "read-only" in text:
+        return f"the database {where} is read-only: check the file's permissions or DATA_DIR"
+    if "locked" in text or "busy" in text:
+        return (f"the database {where} is locked by another program; close it "
+                "(another tutorbot, a DB browser) and try again")
+    if "unable to open" in text:
+        return f"cannot open the database {where}: check that the folder exists and is writable"
+    if isinstance(exc, OperationalError) and ("connect" in text or "connection" in text):
+        return f"cannot connect to the database {where}: is the server running?"
+    return f"the database {where} failed: {text.splitlines()[0] if text else type(exc).__name__}"
