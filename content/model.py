@@ -80,7 +80,7 @@ class QuestionSpec(_Strict):
     explanation: str = Field(min_length=1)
     hints: list[str] = Field(default_factory=list)
     options: list[str] | None = None
-    answer: bool | float | str | list[str | float] | None = None
+    answer: bool | int | float | str | list[str | int | float] | None = None
     tolerance: float | None = Field(default=None, ge=0)
 
 

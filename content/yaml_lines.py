@@ -35,10 +35,10 @@ def _child(node: yaml.Node | None, step: str | int) -> tuple[yaml.Node, int] | N
         for key, value in node.value:
             if key.value == step:
                 return value, key.start_mark.line
-    if isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-        if 0 <= step < len(node.value):
-            item = node.value[step]
-            return item, item.start_mark.line
+    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and \
+            0 <= step < len(node.value):
+        item = node.value[step]
+        return item, item.start_mark.line
     return None
 
 

@@ -148,7 +148,10 @@ def _matches(given: str, accepted: str, tolerance: float | None) -> bool:
         if tolerance is not None:
             return abs(given_number - expected_number) <= tolerance + 1e-12
         return math.isclose(given_number, expected_number, rel_tol=DEFAULT_RELATIVE_TOLERANCE)
-    return normalize(given) == normalize(accepted) != ""
+    wanted = normalize(accepted)
+    if not wanted:  # an answer made only of symbols, such as `%` or `==`
+        return given.strip() == accepted.strip()
+    return normalize(given) == wanted
 
 
 def _grade_short(question: Gradable, response: str) -> Grade:

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     def _known_level(cls, value: str) -> str:
         level = value.upper()
         if level not in logging.getLevelNamesMapping():
-            raise ValueError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR (got {value!r})")
+            raise ValueError(
+                f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR (got {value!r})")
         return level
 
     @field_validator("database_url")

@@ -85,8 +85,8 @@ def menu(turn: Turn) -> list[Reply]:
     lessons = turn.lessons(course)
     done = _completed(turn, course)
     current = lesson_flow.current_lesson(turn)
-    text = f"📚 **{course.title}**: {len(done & {l.id for l in lessons})} of {len(lessons)} " \
-           "lessons done."
+    finished = len(done & {lesson.id for lesson in lessons})
+    text = f"📚 **{course.title}**: {finished} of {len(lessons)} lessons done."
     rows: list[tuple[Button, ...]] = []
     if current is not None:
         rows.append((Button(f"Continue: {current.title}"[:60], f"lesson:{current.id}"),

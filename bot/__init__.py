@@ -1,0 +1,1 @@
+"""The chat platforms and the command line: adapters that translate, the core decides."""

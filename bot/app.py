@@ -1,0 +1,69 @@
+"""Wiring in one place: settings -> database -> courses -> tutor."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from content import bundled_course_paths
+from tutor import Database, Settings, Tutor
+from tutor.library import LibraryReport, import_folders
+
+__all__ = ["App", "build_app", "configure_logging", "course_folders"]
+
+
+@dataclass
+class App:
+    settings: Settings
+    database: Database
+    tutor: Tutor
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def configure_logging(level: str, console: Console | None = None) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=console or Console(stderr=True),
+                                              show_path=False)], force=True)
+
+
+def course_folders(settings: Settings) -> list[Path]:
+    folders = bundled_course_paths() if settings.import_bundled_courses else []
+    extra = settings.courses_dir
+    if extra is not None:
+        folders += sorted(p.parent for p in extra.glob("*/course.yaml"))
+        if (extra / "course.yaml").is_file():
+            folders.append(extra)
+    return folders
+
+
+def build_app(settings: Settings, console: Console) -> App:
+    """Open (and migrate) the database, import the courses, build the tutor."""
+    with console.status("Opening the database…"):
+        database = Database(settings.resolved_database_url)
+    report = _import_with_progress(database, course_folders(settings), console)
+    for folder, problems in report.rejected.items():
+        console.print(f"[yellow]Skipped the course in {folder}: {len(problems)} error(s). "
+                      f"Run `tutorbot content validate {folder}` for the list.[/yellow]")
+    tutor = Tutor(database, max_message_chars=settings.max_message_chars)
+    return App(settings=settings, database=database, tutor=tutor)
+
+
+def _import_with_progress(database: Database, folders: list[Path],
+                          console: Console) -> LibraryReport:
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+                  "{task.total}"), console=console, transient=True) as progress:
+        task = progress.add_task("Loading courses", total=len(folders))
+
+        def advance(folder: Path) -> None:
+            progress.update(task, description=f"Loading {folder.name}")
+            progress.advance(task)
+
+        return import_folders(database, folders, on_course=advance)

@@ -1,0 +1,107 @@
+"""The terminal channel: chat with the tutor in a console, rendered with rich."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text as RichText
+
+from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
+
+__all__ = ["PLATFORM", "TerminalChat"]
+
+PLATFORM = "terminal"
+QUIT_WORDS = frozenset({"q", "quit", "exit", "/quit", "/exit"})
+# Actions that always get the same key, so muscle memory works on every card.
+FIXED_KEYS = {"next": "n", "back": "b", "menu": "m", "lessons": "l", "score": "s",
+              "courses": "c"}
+QUESTION_KEYS = {"hint": "h", "skip": "s"}
+
+
+class TerminalChat:
+    """Reads a line, sends it to the tutor, prints the replies. Enter alone means "next"."""
+
+    def __init__(self, tutor: Tutor, console: Console, learner: str,
+                 read: Callable[[str], str] | None = None) -> None:
+        self._tutor = tutor
+        self._console = console
+        self._identity = Identity(PLATFORM, learner)
+        self._learner = learner
+        self._read = read or (lambda prompt: console.input(prompt))
+        self._keys: dict[str, str] = {}
+
+    def run(self) -> None:
+        self._console.print(f"[dim]tutorbot — learner [bold]{self._learner}[/bold]. Type /help, "
+                            "or q to quit. Your progress is saved as you go.[/dim]")
+        self._send(Inbound.from_text(self._identity, self._learner, "/start",
+                                     display_name=self._learner))
+        while True:
+            try:
+                line = self._read("[bold cyan]› [/bold cyan]")
+            except (EOFError, KeyboardInterrupt):
+                break
+            if line.strip().lower() in QUIT_WORDS:
+                break
+            self._send(self._event(line))
+        self._console.print("[dim]Bye! Run `tutorbot chat` again to pick up where you left.[/dim]")
+
+    def _event(self, line: str) -> Inbound:
+        key = line.strip().lower() or ("n" if "n" in self._keys else "")
+        action = self._keys.get(key)
+        if action is not None:
+            return Inbound(self._identity, self._learner, action=action,
+                           display_name=self._learner)
+        return Inbound.from_text(self._identity, self._learner, line, display_name=self._learner)
+
+    def _send(self, event: Inbound) -> None:
+        replies = self._tutor.handle(event)
+        self._keys = {}
+        for reply in replies:
+            self.render(reply)
+
+    def render(self, reply: Reply) -> None:
+        if isinstance(reply, QuestionReply):
+            self._render_question(reply)
+        elif isinstance(reply, Image):
+            self._console.print(f"🖼  {reply.caption} [link=file://{reply.path}]{reply.path}[/link]")
+        else:
+            self._render_text(reply)
+
+    def _render_text(self, reply: Text) -> None:
+        self._console.print(Markdown(reply.text))
+        labels = []
+        number = 0
+        for row in reply.buttons:
+            for button in row:
+                key = FIXED_KEYS.get(button.action)
+                if key is None:
+                    number += 1
+                    key = str(number)
+                self._keys[key] = button.action
+                labels.append(f"[bold][{key}][/bold] {button.label}")
+        if labels:
+            self._console.print(RichText.from_markup("   ".join(labels), style="dim"))
+        self._console.print()
+
+    def _render_question(self, reply: QuestionReply) -> None:
+        parts: list[Markdown | RichText] = [Markdown(reply.prompt)]
+        for index, option in enumerate(reply.options):
+            mark = "☑ " if index in reply.selected else ""
+            parts.append(RichText(f"  {index + 1}. {mark}{option}"))
+        keys = []
+        for row in reply.buttons:
+            for button in row:
+                name = button.action.split(":", 1)[0]
+                if name in QUESTION_KEYS:
+                    self._keys[QUESTION_KEYS[name]] = button.action
+                    keys.append(f"[bold][{QUESTION_KEYS[name]}][/bold] {button.label}")
+        answer_help = "type the option number" if reply.options and reply.kind != "multiple" \
+            else "type the numbers, e.g. 1, 3" if reply.kind == "multiple" else "type your answer"
+        keys.insert(0, answer_help)
+        self._console.print(Panel(Group(*parts), title=reply.header or "Question",
+                                  title_align="left", border_style="cyan"))
+        self._console.print(RichText.from_markup("   ".join(keys), style="dim"))
+        self._console.print()
