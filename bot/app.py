@@ -32,6 +32,8 @@ def configure_logging(level: str, console: Console | None = None) -> None:
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
                         handlers=[RichHandler(console=console or Console(stderr=True),
                                               show_path=False)], force=True)
+    # Migration chatter is for whoever debugs, not for a learner opening the chat.
+    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 def course_folders(settings: Settings) -> list[Path]:

@@ -11,7 +11,11 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from bot.app import App, build_app, configure_logging
 from content import Severity, load_course
+from tutor import Settings, StorageError
+from tutor.library import import_folders
+from tutor.storage.database import Database
 
 __all__ = ["app", "main"]
 
@@ -23,9 +27,7 @@ console = Console()
 errors = Console(stderr=True)
 
 
-def _settings():  # type: ignore[no-untyped-def]
-    from tutor import Settings
-
+def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
@@ -36,10 +38,7 @@ def _settings():  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from exc
 
 
-def _app(settings):  # type: ignore[no-untyped-def]
-    from bot.app import build_app, configure_logging
-    from tutor import StorageError
-
+def _app(settings: Settings) -> App:
     configure_logging(settings.log_level, errors)
     try:
         return build_app(settings, console)
@@ -89,12 +88,12 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Course folders.")
 @content_app.command("import")
 def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]) -> None:
     """Validate and import courses; re-importing keeps every learner's progress."""
-    from tutor.storage.database import Database
-
     settings = _settings()
-    database = Database(settings.resolved_database_url)
-    from tutor.library import import_folders
-
+    try:
+        database = Database(settings.resolved_database_url)
+    except StorageError as exc:
+        errors.print(f"[red]Cannot import: {exc}[/red]")
+        raise typer.Exit(1) from exc
     report = import_folders(database, paths)
     for folder, problems in report.rejected.items():
         for problem in problems:

@@ -19,6 +19,8 @@ QUIT_WORDS = frozenset({"q", "quit", "exit", "/quit", "/exit"})
 FIXED_KEYS = {"next": "n", "back": "b", "menu": "m", "lessons": "l", "score": "s",
               "courses": "c"}
 QUESTION_KEYS = {"hint": "h", "skip": "s"}
+ANSWER_HELP = {"multiple": "type the numbers, e.g. 1, 3", "short": "type your answer",
+               "cloze": "type the missing word(s); several blanks: first; second"}
 
 
 class TerminalChat:
@@ -72,7 +74,7 @@ class TerminalChat:
 
     def _render_text(self, reply: Text) -> None:
         self._console.print(Markdown(reply.text))
-        labels = []
+        labels: list[tuple[str, str]] = []
         number = 0
         for row in reply.buttons:
             for button in row:
@@ -81,9 +83,17 @@ class TerminalChat:
                     number += 1
                     key = str(number)
                 self._keys[key] = button.action
-                labels.append(f"[bold][{key}][/bold] {button.label}")
-        if labels:
-            self._console.print(RichText.from_markup("   ".join(labels), style="dim"))
+                labels.append((key, button.label))
+        self._print_keys(labels)
+
+    def _print_keys(self, labels: list[tuple[str, str]], lead: str = "") -> None:
+        line = RichText(lead, style="dim")
+        for key, label in labels:
+            line.append("   " if line else "")
+            line.append(f"[{key}]", style="bold")
+            line.append(f" {label}", style="dim")
+        if line:
+            self._console.print(line)
         self._console.print()
 
     def _render_question(self, reply: QuestionReply) -> None:
@@ -91,17 +101,10 @@ class TerminalChat:
         for index, option in enumerate(reply.options):
             mark = "☑ " if index in reply.selected else ""
             parts.append(RichText(f"  {index + 1}. {mark}{option}"))
-        keys = []
-        for row in reply.buttons:
-            for button in row:
-                name = button.action.split(":", 1)[0]
-                if name in QUESTION_KEYS:
-                    self._keys[QUESTION_KEYS[name]] = button.action
-                    keys.append(f"[bold][{QUESTION_KEYS[name]}][/bold] {button.label}")
-        answer_help = "type the option number" if reply.options and reply.kind != "multiple" \
-            else "type the numbers, e.g. 1, 3" if reply.kind == "multiple" else "type your answer"
-        keys.insert(0, answer_help)
+        # h and s always mean hint and skip here, so a stray key is never graded as an answer.
+        self._keys.update({"h": f"hint:{reply.question_id}", "s": f"skip:{reply.question_id}"})
+        keys = [(key, button.label) for row in reply.buttons for button in row
+                for name, key in QUESTION_KEYS.items() if button.action.startswith(f"{name}:")]
         self._console.print(Panel(Group(*parts), title=reply.header or "Question",
                                   title_align="left", border_style="cyan"))
-        self._console.print(RichText.from_markup("   ".join(keys), style="dim"))
-        self._console.print()
+        self._print_keys(keys, lead=ANSWER_HELP.get(reply.kind, "type the option number"))

@@ -62,13 +62,15 @@ def load_course(folder: Path | str) -> LoadResult:
     if not folder.is_dir():
         report.error(folder, 0, "no such course folder")
         return LoadResult(None, report.problems)
-    meta = _read_course_meta(folder / COURSE_FILE, report)
+    meta, meta_doc = _read_course_meta(folder / COURSE_FILE, report)
     lesson_paths = sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
     if not lesson_paths:
         report.error(folder, 0, "the course has no lessons (no .md files beside course.yaml)")
     skills = set(meta.skills) if meta else None
     lessons = [lesson for p in lesson_paths if (lesson := _read_lesson(p, skills, report))]
-    _check_course(folder, meta, lessons, report)
+    _check_ids(lessons, report)
+    if meta is not None and meta_doc is not None and len(lessons) == len(lesson_paths):
+        _check_unused_skills(folder / COURSE_FILE, meta, meta_doc, lessons, report)
     course = None
     if meta is not None and not any(p.severity is Severity.ERROR for p in report.problems):
         course = Course(
@@ -126,15 +128,14 @@ def _plain(err: Any) -> str:
     return str(err["msg"])
 
 
-def _read_course_meta(path: Path, report: _Report) -> CourseMeta | None:
+def _read_course_meta(path: Path, report: _Report) -> tuple[CourseMeta | None, YamlDoc | None]:
     if not path.is_file():
         report.error(path, 0, "missing course.yaml (id, title, description, skills)")
-        return None
+        return None, None
     text = _read_text(path, report)
     if text is None:
-        return None
-    meta, _ = _parse_model(CourseMeta, text, 1, path, "course.yaml", report)
-    return meta
+        return None, None
+    return _parse_model(CourseMeta, text, 1, path, "course.yaml", report)
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -222,31 +223,31 @@ def _check_skills(
                                                f"{', '.join(sorted(known))}")
 
 
-def _check_course(
-    folder: Path, meta: CourseMeta | None, lessons: list[Lesson], report: _Report
-) -> None:
+def _check_ids(lessons: list[Lesson], report: _Report) -> None:
     seen_lessons: dict[str, Path] = {}
     seen_questions: dict[str, tuple[Path, int]] = {}
-    used_skills: set[str] = set()
     for lesson in lessons:
         if lesson.id in seen_lessons:
             report.error(lesson.path, 2, f"duplicate lesson id {lesson.id!r} (also in "
                                          f"{seen_lessons[lesson.id].name})")
         seen_lessons[lesson.id] = lesson.path
-        used_skills.update(lesson.skills)
         for question in lesson.questions:
             if question.id in seen_questions:
                 other, other_line = seen_questions[question.id]
                 report.error(lesson.path, question.line, f"duplicate question id {question.id!r} "
                                                          f"(also at {other.name}:{other_line})")
             seen_questions[question.id] = (lesson.path, question.line)
-            used_skills.update(question.skills)
     orders = Counter(lesson.order for lesson in lessons)
     for lesson in lessons:
         if orders[lesson.order] > 1:
             report.warn(lesson.path, 2, f"order {lesson.order} is shared by several lessons; "
                                         "they will be sorted by id")
-    if meta is not None:
-        for skill in sorted(set(meta.skills) - used_skills):
-            report.warn(folder / COURSE_FILE, 1, f"the skill {skill!r} is declared but no lesson "
-                                                 "or question uses it")
+
+
+def _check_unused_skills(path: Path, meta: CourseMeta, doc: YamlDoc, lessons: list[Lesson],
+                         report: _Report) -> None:
+    used = {s for lesson in lessons for s in lesson.skills}
+    used |= {s for lesson in lessons for q in lesson.questions for s in q.skills}
+    for skill in sorted(set(meta.skills) - used):
+        report.warn(path, doc.line_of(("skills", skill)),
+                    f"the skill {skill!r} is declared but no lesson or question uses it")

@@ -83,17 +83,21 @@ def correct_indices(question: Gradable) -> tuple[int, ...]:
 
 
 def parse_choices(text: str, question: Gradable) -> tuple[int, ...]:
-    """Option numbers (`2`, `1,3`), letters (`b`), an option's text, or true/false words."""
+    """Option numbers (`2`, `1,3`), letters (`b`), an option's text, or true/false words.
+
+    Numbers mean option numbers first, as every adapter tells learners to type them;
+    an option's own text is the fallback (so `2` picks option 2 even if option 1 is "2").
+    """
     options = display_options(question)
     wanted = normalize(text)
     if question.kind == "true_false" and wanted in TRUE_WORDS | FALSE_WORDS:
         return (0,) if wanted in TRUE_WORDS else (1,)
-    for index, option in enumerate(options):
-        if wanted and normalize(option) == wanted:
-            return (index,)
     picks = [_option_index(token, len(options)) for token in _SEPARATORS.split(text.strip())
              if token]
     if not picks or None in picks:
+        for index, option in enumerate(options):
+            if wanted and normalize(option) == wanted:
+                return (index,)
         example = "1" if question.kind != "multiple" else "1, 3"
         raise AnswerShapeError(f"Answer with an option number from 1 to {len(options)}, "
                                f"e.g. `{example}`.")
@@ -148,10 +152,16 @@ def _matches(given: str, accepted: str, tolerance: float | None) -> bool:
         if tolerance is not None:
             return abs(given_number - expected_number) <= tolerance + 1e-12
         return math.isclose(given_number, expected_number, rel_tol=DEFAULT_RELATIVE_TOLERANCE)
-    wanted = normalize(accepted)
+    wanted = _without_article(normalize(accepted))
     if not wanted:  # an answer made only of symbols, such as `%` or `==`
         return given.strip() == accepted.strip()
-    return normalize(given) == wanted
+    return _without_article(normalize(given)) == wanted
+
+
+def _without_article(text: str) -> str:
+    """"the mantle" and "mantle" are the same answer."""
+    first, _, rest = text.partition(" ")
+    return rest if first in ("the", "a", "an") and rest else text
 
 
 def _grade_short(question: Gradable, response: str) -> Grade:

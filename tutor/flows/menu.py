@@ -46,7 +46,8 @@ def choose_course(turn: Turn) -> list[Reply]:
     if not courses:
         return [Text("No courses are installed yet. A course author can add one with "
                      "`tutorbot content import PATH`.")]
-    lines = [f"• **{c.title}** (`{c.slug}`): {c.description.strip()}" for c in courses]
+    lines = [f"- **{c.title}** (`{c.slug}`): {' '.join(c.description.split())}"
+             for c in courses]
     buttons = tuple((Button(c.title, f"course:{c.slug}"),) for c in courses)
     return [Text("Which course would you like?\n\n" + "\n".join(lines), buttons=buttons)]
 

@@ -16,11 +16,6 @@ __all__ = ["QUIZ_LENGTH", "answer", "ask", "hint", "leave_quiz", "render_questio
            "start_quiz", "submit", "toggle"]
 
 QUIZ_LENGTH = 5
-TYPED_HELP = {
-    "short": "Type your answer.",
-    "cloze": "Type the missing word(s); several blanks in order, separated by `;`.",
-    "multiple": "Select all that apply, then press Submit (or type e.g. `1, 3`).",
-}
 
 
 def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
@@ -81,8 +76,8 @@ def render_question(turn: Turn, question: QuestionRow) -> QuestionReply:
     extras = [Button("💡 Hint", f"hint:{question.id}")] if question.hints else []
     rows.append((*extras, Button("Skip", f"skip:{question.id}")))
     prompt = question.prompt if question.kind != "cloze" else _blanked(question.prompt)
-    if question.kind in TYPED_HELP:
-        prompt += f"\n\n_{TYPED_HELP[question.kind]}_"
+    if question.kind == "multiple":
+        prompt += "\n\n_Select all that apply._"
     return QuestionReply(question_id=question.id, kind=question.kind, prompt=prompt,
                          options=options, correct=correct_indices(question),
                          explanation=question.explanation, header=header, selected=selected,

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from content import bundled_course_paths, load_course
+from tutor import Database, Identity, Inbound, Reply, Tutor
+from tutor.importer import import_course
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_COURSE = FIXTURES / "courses" / "mini"
+POSTGRES_URL = os.environ.get("TUTORBOT_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except OperationalError as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {str(exc.orig).splitlines()[0]}"
+    return None
+
+
+_PG_PROBLEM = _postgres_problem()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server, dropped afterwards."""
+    if _PG_PROBLEM:
+        pytest.skip(_PG_PROBLEM)
+    schema = f"tb_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The same tests over both stores."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tutorbot.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'tutorbot.db'}")
+    yield db
+    db.dispose()
+
+
+def import_path(db: Database, path: Path) -> None:
+    with db.session() as session:
+        import_course(session, load_course(path).unwrap())
+        session.commit()
+
+
+@pytest.fixture
+def mini_db(sqlite_db: Database) -> Database:
+    import_path(sqlite_db, MINI_COURSE)
+    return sqlite_db
+
+
+@pytest.fixture
+def bundled_db(sqlite_db: Database) -> Database:
+    for path in bundled_course_paths():
+        import_path(sqlite_db, path)
+    return sqlite_db
+
+
+class Chat:
+    """Drives `Tutor.handle` as one learner would, like errbot's test backend."""
+
+    def __init__(self, tutor: Tutor, user: str = "u1", name: str = "Ann") -> None:
+        self.tutor = tutor
+        self.identity = Identity("test", user)
+        self.name = name
+        self.last: list[Reply] = []
+
+    def say(self, text: str) -> list[Reply]:
+        event = Inbound.from_text(self.identity, "chat", text, display_name=self.name)
+        self.last = self.tutor.handle(event)
+        return self.last
+
+    def press(self, action: str) -> list[Reply]:
+        event = Inbound(self.identity, "chat", action=action, display_name=self.name)
+        self.last = self.tutor.handle(event)
+        return self.last
+
+    def text(self) -> str:
+        return "\n".join(getattr(r, "text", "") or getattr(r, "prompt", "") for r in self.last)
+
+    def actions(self) -> list[str]:
+        return [b.action for r in self.last for row in getattr(r, "buttons", ()) for b in row]
