@@ -111,3 +111,5 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]
 
 def main() -> None:
     sys.exit(app())
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Nudges and teacher campaigns, sent through a `Channel` that bot/ implements."""

@@ -1,0 +1,1 @@
+"""Search over text chunks with metadata: knows chunks, not courses (see ARCHITECTURE.md)."""

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import MINI_COURSE
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return {**os.environ, "DATA_DIR": str(tmp_path / "data"), "COLUMNS": "120"}
+
+
+def test_validate_a_good_course() -> None:
+    result = runner.invoke(app, ["content", "validate", str(MINI_COURSE)])
+    assert result.exit_code == 0, result.output
+    assert "✓ mini: 2 lessons, 5 cards, 6 questions, 3 skills; 0 warning(s)" in result.output
+
+
+def test_validate_lists_every_problem_and_fails(tmp_path: Path) -> None:
+    course = tmp_path / "mini"
+    shutil.copytree(MINI_COURSE, course)
+    lesson = course / "02-colours.md"
+    lesson.write_text(lesson.read_text().replace("skills: [shapes]", "skills: [shape]")
+                      .replace("difficulty: 1\nanswer: true", "difficulty: 9\nanswer: true"))
+    result = runner.invoke(app, ["content", "validate", str(course)])
+    assert result.exit_code == 1
+    assert f"{lesson}:21: error: difficulty: Input should be less than or equal to 5" \
+        in result.output
+    assert f"{lesson}:40: error: unknown skill 'shape'" in result.output
+    assert "2 error(s)" in result.output
+
+
+def test_import_reports_changes_then_nothing_to_do(env: dict[str, str]) -> None:
+    first = runner.invoke(app, ["content", "import", str(MINI_COURSE)])
+    assert first.exit_code == 0, first.output
+    assert "lessons 2 added" in first.output and "questions 6 added" in first.output
+    second = runner.invoke(app, ["content", "import", str(MINI_COURSE)])
+    assert "already up to date" in second.output
+
+
+def test_a_wrong_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://localhost/x")
+    result = runner.invoke(app, ["content", "import", str(MINI_COURSE)])
+    assert result.exit_code == 2
+    assert "DATABASE_URL" in result.output and "sqlite:// or postgresql://" in result.output
+
+
+def _tutorbot() -> list[str]:
+    script = Path(sys.executable).with_name("tutorbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def _chat(env: dict[str, str], keys: str) -> str:
+    done = subprocess.run([*_tutorbot(), "chat", "--learner", "ann"], input=keys, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout
+
+
+def test_chat_runs_on_a_fresh_machine_and_resumes_after_quitting(env: dict[str, str]) -> None:
+    first = _chat(env, "2\nn\n\nq\n")
+    assert "Which course would you like?" in first
+    assert "Lesson 1 · Values and variables — card 3 of 5" in first
+    assert Path(env["DATA_DIR"], "tutorbot.db").exists()
+    second = _chat(env, "/quiz\n1\nq\n")
+    assert "Welcome back, ann" in second
+    assert "card 3 of 5" in second
+    assert "Question 1 of 5" in second and "Question 2 of 5" in second
+    third = _chat(env, "q\n")
+    assert "Question 2 of 5" in third
+
+
+def test_chat_with_a_broken_extra_course_still_starts(env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    broken = tmp_path / "courses" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "course.yaml").write_text("id: [oops\n")
+    output = _chat({**env, "COURSES_DIR": str(tmp_path / "courses")}, "q\n")
+    assert "Skipped the course in" in output and "tutorbot content validate" in output
+    assert "Which course would you like?" in output

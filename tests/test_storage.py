@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from tests.conftest import MINI_COURSE, Chat, import_path
+from tutor import Database, StorageError, Tutor
+from tutor.storage import database as database_module
+from tutor.storage.models import Base
+
+
+def test_migrations_build_exactly_the_models_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_migrating_twice_is_harmless(database: Database) -> None:
+    database.migrate()
+    import_path(database, MINI_COURSE)
+    database.migrate()
+    chat = Chat(Tutor(database))
+    chat.say("/start")
+    assert "Mini course" in chat.text()
+
+
+def test_sqlite_uses_wal(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_read_only_database_gets_a_clear_message_and_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "tutorbot.db"
+    writable = Database(f"sqlite:///{path}")
+    import_path(writable, MINI_COURSE)
+    Chat(Tutor(writable), "ann").press("course:mini")
+    writable.dispose()
+    # Root ignores file modes, so open the file read-only the way SQLite itself allows.
+    read_only = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    chat = Chat(Tutor(read_only), "bob")
+    chat.say("/start")
+    assert "could not save that: the database file is read-only" in chat.text()
+    assert "Nothing was lost" in chat.text()
+    read_only.dispose()
+    again = Chat(Tutor(Database(f"sqlite:///{path}")), "ann")
+    again.say("/start")
+    assert "Welcome back" in again.text()
+
+
+def test_locked_database_gets_a_clear_message(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database_module, "SQLITE_BUSY_MS", 100)
+    path = tmp_path / "tutorbot.db"
+    db = Database(f"sqlite:///{path}")
+    import_path(db, MINI_COURSE)
+    blocker = sqlite3.connect(path)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        chat = Chat(Tutor(db))
+        chat.say("/start")
+        assert "is locked by another program" in chat.text()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    chat.say("/start")
+    assert "Hi Ann" in chat.text()
+
+
+def test_unusable_data_folder_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError, match="cannot create the data folder .*a-file/sub"):
+        Database(f"sqlite:///{blocker / 'sub' / 'tutorbot.db'}")
+
+
+def test_unreachable_postgres_is_named() -> None:
+    with pytest.raises(StorageError, match="cannot connect to the database"):
+        Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
