@@ -74,14 +74,14 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Course folders.")
         if result.errors:
             failed = True
             console.print(f"[red]✗ {path}: {len(result.errors)} error(s), "
-                          f"{len(result.warnings)} warning(s)[/red]")
+                          f"{len(result.warnings)} warning(s)[/red]", soft_wrap=True)
         else:
             course = result.unwrap()
             cards = sum(len(lesson.cards) for lesson in course.lessons)
             questions = sum(len(lesson.questions) for lesson in course.lessons)
             console.print(f"[green]✓ {course.id}: {len(course.lessons)} lessons, {cards} cards, "
                           f"{questions} questions, {len(course.skills)} skills; "
-                          f"{len(result.warnings)} warning(s)[/green]")
+                          f"{len(result.warnings)} warning(s)[/green]", soft_wrap=True)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -98,13 +98,14 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]
     for folder, problems in report.rejected.items():
         for problem in problems:
             console.print(f"[red]{problem}[/red]", highlight=False, soft_wrap=True)
-        console.print(f"[red]✗ {folder}: not imported ({len(problems)} error(s))[/red]")
+        console.print(f"[red]✗ {folder}: not imported ({len(problems)} error(s))[/red]",
+                      soft_wrap=True)
     for summary in report.imported:
         if summary.unchanged:
             console.print(f"[green]✓ {summary.course}: already up to date[/green]")
             continue
         console.print(f"[green]✓ {summary.course}[/green]: lessons {summary.lessons}; "
-                      f"cards {summary.cards}; questions {summary.questions}")
+                      f"cards {summary.cards}; questions {summary.questions}", soft_wrap=True)
     database.dispose()
     raise typer.Exit(1 if report.rejected else 0)
 

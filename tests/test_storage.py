@@ -74,7 +74,7 @@ def test_locked_database_gets_a_clear_message(tmp_path: Path,
 def test_unusable_data_folder_is_named(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(StorageError, match="cannot create the data folder .*a-file/sub"):
+    with pytest.raises(StorageError, match=r"cannot create the data folder .*a-file/sub"):
         Database(f"sqlite:///{blocker / 'sub' / 'tutorbot.db'}")
 
 
