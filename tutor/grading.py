@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
-__all__ = ["AnswerShapeError", "Gradable", "Grade", "correct_indices", "display_options", "grade",
+__all__ = ["AnswerShapeError", "Gradable", "Grade", "correct_indices", "display_options",
+           "expected_answer", "grade",
            "normalize",
            "parse_choices", "parse_number"]
 
@@ -82,6 +83,16 @@ def correct_indices(question: Gradable) -> tuple[int, ...]:
     return tuple(i for i, option in enumerate(options) if option in question.answers)
 
 
+def expected_answer(question: Gradable) -> str:
+    """The right answer as a learner should read it."""
+    options = display_options(question)
+    if options:
+        return "; ".join(options[i] for i in correct_indices(question))
+    if question.kind == "cloze":
+        return "; ".join(blank.split("|")[0] for blank in question.answers)
+    return question.answers[0]
+
+
 def parse_choices(text: str, question: Gradable) -> tuple[int, ...]:
     """Option numbers (`2`, `1,3`), letters (`b`), an option's text, or true/false words.
 
@@ -136,7 +147,7 @@ def _grade_choice(question: Gradable, chosen: tuple[int, ...]) -> Grade:
         raise AnswerShapeError(f"Pick an option from 1 to {len(options)}.")
     right = set(correct_indices(question))
     picked = set(chosen)
-    expected = "; ".join(options[i] for i in sorted(right))
+    expected = expected_answer(question)
     if question.kind != "multiple":
         ok = picked == right
         return Grade(ok, float(ok), expected)
@@ -166,7 +177,7 @@ def _without_article(text: str) -> str:
 
 def _grade_short(question: Gradable, response: str) -> Grade:
     ok = any(_matches(response, accepted, question.tolerance) for accepted in question.answers)
-    return Grade(ok, float(ok), question.answers[0])
+    return Grade(ok, float(ok), expected_answer(question))
 
 
 def _grade_cloze(question: Gradable, response: str) -> Grade:
@@ -179,5 +190,4 @@ def _grade_cloze(question: Gradable, response: str) -> Grade:
                                "separated by semicolons, e.g. `first; second`.")
     hits = [any(_matches(g, alt, None) for alt in blank.split("|"))
             for g, blank in zip(given, blanks, strict=True)]
-    expected = "; ".join(blank.split("|")[0] for blank in blanks)
-    return Grade(all(hits), sum(hits) / len(blanks), expected)
+    return Grade(all(hits), sum(hits) / len(blanks), expected_answer(question))

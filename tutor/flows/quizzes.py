@@ -7,7 +7,14 @@ from typing import Any
 from sqlalchemy import select
 
 from content import CLOZE_BLANK
-from tutor.grading import AnswerShapeError, Grade, correct_indices, display_options, grade
+from tutor.grading import (
+    AnswerShapeError,
+    Grade,
+    correct_indices,
+    display_options,
+    expected_answer,
+    grade,
+)
 from tutor.messages import Button, QuestionReply, Reply, Text
 from tutor.storage.models import Attempt, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
@@ -167,17 +174,10 @@ def skip(turn: Turn) -> list[Reply]:
     question = turn.session.get(QuestionRow, turn.state.question_id)
     if question is None:
         return [Text("There is no open question to skip.")]
-    result = Grade(correct=False, score=0.0, expected=_expected(question))
+    result = Grade(correct=False, score=0.0, expected=expected_answer(question))
     _record(turn, question, "(skipped)", result)
     return [Text(f"⏭ Skipped. The answer is **{result.expected}**.\n\n{question.explanation}"),
             *_advance(turn, result)]
-
-
-def _expected(question: QuestionRow) -> str:
-    options = display_options(question)
-    if options:
-        return "; ".join(options[i] for i in correct_indices(question))
-    return "; ".join(a.split("|")[0] for a in question.answers)
 
 
 def toggle(turn: Turn, option: int) -> list[Reply]:
