@@ -10,16 +10,19 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 from content import bundled_course_paths
+from retrieval import SearchIndex, SentenceTransformerEmbedder
 from tutor import Database, Settings, Tutor
+from tutor.knowledge import CourseSearch
 from tutor.library import LibraryReport, import_folders
 
-__all__ = ["App", "build_app", "configure_logging", "course_folders"]
+__all__ = ["App", "build_app", "build_search", "configure_logging", "course_folders"]
 
 
 @dataclass
 class App:
     settings: Settings
     database: Database
+    search: CourseSearch
     tutor: Tutor
 
     def close(self) -> None:
@@ -32,8 +35,10 @@ def configure_logging(level: str, console: Console | None = None) -> None:
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
                         handlers=[RichHandler(console=console or Console(stderr=True),
                                               show_path=False)], force=True)
-    # Migration chatter is for whoever debugs, not for a learner opening the chat.
-    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    # Library chatter (migrations, model loading, index building) is for whoever debugs.
+    quiet = max(logging.getLevelName(level), logging.WARNING)
+    for name in ("alembic", "bm25s", "sentence_transformers", "transformers", "faiss"):
+        logging.getLogger(name).setLevel(quiet)
 
 
 def course_folders(settings: Settings) -> list[Path]:
@@ -46,16 +51,28 @@ def course_folders(settings: Settings) -> list[Path]:
     return folders
 
 
+def build_search(settings: Settings, database: Database) -> CourseSearch:
+    """The search index; the embedding model loads only when something needs embedding."""
+    embedder = SentenceTransformerEmbedder(settings.embedding_model)
+    index = SearchIndex(settings.resolved_index_dir, embedder, kind=settings.search_index)
+    return CourseSearch(database, index)
+
+
 def build_app(settings: Settings, console: Console) -> App:
-    """Open (and migrate) the database, import the courses, build the tutor."""
+    """Open (and migrate) the database, import the courses, build the tutor.
+
+    The search index catches up in the background: nobody waits for embeddings to start.
+    """
     with console.status("Opening the database…"):
         database = Database(settings.resolved_database_url)
     report = _import_with_progress(database, course_folders(settings), console)
     for folder, problems in report.rejected.items():
         console.print(f"[yellow]Skipped the course in {folder}: {len(problems)} error(s). "
                       f"Run `tutorbot content validate {folder}` for the list.[/yellow]")
+    search = build_search(settings, database)
+    search.sync_in_background()
     tutor = Tutor(database, max_message_chars=settings.max_message_chars)
-    return App(settings=settings, database=database, tutor=tutor)
+    return App(settings=settings, database=database, search=search, tutor=tutor)
 
 
 def _import_with_progress(database: Database, folders: list[Path],

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
-from bot.app import App, build_app, configure_logging
+from bot.app import App, build_app, build_search, configure_logging
 from content import Severity, load_course
+from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
 from tutor.library import import_folders
 from tutor.storage.database import Database
@@ -23,6 +26,8 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="tutorbot: bite-sized lessons, quizzes and answers in chat.")
 content_app = typer.Typer(no_args_is_help=True, help="Write and check courses.")
 app.add_typer(content_app, name="content")
+index_app = typer.Typer(no_args_is_help=True, help="The search index over course text.")
+app.add_typer(index_app, name="index")
 console = Console()
 errors = Console(stderr=True)
 
@@ -38,8 +43,20 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _app(settings: Settings) -> App:
-    configure_logging(settings.log_level, errors)
+def _database(settings: Settings) -> Database:
+    try:
+        return Database(settings.resolved_database_url)
+    except StorageError as exc:
+        errors.print(f"[red]Cannot open the database: {exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+def _app(settings: Settings, *, quiet: bool = False) -> App:
+    # In the chat, log lines would land between the learner's messages: warnings only.
+    level = settings.log_level
+    if quiet and level != "DEBUG":
+        level = max(level, "WARNING", key=logging.getLevelName)
+    configure_logging(level, errors)
     try:
         return build_app(settings, console)
     except StorageError as exc:
@@ -54,7 +71,7 @@ def chat(learner: Annotated[str, typer.Option(help="Who is learning (each name h
     from bot.terminal import TerminalChat
 
     settings = _settings()
-    tutor_app = _app(settings)
+    tutor_app = _app(settings, quiet=True)
     name = learner.strip() or getpass.getuser() or "learner"
     try:
         TerminalChat(tutor_app.tutor, console, name).run()
@@ -89,11 +106,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Course folders.")
 def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]) -> None:
     """Validate and import courses; re-importing keeps every learner's progress."""
     settings = _settings()
-    try:
-        database = Database(settings.resolved_database_url)
-    except StorageError as exc:
-        errors.print(f"[red]Cannot import: {exc}[/red]")
-        raise typer.Exit(1) from exc
+    database = _database(settings)
     report = import_folders(database, paths)
     for folder, problems in report.rejected.items():
         for problem in problems:
@@ -106,8 +119,60 @@ def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]
             continue
         console.print(f"[green]✓ {summary.course}[/green]: lessons {summary.lessons}; "
                       f"cards {summary.cards}; questions {summary.questions}", soft_wrap=True)
+    if report.imported:
+        _print_sync(build_search(settings, database).sync(progress=True))
     database.dispose()
     raise typer.Exit(1 if report.rejected else 0)
+
+
+def _print_sync(report: SyncReport) -> None:
+    why = f" ({report.reason})" if report.rebuilt else ""
+    console.print(f"Search index{why}: {report.added} chunks added, {report.removed} removed, "
+                  f"{report.kept} kept; {report.embedded} embedded in {report.seconds:.1f} s",
+                  soft_wrap=True)
+
+
+@index_app.command("build")
+def index_build(course: Annotated[str | None, typer.Option(help="Only this course id.")] = None
+                ) -> None:
+    """Bring the search index up to date; only changed text is embedded again."""
+    settings = _settings()
+    configure_logging(settings.log_level, errors)
+    database = _database(settings)
+    _print_sync(build_search(settings, database).sync(course, progress=True))
+    database.dispose()
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    course: Annotated[str | None, typer.Option(help="Only this course id.")] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many hits.")] = 5,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
+) -> None:
+    """Search the course text and print the best passages with their scores and sources."""
+    if mode not in ("hybrid", "dense", "lexical"):
+        errors.print(f"[red]--mode must be hybrid, dense or lexical (got {mode!r})[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    configure_logging(settings.log_level, errors)
+    database = _database(settings)
+    finder = build_search(settings, database)
+    if not finder.is_current():
+        _print_sync(finder.sync(progress=True))
+    hits = finder.search(query, course=course, k=k, mode=cast(SearchMode, mode))
+    database.dispose()
+    if not hits:
+        console.print("No matching passages." if query.strip() else "Give a query to search.")
+        return
+    table = Table("#", "score", "source", "passage", show_lines=True)
+    for rank, hit in enumerate(hits, 1):
+        meta = hit.chunk.metadata
+        source = (f"{meta.get('course_title', '')}\nLesson {meta.get('lesson_number', '?')} · "
+                  f"{meta.get('lesson_title', '')}\n{meta.get('card_title', '')}")
+        text = hit.chunk.text if len(hit.chunk.text) < 300 else hit.chunk.text[:297] + "…"
+        table.add_row(str(rank), f"{hit.score:.3f}", source, text)
+    console.print(table)
 
 
 def main() -> None:

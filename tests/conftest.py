@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from content import bundled_course_paths, load_course
+from retrieval import SentenceTransformerEmbedder
+from retrieval.embeddings import Vectors
 from tutor import Database, Identity, Inbound, Reply, Tutor
 from tutor.importer import import_course
 
@@ -110,3 +112,35 @@ class Chat:
 
     def actions(self) -> list[str]:
         return [b.action for r in self.last for row in getattr(r, "buttons", ()) for b in row]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real bundled model, loaded once for the whole run."""
+    model = SentenceTransformerEmbedder()
+    model.embed(["warm up"])
+    return model
+
+
+class CountingEmbedder:
+    """The real embedder, counting what it is asked to embed."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder, name: str | None = None) -> None:
+        self._inner = inner
+        self._name = name
+        self.embedded: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self._name or self._inner.name
+
+    @property
+    def dim(self) -> int:
+        return self._inner.dim
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
+        self.embedded.extend(texts)
+        return self._inner.embed(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self._inner.count_tokens(text)

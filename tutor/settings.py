@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,14 @@ class Settings(BaseSettings):
         description="Extra folder of courses imported at start-up besides the bundled ones.",
     )
     import_bundled_courses: bool = True
+    embedding_model: str | None = Field(
+        default=None,
+        description="A sentence-transformers model name or local path; empty: the bundled "
+                    "all-MiniLM-L6-v2.",
+    )
+    index_dir: Path | None = Field(
+        default=None, description="Where the search index lives; empty: DATA_DIR/index.")
+    search_index: Literal["auto", "flat", "hnsw"] = "auto"
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 
@@ -52,6 +61,10 @@ class Settings(BaseSettings):
             raise ValueError("DATABASE_URL must start with sqlite:// or postgresql:// "
                              f"(got {value.split(':', 1)[0]!r})")
         return value
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return self.index_dir or self.data_dir / "index"
 
     @property
     def resolved_database_url(self) -> str:

