@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from retrieval import Chunk, Hit, SearchIndex, SearchMode, Section, SyncReport, chunk_sections
-from retrieval.langchain import IndexRetriever
 from tutor.storage.database import Database
 from tutor.storage.models import CardRow, CourseRow, LessonRow
+
+if TYPE_CHECKING:
+    from retrieval.langchain import IndexRetriever
 
 __all__ = ["CourseSearch"]
 
@@ -91,6 +94,9 @@ class CourseSearch:
                                  mode=mode)
 
     def retriever(self, *, course: str | None = None, k: int = 5) -> IndexRetriever:
+        # Imported here: LangChain's import costs half a second the chat need not pay.
+        from retrieval.langchain import IndexRetriever
+
         self.wait()
         return IndexRetriever(index=self.index, k=k,
                               where={"course": course} if course else None)
