@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -14,8 +15,13 @@ from retrieval import SearchIndex, SentenceTransformerEmbedder
 from tutor import Database, Settings, Tutor
 from tutor.knowledge import CourseSearch
 from tutor.library import LibraryReport, import_folders
+from tutor.qa.answerer import Answerer
 
-__all__ = ["App", "build_app", "build_search", "configure_logging", "course_folders"]
+if TYPE_CHECKING:
+    from tutor.qa.llm import LLMEngine
+
+__all__ = ["App", "build_app", "build_llm", "build_search", "configure_logging",
+           "course_folders"]
 
 
 @dataclass
@@ -58,6 +64,19 @@ def build_search(settings: Settings, database: Database) -> CourseSearch:
     return CourseSearch(database, index)
 
 
+def build_llm(settings: Settings) -> LLMEngine | None:
+    """LLM mode when a model is configured; None keeps the tutor fully offline."""
+    if not settings.llm_model:
+        return None
+    from tutor.qa.llm import LLMEngine, build_chat_model
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    model = build_chat_model(settings.llm_provider, settings.llm_model,
+                             base_url=settings.llm_base_url, api_key=key,
+                             timeout=settings.llm_timeout)
+    return LLMEngine(model, stream=settings.llm_stream)
+
+
 def build_app(settings: Settings, console: Console) -> App:
     """Open (and migrate) the database, import the courses, build the tutor.
 
@@ -71,7 +90,9 @@ def build_app(settings: Settings, console: Console) -> App:
                       f"Run `tutorbot content validate {folder}` for the list.[/yellow]")
     search = build_search(settings, database)
     search.sync_in_background()
-    tutor = Tutor(database, max_message_chars=settings.max_message_chars)
+    tutor = Tutor(database, answerer=Answerer(search, llm=build_llm(settings)),
+                  llm_daily_quota=settings.llm_daily_quota,
+                  max_message_chars=settings.max_message_chars)
     return App(settings=settings, database=database, search=search, tutor=tutor)
 
 

@@ -18,6 +18,7 @@ from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
 from tutor.library import import_folders
+from tutor.reports import unanswered_questions
 from tutor.storage.database import Database
 
 __all__ = ["app", "main"]
@@ -28,6 +29,8 @@ content_app = typer.Typer(no_args_is_help=True, help="Write and check courses.")
 app.add_typer(content_app, name="content")
 index_app = typer.Typer(no_args_is_help=True, help="The search index over course text.")
 app.add_typer(index_app, name="index")
+report_app = typer.Typer(no_args_is_help=True, help="Reports for teachers.")
+app.add_typer(report_app, name="report")
 console = Console()
 errors = Console(stderr=True)
 
@@ -172,6 +175,24 @@ def search(
                   f"{meta.get('lesson_title', '')}\n{meta.get('card_title', '')}")
         text = hit.chunk.text if len(hit.chunk.text) < 300 else hit.chunk.text[:297] + "…"
         table.add_row(str(rank), f"{hit.score:.3f}", source, text)
+    console.print(table)
+
+
+@report_app.command("unanswered")
+def report_unanswered(course: Annotated[str | None, typer.Option(help="Only this course id.")]
+                      = None) -> None:
+    """Questions learners asked that the course does not cover: where it has gaps."""
+    settings = _settings()
+    database = _database(settings)
+    rows = unanswered_questions(database, course)
+    database.dispose()
+    if not rows:
+        console.print("No unanswered questions" + (f" for {course}." if course else "."))
+        return
+    table = Table("asked", "learners", "course", "question", "closest lessons", "last asked")
+    for row in rows:
+        table.add_row(str(row.times), str(row.learners), row.course, row.text, row.closest,
+                      f"{row.last_asked:%Y-%m-%d %H:%M}")
     console.print(table)
 
 

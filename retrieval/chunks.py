@@ -7,6 +7,7 @@ spans two sections, so it never spans two lessons either.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Chunk:
-    id: str  # derived from section key, position and content: stable while they are
+    id: str  # from section key, position, path, metadata and text: stable while they are
     section: str
     position: int
     path: tuple[str, ...]
@@ -56,8 +57,11 @@ def chunk_sections(
     chunks: list[Chunk] = []
     for section in sections:
         budget = max(32, max_tokens - count_tokens(" > ".join(section.path)))
+        # Path and metadata count too: a renamed lesson must not leave stale titles behind.
+        context = json.dumps([section.path, dict(section.metadata)], sort_keys=True)
         for position, text in enumerate(_split(section.text, budget, count_tokens)):
-            digest = hashlib.sha256(f"{section.key}\0{position}\0{text}".encode()).hexdigest()
+            digest = hashlib.sha256(
+                f"{section.key}\0{position}\0{context}\0{text}".encode()).hexdigest()
             chunks.append(Chunk(id=digest[:20], section=section.key, position=position,
                                 path=section.path, text=text, metadata=dict(section.metadata)))
     return chunks

@@ -20,7 +20,7 @@ import numpy as np
 
 from retrieval.chunks import Chunk
 from retrieval.dense import DenseIndex, IndexKind
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, Vectors
 from retrieval.fusion import FusionWeights, reciprocal_rank_fusion
 from retrieval.lexical import LexicalIndex
 
@@ -92,6 +92,18 @@ class SearchIndex:
     @property
     def dense_kind(self) -> str:
         return self._dense.kind
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """Vectors from the index's own model, comparable with its chunks."""
+        return self._embedder.embed(texts)
+
+    def terms(self, text: str) -> list[str]:
+        """The text as BM25 sees it: stemmed content words."""
+        return self._lexical.terms(text)
+
+    def unknown_share(self, text: str) -> float:
+        """The share of the text's content words that appear in no chunk at all."""
+        return self._lexical.unknown_share(text)
 
     def is_current(self, chunks: Sequence[Chunk]) -> bool:
         """True when `sync(chunks)` would change nothing (no model needed to tell)."""

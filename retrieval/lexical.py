@@ -24,16 +24,23 @@ class LexicalIndex:
         self._stemmer = Stemmer.Stemmer(language)
         self._size = len(texts)
         self._bm25: Any = None
+        self.vocabulary: frozenset[str] = frozenset()
         if texts:
             self._bm25 = bm25s.BM25(k1=k1, b=b)
             tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=self._stemmer,
                                     show_progress=False)
             self._bm25.index(tokens, show_progress=False)
+            self.vocabulary = frozenset(tokens.vocab)
 
     def terms(self, query: str) -> list[str]:
         tokenized = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer,
                                    show_progress=False, return_ids=False)
         return list(tokenized[0]) if tokenized else []
+
+    def unknown_share(self, text: str) -> float:
+        """The share of the text's content words (stemmed) that no indexed text contains."""
+        terms = self.terms(text)
+        return sum(t not in self.vocabulary for t in terms) / len(terms) if terms else 1.0
 
     def scores(self, query: str) -> NDArray[np.float32]:
         """A BM25 score for every text, in index order (zeros when nothing matches)."""

@@ -14,6 +14,7 @@ from retrieval import SentenceTransformerEmbedder
 from retrieval.embeddings import Vectors
 from tutor import Database, Identity, Inbound, Reply, Tutor
 from tutor.importer import import_course
+from tutor.knowledge import CourseSearch
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI_COURSE = FIXTURES / "courses" / "mini"
@@ -144,3 +145,30 @@ class CountingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return self._inner.count_tokens(text)
+
+
+@pytest.fixture(scope="session")
+def bundled_index_dir(tmp_path_factory: pytest.TempPathFactory,
+                      embedder: SentenceTransformerEmbedder) -> Path:
+    """The bundled courses indexed once; tests open it read-only."""
+    from retrieval import SearchIndex
+    from tutor.knowledge import CourseSearch
+
+    folder = tmp_path_factory.mktemp("bundled-index")
+    db = Database(f"sqlite:///{folder / 'build.db'}")
+    for path in bundled_course_paths():
+        import_path(db, path)
+    CourseSearch(db, SearchIndex(folder / "index", embedder)).sync()
+    db.dispose()
+    return folder / "index"
+
+
+@pytest.fixture
+def course_search(bundled_db: Database, bundled_index_dir: Path,
+                  embedder: SentenceTransformerEmbedder) -> CourseSearch:
+    from retrieval import SearchIndex
+    from tutor.knowledge import CourseSearch
+
+    search = CourseSearch(bundled_db, SearchIndex(bundled_index_dir, embedder))
+    assert search.is_current()
+    return search

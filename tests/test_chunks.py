@@ -56,3 +56,13 @@ def test_weighted_reciprocal_rank_fusion() -> None:
     assert fused["d"] == 0.3 / 12
     assert sorted(fused, key=lambda x: -fused[x]) == ["c", "a", "b", "d"]
     assert reciprocal_rank_fusion({"dense": ["a"]}, {}, k=10) == {"a": 0.0}
+
+
+def test_ids_change_with_the_heading_path_and_metadata() -> None:
+    first = chunk_sections([_section("Same text.")])[0].id
+    renamed = Section(key="c/l/card", path=("Renamed lesson", "Card"), text="Same text.",
+                      metadata={"course": "c"})
+    assert chunk_sections([renamed])[0].id != first
+    moved = Section(key="c/l/card", path=("Lesson", "Card"), text="Same text.",
+                    metadata={"course": "c", "lesson_number": "2"})
+    assert chunk_sections([moved])[0].id != first

@@ -10,11 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor.flows import lessons, menu, quizzes
+from tutor.flows import ask, lessons, menu, quizzes
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
+from tutor.qa.answerer import Answerer
 from tutor.storage.database import Database, describe_storage_error
-from tutor.storage.models import ConversationState, Identity, Learner, LessonRow, utcnow
+from tutor.storage.models import (
+    CardRow,
+    ConversationState,
+    Identity,
+    Learner,
+    LessonRow,
+    utcnow,
+)
 from tutor.turn import Turn
 
 __all__ = ["Tutor"]
@@ -32,9 +40,12 @@ PLAIN_WORDS = {"next": "next", "n": "next", "back": "back", "b": "back", "menu":
 class Tutor:
     """The platform-agnostic tutor. Adapters turn updates into `Inbound` and render replies."""
 
-    def __init__(self, database: Database, *, max_message_chars: int = 4000,
+    def __init__(self, database: Database, *, answerer: Answerer | None = None,
+                 llm_daily_quota: int = 50, max_message_chars: int = 4000,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
+        self._answerer = answerer
+        self._llm_quota = llm_daily_quota
         self._max_chars = max_message_chars
         self._clock = clock
         self._commands: dict[str, Handler] = {
@@ -42,6 +53,7 @@ class Tutor:
             "course": lambda t: menu.set_course(t, t.event.text), "menu": menu.menu,
             "lessons": menu.lesson_list, "lesson": self._lesson, "next": _next, "back": _back,
             "quiz": self._quiz, "hint": quizzes.hint, "skip": quizzes.skip, "score": menu.score,
+            "ask": lambda t: self._ask(t, t.event.text),
         }
 
     @property
@@ -81,19 +93,26 @@ class Tutor:
             return handler(turn)
         return self._text(turn)
 
+    def _ask(self, turn: Turn, text: str) -> list[Reply]:
+        return ask.ask(turn, self._answerer, text, self._llm_quota)
+
     def _text(self, turn: Turn) -> list[Reply]:
         text = turn.event.text.strip()
         if turn.state.question_id is not None and text:
+            if ask.reads_as_question_about_quiz(text):
+                return self._ask(turn, text)
             return quizzes.answer(turn, text)
         word = PLAIN_WORDS.get(normalize(text))
         if word is not None:
             return self._commands[word](turn)
         if not text:
             return [Text("Send me a message, or type /help to see what I can do.")]
+        if ask.reads_as_question(text) and self._answerer is not None:
+            return self._ask(turn, text)
         if turn.state.course_id is None:
             return [Text("Let's pick a course first."), *menu.choose_course(turn)]
         return [Text("I didn't catch that. Use the buttons, /lesson to keep reading, /quiz to "
-                     "test yourself, or /help for everything.")]
+                     "test yourself, /ask a question, or /help for everything.")]
 
     def _action(self, turn: Turn, action: str) -> list[Reply]:
         name, _, arg = action.partition(":")
@@ -101,6 +120,11 @@ class Tutor:
             return self._commands[name](turn)
         if name == "course":
             return menu.set_course(turn, arg)
+        if name == "card" and arg.isdigit():
+            card = turn.session.get(CardRow, int(arg))
+            if card is None:
+                return [Text("That card is no longer in the course."), *menu.menu(turn)]
+            return [*quizzes.leave_quiz(turn), *lessons.open_card(turn, card)]
         if name in ("lesson", "quiz") and arg.isdigit():
             lesson = turn.session.get(LessonRow, int(arg))
             if lesson is None or lesson.retired or lesson.course_id != turn.state.course_id:

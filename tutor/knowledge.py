@@ -48,8 +48,9 @@ class CourseSearch:
                 metadata={"course": course_row.slug, "course_title": course_row.title,
                           "lesson": lesson.slug, "lesson_title": lesson.title,
                           "lesson_number": str(lesson.position + 1), "card": card.key,
-                          "card_title": card.title, "card_id": str(card.id),
-                          "lesson_id": str(lesson.id)}))
+                          "card_title": card.title,
+                          # Course reading order, sortable as text.
+                          "order": f"{lesson.position:04d}.{card.position:04d}"}))
         return sections
 
     def chunks(self, course: str | None = None) -> list[Chunk]:

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_data_dir"]
@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(
         default=None, description="Where the search index lives; empty: DATA_DIR/index.")
     search_index: Literal["auto", "flat", "hnsw"] = "auto"
+    llm_model: str | None = Field(default=None,
+                                  description="Chat model name; empty: offline answers only.")
+    llm_provider: str = "openai"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=20.0, gt=0, le=300)
+    llm_stream: bool = True
+    llm_daily_quota: int = Field(default=50, ge=0)
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 

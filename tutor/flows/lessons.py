@@ -8,7 +8,7 @@ from tutor.messages import Button, Reply, Text
 from tutor.storage.models import CardRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
 
-__all__ = ["current_lesson", "find_lesson", "open_lesson", "show_card", "step"]
+__all__ = ["current_lesson", "find_lesson", "open_card", "open_lesson", "show_card", "step"]
 
 NAV_ROW = (Button("◀ Back", "back"), Button("Next ▶", "next"))
 
@@ -51,6 +51,18 @@ def open_lesson(turn: Turn, lesson: LessonRow) -> list[Reply]:
     enrollment = turn.enrollment(course)
     enrollment.lesson_id = lesson.id
     enrollment.card_position = 0
+    return show_card(turn)
+
+
+def open_card(turn: Turn, card: CardRow) -> list[Reply]:
+    """Open the lesson that holds `card` at that card, in whichever course it belongs to."""
+    lesson = turn.session.get(LessonRow, card.lesson_id)
+    if lesson is None or lesson.retired or card.retired:
+        return [Text("That card is no longer in the course.")]
+    turn.state.course_id = lesson.course_id
+    enrollment = turn.enrollment(lesson.course)
+    enrollment.lesson_id = lesson.id
+    enrollment.card_position = [c.id for c in _cards(turn, lesson)].index(card.id)
     return show_card(turn)
 
 

@@ -19,6 +19,7 @@ HELP = """**What I can do**
 /lessons — list the lessons of your course
 /next, /back — move between cards
 /quiz — a quiz on the current lesson (or `/quiz 3`)
+/ask — ask about the course in your own words (or just type a question)
 /hint — a hint for the open question
 /skip — skip the open question and see the answer
 /score — your progress

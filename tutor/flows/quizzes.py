@@ -19,8 +19,8 @@ from tutor.messages import Button, QuestionReply, Reply, Text
 from tutor.storage.models import Attempt, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
 
-__all__ = ["QUIZ_LENGTH", "answer", "ask", "hint", "leave_quiz", "render_question", "skip",
-           "start_quiz", "submit", "toggle"]
+__all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "hint", "leave_quiz",
+           "render_question", "skip", "start_quiz", "submit", "toggle"]
 
 QUIZ_LENGTH = 5
 

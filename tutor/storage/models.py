@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AskedQuestion",
     "Attempt",
     "Base",
     "CardRow",
@@ -199,3 +200,21 @@ class ConversationState(Base):
     selected: Mapped[list[str]] = mapped_column(default=list)
     quiz: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AskedQuestion(Base):
+    """A question a learner asked: context for follow-ups, and the gaps report for teachers."""
+
+    __tablename__ = "asked_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"),
+                                                  index=True)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[float] = mapped_column(Float)
+    engine: Mapped[str] = mapped_column(String(16))  # offline, llm, or declined
+    closest: Mapped[str] = mapped_column(Text, default="")  # the nearest lessons, for reports

@@ -1,0 +1,136 @@
+"""Questions in the learner's own words: grounded answers with sources, honest declines,
+follow-ups in context, and hints (never answers) while a quiz question is open."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tutor.flows import quizzes
+from tutor.grading import display_options
+from tutor.messages import Button, Reply, Text
+from tutor.qa.answerer import Answer, Answerer, Source
+from tutor.storage.models import AskedQuestion, CardRow, CourseRow, LessonRow, QuestionRow
+from tutor.turn import Turn, as_utc
+
+__all__ = ["ask", "reads_as_question", "reads_as_question_about_quiz"]
+
+FOLLOW_UP_WINDOW = timedelta(minutes=30)
+HISTORY_TURNS = 3
+_QUESTION_START = re.compile(
+    r"^(what|why|how|when|where|which|who|whose|whom|is|are|was|were|can|could|does|do|did|"
+    r"should|would|will|explain|tell me|define|describe)\b", re.IGNORECASE)
+_REFERRING = re.compile(r"\b(it|its|that|this|they|them|those|these|there|he|she|one)\b",
+                        re.IGNORECASE)
+_CONTINUING = re.compile(r"^(and|but|so|then|also|why|how come|what about|how about)\b",
+                         re.IGNORECASE)
+NOT_SET_UP = "Questions need the course search, which is not set up here."
+
+
+def reads_as_question(text: str) -> bool:
+    text = text.strip()
+    return len(text.split()) >= 2 and (text.endswith("?") or bool(_QUESTION_START.match(text)))
+
+
+def reads_as_question_about_quiz(text: str) -> bool:
+    """Stricter while a question is open: "is it the mantle?" is an answer, not a question."""
+    text = text.strip()
+    return text.endswith("?") and bool(_QUESTION_START.match(text)) and len(text.split()) >= 5
+
+
+def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> list[Reply]:
+    question = " ".join(text.split())
+    if answerer is None:
+        return [Text(NOT_SET_UP)]
+    if not question:
+        return [Text("Ask me anything about your course, e.g. `/ask what is a variable?`")]
+    if turn.state.question_id is not None:
+        return _hint(turn, answerer, question, llm_quota)
+    course = turn.course()
+    recent = _recent(turn)
+    query = f"{recent[-1].text} {question}" if recent and _is_follow_up(question) else question
+    use_llm = answerer.llm is not None and _llm_calls_today(turn) < llm_quota
+    answer = answerer.answer(query, course=course.slug if course else None,
+                             history=[(q.text, q.answer) for q in recent], use_llm=use_llm)
+    turn.session.add(AskedQuestion(
+        learner_id=turn.learner.id, course_id=course.id if course else None, asked_at=turn.now,
+        text=question[:2000], answer=answer.text, answered=answer.covered,
+        confidence=answer.confidence, engine=answer.engine,
+        closest="; ".join(s.label for s in answer.closest)))
+    return [_render(turn, answer)]
+
+
+def _is_follow_up(question: str) -> bool:
+    return len(question.split()) <= 8 and bool(_REFERRING.search(question)
+                                              or _CONTINUING.match(question))
+
+
+def _recent(turn: Turn) -> list[AskedQuestion]:
+    since = turn.now - FOLLOW_UP_WINDOW
+    rows = turn.session.scalars(select(AskedQuestion).where(
+        AskedQuestion.learner_id == turn.learner.id, AskedQuestion.answered.is_(True))
+        .order_by(AskedQuestion.asked_at.desc(), AskedQuestion.id.desc())
+        .limit(HISTORY_TURNS)).all()
+    return [r for r in reversed(rows) if as_utc(r.asked_at) >= since]
+
+
+def _llm_calls_today(turn: Turn) -> int:
+    start = turn.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return turn.session.scalar(select(func.count()).select_from(AskedQuestion).where(
+        AskedQuestion.learner_id == turn.learner.id, AskedQuestion.engine == "llm",
+        AskedQuestion.asked_at >= start)) or 0
+
+
+def _render(turn: Turn, answer: Answer) -> Text:
+    if not answer.covered:
+        lines = ["🤔 This course does not cover that, as far as I can tell, so I won't guess."]
+        buttons = []
+        if answer.closest:
+            lines.append("\nThe closest lessons it does have:")
+            for source in answer.closest:
+                lines.append(f"- {source.label}")
+                card = _card(turn, source)
+                if card is not None:
+                    buttons.append((Button(f"Open lesson {source.lesson_number}"[:60],
+                                           f"card:{card.id}"),))
+        lines.append("\nI've noted the question so your teacher can see what is missing.")
+        return Text("\n".join(lines), buttons=tuple(buttons))
+    labels = "; ".join(s.label for s in answer.sources)
+    buttons = [(Button(f"Open: {s.card_title}"[:60], f"card:{card.id}"),)
+               for s in answer.sources if (card := _card(turn, s)) is not None]
+    return Text(f"{answer.text}\n\n📖 *Source: {labels}*", buttons=tuple(buttons))
+
+
+def _card(turn: Turn, source: Source) -> CardRow | None:
+    return turn.session.scalar(
+        select(CardRow).join(LessonRow, CardRow.lesson_id == LessonRow.id)
+        .join(CourseRow, LessonRow.course_id == CourseRow.id)
+        .where(CourseRow.slug == source.course, LessonRow.slug == source.lesson,
+               CardRow.key == source.card, CardRow.retired.is_(False)))
+
+
+def _hint(turn: Turn, answerer: Answerer, text: str, llm_quota: int) -> list[Reply]:
+    """A question about the open quiz question gets help towards it, never its answer."""
+    question = turn.session.get(QuestionRow, turn.state.question_id)
+    if question is None:
+        return quizzes.ask(turn)
+    if turn.state.hints_used < len(question.hints):
+        return quizzes.hint(turn)
+    if answerer.llm is not None and _llm_calls_today(turn) < llm_quota:
+        options = display_options(question)
+        answers = [options[i] for i in quizzes.correct_indices(question)] if options \
+            else list(question.answers)
+        hint = answerer.llm.hint(question.prompt, answers, text)
+        if hint:
+            turn.state.hints_used += 1
+            return [Text(f"💡 {hint}\n\n_The question is still open when you are ready._")]
+    course = turn.course()
+    evidence = answerer.evidence(question.prompt, course=course.slug if course else None)
+    if not evidence.passages:
+        return [Text("I can't give the answer away, but you can /skip to see it.")]
+    source = Source.of(evidence.passages[0])
+    return [Text(f"💡 I can't give the answer away, but “{source.card_title}” in Lesson "
+                 f"{source.lesson_number} ({source.lesson_title}) explains it. The question "
+                 "is still open when you are ready.")]
