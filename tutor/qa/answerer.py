@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from retrieval import SearchIndex
-from tutor.qa.evidence import Evidence, EvidenceModel, Passage, gather
+from tutor.qa.evidence import Evidence, EvidenceModel, Passage, SentenceVectors, gather
 from tutor.qa.offline import Draft, compose
 
 if TYPE_CHECKING:
@@ -70,27 +70,29 @@ class Answerer:
 
     def __init__(self, search: PassageSource, *, llm: LLMEngine | None = None,
                  model: EvidenceModel | None = None) -> None:
-        self._search = search
+        self.source = search
         self.llm = llm
         self._model = model or EvidenceModel()
+        self._sentence_vectors = SentenceVectors(search.index)
 
     def answer(self, question: str, *, course: str | None = None,
                history: Sequence[tuple[str, str]] = (), use_llm: bool = True) -> Answer:
         # Imported on first use: LangChain costs the chat's start-up almost a second.
         from langchain_core.runnables import RunnableLambda
 
-        retriever = self._search.retriever(course=course, k=RETRIEVE)
+        retriever = self.source.retriever(course=course, k=RETRIEVE)
         chain = retriever | RunnableLambda(lambda docs: self._evidence(question, docs)) | \
             RunnableLambda(lambda evidence: self._respond(evidence, history, use_llm))
         result: Answer = chain.invoke(question)
         return result
 
     def evidence(self, question: str, *, course: str | None = None) -> Evidence:
-        documents = self._search.retriever(course=course, k=RETRIEVE).invoke(question)
+        documents = self.source.retriever(course=course, k=RETRIEVE).invoke(question)
         return self._evidence(question, documents)
 
     def _evidence(self, question: str, documents: list[Document]) -> Evidence:
-        return gather(self._search.index, question, documents, self._model)
+        return gather(self.source.index, question, documents, self._model,
+                      self._sentence_vectors)
 
     def _respond(self, evidence: Evidence, history: Sequence[tuple[str, str]],
                  use_llm: bool) -> Answer:
@@ -103,7 +105,8 @@ class Answerer:
         if use_llm and self.llm is not None:
             draft, engine = self.llm.answer(evidence, history), "llm"
         if draft is None:
-            draft, engine = compose(evidence), "offline"
+            draft, engine = compose(evidence, keep_ratio=self._model.keep_ratio,
+                                    max_passages=self._model.max_passages), "offline"
         return self._answer(evidence, draft, engine)
 
     def _answer(self, evidence: Evidence, draft: Draft, engine: str) -> Answer:

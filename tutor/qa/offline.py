@@ -9,8 +9,6 @@ from tutor.qa.evidence import Evidence, ScoredSentence
 __all__ = ["Draft", "compose"]
 
 MAX_SENTENCES = 3
-MAX_PASSAGES = 2
-KEEP_RATIO = 0.85  # a further sentence must score at least this share of the best one
 
 
 @dataclass(frozen=True)
@@ -19,17 +17,17 @@ class Draft:
     cited: tuple[int, ...]  # indexes into Evidence.passages
 
 
-def compose(evidence: Evidence) -> Draft:
+def compose(evidence: Evidence, *, keep_ratio: float, max_passages: int) -> Draft:
     """Deterministic: the same question and course always give the same answer."""
     if not evidence.sentences:
         return Draft("", ())
     best = evidence.sentences[0]
     chosen: list[ScoredSentence] = [best]
     for sentence in evidence.sentences[1:]:
-        if len(chosen) == MAX_SENTENCES or sentence.score < KEEP_RATIO * best.score:
+        if len(chosen) == MAX_SENTENCES or sentence.score < keep_ratio * best.score:
             break
         passages = {s.passage for s in chosen} | {sentence.passage}
-        if len(passages) <= MAX_PASSAGES and not _repeats(sentence, chosen):
+        if len(passages) <= max_passages and not _repeats(sentence, chosen):
             chosen.append(sentence)
     chosen.sort(key=lambda s: (str(evidence.passages[s.passage].metadata.get("order", "")),
                                s.passage, s.position))

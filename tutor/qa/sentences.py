@@ -6,19 +6,38 @@ import re
 
 __all__ = ["split_sentences"]
 
-_FENCE = re.compile(r"```.*?```", re.DOTALL)
+_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 _BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])|\n\s*\n|\n(?=\s*(?:[-*+]\s|\d+\.\s|\|))")
 _MARKS = re.compile(r"^\s*(?:[-*+]|\d+\.|#+|\|)\s*")
+_COMMENTED = re.compile(r"^\s*(?P<code>[^#`]*\S)\s+(?:#|//)\s*(?P<comment>\S.*)$")
 MIN_WORDS = 4
 
 
 def split_sentences(markdown: str) -> list[str]:
-    """Sentences and list items, without code blocks (half a code block quotes badly)."""
-    text = _FENCE.sub("\n\n", markdown)
+    """Sentences and list items, in reading order; from code blocks, only commented lines.
+
+    Half a code block quotes badly, but `del ages["Alan"]  # remove a key` is often the
+    very answer in a programming course, so it becomes "`del ages["Alan"]`: remove a key".
+    """
+    sentences: list[str] = []
+    position = 0
+    for block in _FENCE.finditer(markdown):
+        sentences += _prose(markdown[position:block.start()])
+        sentences += [_code_line(found) for line in block.group(1).splitlines()
+                      if (found := _COMMENTED.match(line))]
+        position = block.end()
+    return sentences + _prose(markdown[position:])
+
+
+def _prose(text: str) -> list[str]:
     sentences = []
     for piece in _BREAK.split(text):
-        line = " ".join(_MARKS.sub("", piece).replace(" | ", ": ").strip(" |").split())
+        line = " ".join(_MARKS.sub("", piece.strip()).replace(" | ", ": ").strip(" |").split())
         if set(line) <= set("-|: ") or len(line.split()) < MIN_WORDS:
             continue
         sentences.append(line)
     return sentences
+
+
+def _code_line(found: re.Match[str]) -> str:
+    return f"`{found['code'].strip()}`: {found['comment'].strip()}"

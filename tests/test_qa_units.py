@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from retrieval import SearchIndex, SentenceTransformerEmbedder
+from tests.conftest import CountingEmbedder
+from tutor.qa.evidence import EvidenceModel, SentenceVectors
+from tutor.qa.sentences import split_sentences
+
+LESSON = """Assignment never copies a list; it gives it another name:
+
+```python
+a = [1, 2]
+b = a
+del ages["Alan"]     # remove a key and its value
+```
+
+- the **inner core**, a solid ball despite the heat
+
+| expression | meaning |
+|---|---|
+| `a == b` | equal |
+"""
+
+
+def test_sentences_keep_reading_order_and_commented_code_lines() -> None:
+    assert split_sentences(LESSON) == [
+        "Assignment never copies a list; it gives it another name:",
+        '`del ages["Alan"]`: remove a key and its value',
+        "the **inner core**, a solid ball despite the heat",
+        "`a == b`: equal",
+    ]
+
+
+def test_the_evidence_model_is_a_proper_probability() -> None:
+    model = EvidenceModel()
+    assert 0 < model.probability(0.0, 1.0) < model.probability(0.5, 0.5) < \
+        model.probability(0.9, 0.0) < 1
+    assert model.probability(0.9, 0.0) > model.threshold > model.probability(0.2, 0.5)
+
+
+def test_sentence_vectors_are_cached_within_a_bound(tmp_path: Path,
+                                                    embedder: SentenceTransformerEmbedder
+                                                    ) -> None:
+    counting = CountingEmbedder(embedder)
+    cache = SentenceVectors(SearchIndex(tmp_path / "ix", counting), capacity=2)
+    first = cache(["one sentence", "two sentences"])
+    again = cache(["two sentences", "one sentence"])
+    assert counting.embedded == ["one sentence", "two sentences"]
+    assert np.allclose(first[0], again[1]) and np.allclose(first[1], again[0])
+    cache(["three sentences"])  # evicts "two sentences", the least recently used
+    cache(["one sentence"])
+    assert counting.embedded[-1] == "three sentences"
+    cache(["two sentences"])
+    assert counting.embedded[-2:] == ["three sentences", "two sentences"]
+    assert np.allclose(cache(["one sentence"])[0], embedder.embed(["one sentence"])[0],
+                       atol=1e-5)
