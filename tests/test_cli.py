@@ -89,3 +89,40 @@ def test_chat_with_a_broken_extra_course_still_starts(env: dict[str, str],
     output = _chat({**env, "COURSES_DIR": str(tmp_path / "courses")}, "q\n")
     assert "Skipped the course in" in output and "tutorbot content validate" in output
     assert "Which course would you like?" in output
+
+
+def test_report_unanswered_groups_repeated_questions(env: dict[str, str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from bot import cli
+    from tutor import Database, Settings
+    from tutor.storage.models import AskedQuestion, CourseRow, Learner
+
+    runner.invoke(app, ["content", "import", str(MINI_COURSE)])
+    database = Database(Settings().resolved_database_url)
+    with database.session() as session:
+        course = session.query(CourseRow).one()
+        learners = [Learner(display_name=n, preferences={}) for n in ("a", "b")]
+        session.add_all(learners)
+        session.flush()
+        for learner, text in [(learners[0], "What is a hexagon?"),
+                              (learners[1], "what is a HEXAGON"),
+                              (learners[1], "How do I count to ten?")]:
+            session.add(AskedQuestion(learner_id=learner.id, course_id=course.id, text=text,
+                                      answer="", answered=False, confidence=0.1,
+                                      engine="declined", closest="Lesson 2 · Colours",
+                                      asked_at=datetime(2026, 11, 2, tzinfo=UTC)))
+        session.add(AskedQuestion(learner_id=learners[0].id, course_id=course.id,
+                                  text="How many sides has a triangle?", answer="Three.",
+                                  answered=True, confidence=0.9, engine="offline"))
+        session.commit()
+    database.dispose()
+    monkeypatch.setattr(cli.console, "width", 200)  # one table row per line, whatever the tty
+    result = runner.invoke(app, ["report", "unanswered", "--course", "mini"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "hexagon" in line.lower()]
+    assert len(lines) == 1 and "│ 2 " in lines[0]
+    assert "count to ten" in result.output and "triangle" not in result.output
+    other = runner.invoke(app, ["report", "unanswered", "--course", "nothing"])
+    assert "No unanswered questions for nothing." in other.output
