@@ -1,0 +1,1 @@
+"""The learner model: mastery per skill (and, to come, reviews, streaks and risk)."""
