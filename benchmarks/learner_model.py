@@ -1,12 +1,14 @@
-"""Learner-model benchmark. Part 1: predicting answers on real data (ASSIST2009).
+"""Learner-model benchmark: predicting answers (ASSIST2009) and dropout risk (KDD Cup 2015).
 
-    python -m benchmarks.learner_model [--data DIR] [--skip-pybkt]
+    python -m benchmarks.learner_model [--data DIR] [--risk-data DIR] [--skip-pybkt]
 
 Fit on DIR/train.csv; on DIR/test.csv predict each answer from that learner's earlier
 answers only. Beside ours, in the same run: the per-skill average and pyBKT (the standard
 BKT implementation), which needs old numpy/pandas/scikit-learn and so runs in its own
 virtual environment under benchmarks/.venvs/ (made on first use; fitting takes minutes).
-Parts 2-4 of the learner-model issue (dropout risk, simulation, cost) are still to come.
+Risk: train on all courses but one, test on that one, rotate; each model's regularisation is
+chosen by cross-validation across its training courses. Parts 3-4 of the learner-model
+issue (simulation, cost) are still to come.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import sys
 import time
 import venv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from benchmarks.common import EVAL, console, table
 from tutor.learner.mastery import KnowledgeModel, replay
+from tutor.learner.risk import PRIOR_PATH, RiskModel
 
 Answer = tuple[str, str, bool]
 PYBKT_VENV = Path(__file__).parent / ".venvs" / "pybkt"
@@ -100,12 +105,132 @@ def pybkt(data: Path) -> tuple[float, float, float] | None:
     return auc, rmse, accuracy
 
 
+# -- risk of dropping out ----------------------------------------------------------------
+
+EVENTS = ("event_access", "event_discussion", "event_navigate", "event_page_close",
+          "event_problem", "event_video", "event_wiki")
+C_GRID = (0.01, 0.1, 1.0, 10.0)
+
+
+@dataclass
+class Course:
+    name: str
+    counts: np.ndarray  # enrollments x days x event types
+    dropped: np.ndarray
+
+
+def load_courses(folder: Path) -> list[Course]:
+    courses = []
+    for labels_path in sorted(folder.glob("course*_labels.csv")):
+        name = labels_path.name.removesuffix("_labels.csv")
+        with labels_path.open(newline="") as handle:
+            labels = {r["enrollment_id"]: int(r["dropout"]) for r in csv.DictReader(handle)}
+        days: dict[str, list[tuple[str, list[int]]]] = {}
+        with (folder / f"{name}_activity.csv").open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                days.setdefault(row["enrollment_id"], []).append(
+                    (row["time"], [int(row[e]) for e in EVENTS]))
+        ids = sorted(labels)
+        counts = np.array([[v for _, v in sorted(days.get(i, []))] for i in ids], dtype=float)
+        courses.append(Course(name, counts, np.array([labels[i] for i in ids])))
+    return courses
+
+
+def _raw(counts: np.ndarray) -> np.ndarray:
+    return np.asarray(np.log1p(counts.reshape(len(counts), -1)))
+
+
+def _simple(counts: np.ndarray) -> np.ndarray:
+    daily = counts.sum(axis=2)
+    active = daily > 0
+    n = daily.shape[1]
+    since = np.array([n - 1 - np.flatnonzero(a)[-1] if a.any() else n for a in active])
+    extra = np.column_stack([since, active.sum(1), daily[:, -7:].sum(1), active[:, -14:].sum(1)])
+    return np.column_stack([_raw(counts), np.log1p(extra)])
+
+
+class _Baseline:
+    """A plain logistic regression on log1p features (log1p scored higher than raw counts)."""
+
+    def __init__(self, features: Any) -> None:
+        self.features = features
+
+    def fit(self, courses: list[Course], c: float) -> Any:
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.vstack([self.features(k.counts) for k in courses])
+        y = np.concatenate([k.dropped for k in courses])
+        fitted = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+        return lambda counts: fitted.predict_proba(self.features(counts))[:, 1]
+
+
+class _Ours:
+    def fit(self, courses: list[Course], c: float) -> Any:
+        histories = [h for k in courses for h in k.counts.sum(axis=2)]
+        model = RiskModel.fit(histories, [d for k in courses for d in k.dropped], c=c)
+        return lambda counts: np.array([model.risk(h) for h in counts.sum(axis=2)])
+
+
+def _auc(predict: Any, course: Course) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(course.dropped, predict(course.counts)))
+
+
+def _held_out(model: Any, train: list[Course], test: Course) -> float:
+    """Choose C by leave-one-course-out within the training courses, then test."""
+    def inner(c: float) -> float:
+        return float(np.mean([_auc(model.fit([k for k in train if k is not v], c), v)
+                              for v in train]))
+
+    best = max(C_GRID, key=inner)
+    return _auc(model.fit(train, best), test)
+
+
+def risk_rows(folder: Path) -> list[list[str]]:
+    courses = load_courses(folder)
+    models = {"ours (activity features, type-agnostic)": _Ours(),
+              "LR on the raw 30-day counts": _Baseline(_raw),
+              "LR on simple activity features + counts": _Baseline(_simple)}
+    rows = []
+    for name, model in models.items():
+        aucs = [_held_out(model, [k for k in courses if k is not test], test)
+                for test in courses]
+        rows.append([name, *(f"{a:.4f}" for a in aucs), f"{np.mean(aucs):.4f}"])
+    return [["held-out course", *(k.name for k in courses), "mean"], *rows]
+
+
+def write_risk_prior(folder: Path) -> None:
+    courses = load_courses(folder)
+    model = _Ours()
+
+    def inner(c: float) -> float:
+        return float(np.mean([_auc(model.fit([k for k in courses if k is not v], c), v)
+                              for v in courses]))
+
+    best = max(C_GRID, key=inner)
+    histories = [h for k in courses for h in k.counts.sum(axis=2)]
+    prior = RiskModel.fit(histories, [d for k in courses for d in k.dropped], c=best)
+    enrollments = sum(len(k.dropped) for k in courses)
+    prior.save(PRIOR_PATH, f"KDD Cup 2015, {len(courses)} courses, {enrollments} enrollments; "
+                           f"C={best} by leave-one-course-out cross-validation")
+    console.print(f"Wrote {PRIOR_PATH} (C={best}, {enrollments} enrollments)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=EVAL / "assist2009",
                         help="a folder with train.csv and test.csv (user_id,skill_id,...,correct)")
+    parser.add_argument("--risk-data", type=Path, default=EVAL / "kddcup2015",
+                        help="a folder of courseNNNN_activity.csv and courseNNNN_labels.csv")
     parser.add_argument("--skip-pybkt", action="store_true")
+    parser.add_argument("--write-risk-prior", action="store_true",
+                        help="fit the risk model on all courses of --risk-data and save it as "
+                             "the prior tutorbot ships")
     args = parser.parse_args()
+    if args.write_risk_prior:
+        write_risk_prior(args.risk_data)
+        return
     train, test = load(args.data / "train.csv"), load(args.data / "test.csv")
     console.print(f"{args.data.name}: {len(train):,} training answers, {len(test):,} test "
                   f"answers of {len({u for u, _, _ in test}):,} other learners")
@@ -124,6 +249,8 @@ def main() -> None:
                          *(f"{v:.4f}" for v in anchor)])
     table("Predicting each answer from the learner's earlier answers",
           ["model", "AUC", "RMSE", "accuracy"], rows)
+    header, *risk = risk_rows(args.risk_data)
+    table("Risk of dropping out: AUC on each held-out course", ["model", *header[1:]], risk)
     if not math.isfinite(auc):
         sys.exit(1)
 
