@@ -92,7 +92,8 @@ def build_app(settings: Settings, console: Console) -> App:
     search.sync_in_background()
     tutor = Tutor(database, answerer=Answerer(search, llm=build_llm(settings)),
                   llm_daily_quota=settings.llm_daily_quota,
-                  max_message_chars=settings.max_message_chars)
+                  max_message_chars=settings.max_message_chars,
+                  charts_dir=settings.data_dir / "charts")
     return App(settings=settings, database=database, search=search, tutor=tutor)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tutor.flows import ask, lessons, menu, quizzes
+from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
 from tutor.qa.answerer import Answerer
@@ -42,8 +44,10 @@ class Tutor:
 
     def __init__(self, database: Database, *, answerer: Answerer | None = None,
                  llm_daily_quota: int = 50, max_message_chars: int = 4000,
+                 charts_dir: Path | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
+        self._charts_dir = charts_dir
         self._answerer = answerer
         self._llm_quota = llm_daily_quota
         self._max_chars = max_message_chars
@@ -54,6 +58,7 @@ class Tutor:
             "lessons": menu.lesson_list, "lesson": self._lesson, "next": _next, "back": _back,
             "quiz": self._quiz, "hint": quizzes.hint, "skip": quizzes.skip, "score": menu.score,
             "ask": lambda t: self._ask(t, t.event.text),
+            "progress": lambda t: progress_flow.progress(t, self._charts_dir),
         }
 
     @property
@@ -116,7 +121,7 @@ class Tutor:
 
     def _action(self, turn: Turn, action: str) -> list[Reply]:
         name, _, arg = action.partition(":")
-        if name in ("next", "back", "menu", "lessons", "score", "courses") and not arg:
+        if name in ("next", "back", "menu", "lessons", "score", "courses", "progress") and not arg:
             return self._commands[name](turn)
         if name == "course":
             return menu.set_course(turn, arg)

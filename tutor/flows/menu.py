@@ -22,7 +22,8 @@ HELP = """**What I can do**
 /ask — ask about the course in your own words (or just type a question)
 /hint — a hint for the open question
 /skip — skip the open question and see the answer
-/score — your progress
+/progress — mastery per skill, your streak, and a chart
+/score — your score in this course
 /menu — where you are and what is next
 /help — this list
 
@@ -93,7 +94,7 @@ def menu(turn: Turn) -> list[Reply]:
     if current is not None:
         rows.append((Button(f"Continue: {current.title}"[:60], f"lesson:{current.id}"),
                      Button("Quiz", f"quiz:{current.id}")))
-    rows.append((Button("All lessons", "lessons"), Button("My score", "score"),
+    rows.append((Button("All lessons", "lessons"), Button("My progress", "progress"),
                  Button("Courses", "courses")))
     return [Text(text, buttons=tuple(rows))]
 
@@ -126,4 +127,4 @@ def score(turn: Turn) -> list[Reply]:
              f"Questions answered: **{attempts}** ({distinct_questions} different)"]
     if attempts:
         lines.append(f"Average score: **{correct / attempts:.0%}**")
-    return [Text("\n".join(lines), buttons=((Button("Menu", "menu"),),))]
+    return [Text("\n\n".join(lines), buttons=((Button("Menu", "menu"),),))]
