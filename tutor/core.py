@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor.flows import ask, lessons, menu, quizzes
+from tutor.flows import ask, lessons, menu, quizzes, review
 from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
@@ -59,6 +59,7 @@ class Tutor:
             "quiz": self._quiz, "hint": quizzes.hint, "skip": quizzes.skip, "score": menu.score,
             "ask": lambda t: self._ask(t, t.event.text),
             "progress": lambda t: progress_flow.progress(t, self._charts_dir),
+            "review": review.review,
         }
 
     @property
@@ -121,7 +122,8 @@ class Tutor:
 
     def _action(self, turn: Turn, action: str) -> list[Reply]:
         name, _, arg = action.partition(":")
-        if name in ("next", "back", "menu", "lessons", "score", "courses", "progress") and not arg:
+        if name in ("next", "back", "menu", "lessons", "score", "courses", "progress",
+                    "review") and not arg:
             return self._commands[name](turn)
         if name == "course":
             return menu.set_course(turn, arg)

@@ -20,6 +20,7 @@ HELP = """**What I can do**
 /next, /back — move between cards
 /quiz — a quiz on the current lesson (or `/quiz 3`)
 /ask — ask about the course in your own words (or just type a question)
+/review — questions due for a refresh (spaced repetition)
 /hint — a hint for the open question
 /skip — skip the open question and see the answer
 /progress — mastery per skill, your streak, and a chart

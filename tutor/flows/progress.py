@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tutor.flows import menu
 from tutor.learner.progress import Progress, learner_progress
+from tutor.learner.reviews import due_count
 from tutor.messages import Button, Image, Reply, Text
 from tutor.turn import Turn
 
@@ -19,7 +20,13 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
     if course is None:
         return menu.choose_course(turn)
     found = learner_progress(turn.session, turn.learner, course, turn.now)
-    replies: list[Reply] = [Text(summary(found), buttons=((Button("Menu", "menu"),),))]
+    due = due_count(turn.session, turn.learner.id, course.id, turn.now)
+    text = summary(found)
+    buttons = [Button("Menu", "menu")]
+    if due:
+        text += f"\n\n🔁 {due} question{'s' if due != 1 else ''} due for review: /review"
+        buttons.insert(0, Button("Review now", "review"))
+    replies: list[Reply] = [Text(text, buttons=(tuple(buttons),))]
     if charts_dir is not None and found.answered:
         from tutor.learner.chart import render_progress  # matplotlib loads only when asked
 

@@ -15,12 +15,13 @@ from tutor.grading import (
     expected_answer,
     grade,
 )
+from tutor.learner.reviews import record_review
 from tutor.messages import Button, QuestionReply, Reply, Text
 from tutor.storage.models import Attempt, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
 
 __all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "hint", "leave_quiz",
-           "render_question", "skip", "start_quiz", "submit", "toggle"]
+           "render_question", "skip", "start_quiz", "start_session", "submit", "toggle"]
 
 QUIZ_LENGTH = 5
 
@@ -37,11 +38,18 @@ def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
     # Questions not yet answered correctly first, in the author's order.
     ordered = [q for q in questions if q.id not in mastered] + \
               [q for q in questions if q.id in mastered]
-    chosen = [q.id for q in ordered[:QUIZ_LENGTH]]
+    return start_session(turn, ordered[:QUIZ_LENGTH], f"📝 Quiz on **{lesson.title}**",
+                         kind="quiz", retry=f"quiz:{lesson.id}")
+
+
+def start_session(turn: Turn, questions: list[QuestionRow], title: str, *, kind: str,
+                  retry: str | None) -> list[Reply]:
+    """A run of questions: a lesson quiz, or the reviews that are due."""
     turn.state.mode = "quiz"
-    turn.state.quiz = {"lesson_id": lesson.id, "questions": chosen, "index": 0,
-                       "correct": 0, "score": 0.0}
-    return [Text(f"📝 Quiz on **{lesson.title}**: {len(chosen)} questions."), *ask(turn)]
+    turn.state.quiz = {"kind": kind, "retry": retry, "questions": [q.id for q in questions],
+                       "index": 0, "correct": 0, "score": 0.0}
+    count = f"{len(questions)} question{'s' if len(questions) != 1 else ''}"
+    return [Text(f"{title}: {count}."), *ask(turn)]
 
 
 def _quiz(turn: Turn) -> dict[str, Any]:
@@ -117,7 +125,10 @@ def _record(turn: Turn, question: QuestionRow, response: str | tuple[int, ...],
         learner_id=turn.learner.id, question_id=question.id, course_id=question.course_id,
         answered_at=turn.now, response=text[:1000], correct=result.correct, score=result.score,
         response_ms=max(elapsed, 0) if elapsed is not None else None,
-        hints_used=turn.state.hints_used, context="quiz" if turn.state.quiz else "practice"))
+        hints_used=turn.state.hints_used, context=_quiz(turn).get("kind", "practice")))
+    record_review(turn.session, turn.learner.id, question, result.correct,
+                  turn.state.hints_used, max(elapsed, 0) if elapsed is not None else None,
+                  turn.now)
 
 
 def _feedback(question: QuestionRow, result: Grade) -> Text:
@@ -148,13 +159,14 @@ def _summary(turn: Turn) -> list[Reply]:
     quiz = _quiz(turn)
     total = len(quiz.get("questions", []))
     correct = quiz.get("correct", 0)
-    lesson_id = quiz.get("lesson_id")
+    retry = quiz.get("retry")
     turn.state.quiz = {}
     turn.state.mode = "menu"
     verdict = "Excellent!" if correct == total else "Well done." if correct * 2 >= total else \
         "Worth another look at the lesson."
-    buttons = (Button("Try again", f"quiz:{lesson_id}"), Button("Menu", "menu"))
-    return [Text(f"🏁 Quiz finished: **{correct} of {total}** correct. {verdict}",
+    what = "Review" if quiz.get("kind") == "review" else "Quiz"
+    buttons = ((Button("Try again", retry),) if retry else ()) + (Button("Menu", "menu"),)
+    return [Text(f"🏁 {what} finished: **{correct} of {total}** correct. {verdict}",
                  buttons=(buttons,))]
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "LessonCompletion",
     "LessonRow",
     "QuestionRow",
+    "ReviewCard",
     "SkillRow",
     "utcnow",
 ]
@@ -218,3 +219,17 @@ class AskedQuestion(Base):
     confidence: Mapped[float] = mapped_column(Float)
     engine: Mapped[str] = mapped_column(String(16))  # offline, llm, or declined
     closest: Mapped[str] = mapped_column(Text, default="")  # the nearest lessons, for reports
+
+
+class ReviewCard(Base):
+    """Spaced review of one question for one learner: the fsrs card, stored as data."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("learner_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    due: Mapped[datetime] = mapped_column(index=True)
+    card: Mapped[dict[str, Any]] = mapped_column()
+    reviews: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fsrs import Rating
+from sqlalchemy import select
+
+from tutor import Database, Identity, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.learner.reviews import rating_for
+from tutor.storage.models import QuestionRow, ReviewCard
+
+T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+ME = Identity("test", "reviewer")
+
+
+def test_the_rating_follows_how_the_answer_went() -> None:
+    assert rating_for(False, 0, 2_000) is Rating.Again
+    assert rating_for(True, 1, 2_000) is Rating.Hard
+    assert rating_for(True, 0, 90_000) is Rating.Hard
+    assert rating_for(True, 0, 3_000) is Rating.Easy
+    assert rating_for(True, 0, 20_000) is Rating.Good
+    assert rating_for(True, 0, None) is Rating.Good
+
+
+def _say(tutor: Tutor, at: datetime, **kwargs: str) -> list[Reply]:
+    return tutor.handle(Inbound(ME, "c", at=at, **kwargs))  # type: ignore[arg-type]
+
+
+def _question(replies: list[Reply]) -> QuestionReply | None:
+    found = [r for r in replies if isinstance(r, QuestionReply)]
+    return found[-1] if found else None
+
+
+def _text(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies if isinstance(r, Text))
+
+
+def test_a_missed_question_comes_back_for_review_and_then_rests(mini_db: Database) -> None:
+    tutor = Tutor(mini_db)
+    _say(tutor, T0, action="course:mini")
+    question = _question(_say(tutor, T0, command="quiz", text="1"))
+    missed = question.question_id if question else None
+    moment = T0
+    while question is not None:  # the first one wrong, the rest right, each in 3 seconds
+        moment += timedelta(seconds=3)
+        if question.kind == "multiple":
+            reply = _say(tutor, moment, text=", ".join(str(i + 1) for i in question.correct))
+        elif question.options:
+            choice = 0 if question.question_id == missed else question.correct[0]
+            reply = _say(tutor, moment, action=f"ans:{question.question_id}:{choice}")
+        else:
+            reply = _say(tutor, moment, text="3.5")
+        question = _question(reply)
+    assert "Nothing to review right now" in _text(_say(tutor, moment, command="review"))
+
+    later = T0 + timedelta(minutes=5)  # a miss is relearnt within minutes
+    replies = _say(tutor, later, command="review")
+    assert "🔁 Review: 1 question." in _text(replies)
+    due = _question(replies)
+    assert due is not None and due.question_id == missed
+    done = _say(Tutor(mini_db), later + timedelta(seconds=2),  # a restart in between
+                action=f"ans:{due.question_id}:{due.correct[0]}")
+    assert "Review finished: **1 of 1** correct" in _text(done)
+    rested = _text(_say(tutor, later + timedelta(minutes=1), command="review"))
+    assert "Nothing to review right now. The next one is due in" in rested
+    with mini_db.session() as session:
+        cards = session.scalars(select(ReviewCard)).all()
+        assert len(cards) == 3 and {c.reviews for c in cards} == {1, 2}
+        assert all(isinstance(c.card, dict) and "stability" in c.card for c in cards)
+
+
+def test_progress_counts_the_reviews_due_and_retired_questions_never_come_back(
+        mini_db: Database) -> None:
+    tutor = Tutor(mini_db)
+    _say(tutor, T0, action="course:mini")
+    question = _question(_say(tutor, T0, command="quiz", text="2"))
+    while question is not None:
+        question = _question(_say(tutor, T0 + timedelta(seconds=1), command="skip"))
+    progress = _text(_say(tutor, T0 + timedelta(minutes=5), command="progress"))
+    assert "🔁 3 questions due for review" in progress
+    with mini_db.session() as session:
+        for row in session.scalars(select(QuestionRow).where(QuestionRow.key == "sky-blue")):
+            row.retired = True
+        session.commit()
+    review = _text(_say(tutor, T0 + timedelta(minutes=5), command="review"))
+    assert "🔁 Review: 2 questions." in review
