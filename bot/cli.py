@@ -12,14 +12,17 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
 from bot.app import App, build_app, build_search, configure_logging
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
+from tutor.learner.fitting import fit_course
 from tutor.library import import_folders
 from tutor.reports import unanswered_questions
 from tutor.storage.database import Database
+from tutor.storage.models import CourseRow
 
 __all__ = ["app", "main"]
 
@@ -31,6 +34,8 @@ index_app = typer.Typer(no_args_is_help=True, help="The search index over course
 app.add_typer(index_app, name="index")
 report_app = typer.Typer(no_args_is_help=True, help="Reports for teachers.")
 app.add_typer(report_app, name="report")
+model_app = typer.Typer(no_args_is_help=True, help="The learner model.")
+app.add_typer(model_app, name="model")
 console = Console()
 errors = Console(stderr=True)
 
@@ -194,6 +199,31 @@ def report_unanswered(course: Annotated[str | None, typer.Option(help="Only this
         table.add_row(str(row.times), str(row.learners), row.course, row.text, row.closest,
                       f"{row.last_asked:%Y-%m-%d %H:%M}")
     console.print(table)
+
+
+@model_app.command("fit")
+def model_fit(course: Annotated[str | None, typer.Option(help="Only this course id.")] = None
+              ) -> None:
+    """Fit the mastery model on each course's own answers (defaults until there are enough)."""
+    settings = _settings()
+    database = _database(settings)
+    with database.session() as session:
+        query = select(CourseRow).order_by(CourseRow.slug)
+        if course is not None:
+            query = query.where(CourseRow.slug == course)
+        courses = session.scalars(query).all()
+        if not courses:
+            errors.print(f"[red]No course {course!r}.[/red]" if course else "No courses.")
+            raise typer.Exit(1)
+        for row in courses:
+            result = fit_course(session, row)
+            if result.fitted:
+                console.print(f"[green]✓ {result.course}[/green]: fitted on {result.answers:,} "
+                              "answers", soft_wrap=True)
+            else:
+                console.print(f"{result.course}: not fitted: {result.reason}", soft_wrap=True)
+        session.commit()
+    database.dispose()
 
 
 def main() -> None:

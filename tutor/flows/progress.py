@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tutor.flows import menu
+from tutor.learner.fitting import course_model
 from tutor.learner.progress import Progress, learner_progress
 from tutor.learner.reviews import due_count
 from tutor.messages import Button, Image, Reply, Text
@@ -19,7 +20,8 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
     course = turn.course()
     if course is None:
         return menu.choose_course(turn)
-    found = learner_progress(turn.session, turn.learner, course, turn.now)
+    found = learner_progress(turn.session, turn.learner, course, turn.now,
+                             course_model(turn.session, course))
     due = due_count(turn.session, turn.learner.id, course.id, turn.now)
     text = summary(found)
     buttons = [Button("Menu", "menu")]

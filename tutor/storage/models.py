@@ -27,6 +27,7 @@ __all__ = [
     "ConversationState",
     "CourseRow",
     "Enrollment",
+    "FittedModel",
     "Identity",
     "Learner",
     "LessonCompletion",
@@ -233,3 +234,16 @@ class ReviewCard(Base):
     due: Mapped[datetime] = mapped_column(index=True)
     card: Mapped[dict[str, Any]] = mapped_column()
     reviews: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FittedModel(Base):
+    """Learner-model parameters fitted on one course's own attempt log."""
+
+    __tablename__ = "fitted_models"
+    __table_args__ = (UniqueConstraint("course_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # "mastery"
+    parameters: Mapped[dict[str, Any]] = mapped_column()
+    answers: Mapped[int] = mapped_column(Integer)
+    fitted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import MINI_COURSE
+from tutor import Database, Settings
+from tutor.learner.fitting import course_model, fit_course
+from tutor.learner.mastery import DEFAULT
+from tutor.storage.models import Attempt, CourseRow, Learner, QuestionRow
+
+# How often learners get each of the mini course's skills right, in the simulated log.
+RIGHT = {"counting": 0.9, "colours": 0.75, "shapes": 0.3}
+
+
+def _simulate(db: Database, learners: int, seed: int = 1, always: bool | None = None) -> None:
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        questions = session.scalars(select(QuestionRow)).all()
+        for n in range(learners):
+            learner = Learner(display_name=f"l{n}", preferences={})
+            session.add(learner)
+            session.flush()
+            for i in range(12):
+                question = rng.choice(questions)
+                right = always if always is not None else \
+                    rng.random() < RIGHT[question.skills[0]]
+                session.add(Attempt(learner_id=learner.id, question_id=question.id,
+                                    course_id=course.id, response="x", correct=right,
+                                    score=float(right), hints_used=0, context="quiz",
+                                    answered_at=start + timedelta(minutes=n * 20 + i)))
+        session.commit()
+
+
+def test_too_few_answers_keep_the_defaults(mini_db: Database) -> None:
+    _simulate(mini_db, learners=5)
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        result = fit_course(session, course)
+        assert not result.fitted and "only 60 answers so far; 500 are needed" in result.reason
+        assert course_model(session, course) == DEFAULT
+
+
+def test_a_log_with_nothing_to_learn_keeps_the_defaults(mini_db: Database) -> None:
+    _simulate(mini_db, learners=50, always=True)
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        result = fit_course(session, course)
+        assert not result.fitted and "nothing to learn from" in result.reason
+
+
+def test_fitting_calibrates_skill_difficulty_from_the_log(mini_db: Database) -> None:
+    _simulate(mini_db, learners=60)
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        result = fit_course(session, course)
+        session.commit()
+        assert result.fitted and result.answers == 720
+        offsets = course_model(session, course).skill_offsets
+    assert offsets["counting"] > offsets["colours"] > offsets["shapes"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return tmp_path / "data"
+
+
+def test_the_command_line_fits_each_course(data_dir: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["content", "import", str(MINI_COURSE)])
+    database = Database(Settings().resolved_database_url)
+    _simulate(database, learners=60)
+    database.dispose()
+    result = runner.invoke(app, ["model", "fit"])
+    assert result.exit_code == 0, result.output
+    assert "✓ mini: fitted on 720 answers" in result.output
+    missing = runner.invoke(app, ["model", "fit", "--course", "nope"])
+    assert missing.exit_code == 1 and "No course 'nope'" in missing.output

@@ -1,0 +1,60 @@
+"""Fit the learner model on a course's own attempt log, and find the model a course uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tutor.learner.mastery import DEFAULT, KnowledgeModel
+from tutor.storage.models import Attempt, CourseRow, FittedModel, QuestionRow, utcnow
+
+__all__ = ["MIN_ANSWERS", "FitResult", "course_model", "fit_course"]
+
+# Below this the per-skill offsets would be noise: the ASSIST-fitted defaults serve better.
+MIN_ANSWERS = 500
+KIND = "mastery"
+
+
+@dataclass(frozen=True)
+class FitResult:
+    course: str
+    answers: int
+    fitted: bool
+    reason: str = ""
+
+
+def fit_course(session: Session, course: CourseRow, *, min_answers: int = MIN_ANSWERS
+               ) -> FitResult:
+    """Fit on every answer in the course, one (learner, skill) pair per skill of a question."""
+    rows = session.execute(
+        select(Attempt.learner_id, QuestionRow.skills, Attempt.correct)
+        .join(QuestionRow, Attempt.question_id == QuestionRow.id)
+        .where(Attempt.course_id == course.id)
+        .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id)).all()
+    if len(rows) < min_answers:
+        return FitResult(course.slug, len(rows), False,
+                         f"only {len(rows)} answers so far; {min_answers} are needed, so the "
+                         "defaults stay in use")
+    answers = [(str(learner), skill, bool(correct))
+               for learner, skills, correct in rows for skill in skills]
+    model = KnowledgeModel.fit(answers)
+    if model == DEFAULT:
+        return FitResult(course.slug, len(rows), False,
+                         "every answer was right (or every one wrong): nothing to learn from")
+    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
+                                                      FittedModel.kind == KIND))
+    if stored is None:
+        stored = FittedModel(course_id=course.id, kind=KIND)
+        session.add(stored)
+    stored.parameters = model.to_json()
+    stored.answers = len(rows)
+    stored.fitted_at = utcnow()
+    return FitResult(course.slug, len(rows), True)
+
+
+def course_model(session: Session, course: CourseRow) -> KnowledgeModel:
+    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
+                                                      FittedModel.kind == KIND))
+    return KnowledgeModel.from_json(stored.parameters) if stored is not None else DEFAULT
