@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -20,7 +21,7 @@ from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
 from tutor.learner.fitting import fit_course
 from tutor.library import import_folders
-from tutor.reports import unanswered_questions
+from tutor.reports import at_risk, unanswered_questions
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow
 
@@ -198,6 +199,25 @@ def report_unanswered(course: Annotated[str | None, typer.Option(help="Only this
     for row in rows:
         table.add_row(str(row.times), str(row.learners), row.course, row.text, row.closest,
                       f"{row.last_asked:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@report_app.command("at-risk")
+def report_at_risk(course: Annotated[str, typer.Option(help="The course id.")],
+                   top: Annotated[int, typer.Option(min=1, help="How many learners.")] = 20
+                   ) -> None:
+    """Learners most likely to drop out of a course, from their recent activity."""
+    settings = _settings()
+    database = _database(settings)
+    rows = at_risk(database, course, datetime.now(UTC))
+    database.dispose()
+    if not rows:
+        console.print(f"No learners enrolled in {course!r}.")
+        return
+    table = Table("learner", "risk", "days inactive", "active days (14)", "streak")
+    for row in rows[:top]:
+        table.add_row(row.learner, f"{row.risk:.0%}", str(row.days_inactive),
+                      str(row.active_days_14), str(row.streak))
     console.print(table)
 
 

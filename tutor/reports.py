@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from tutor.grading import normalize
+from tutor.learner.progress import current_streak, daily_counts, zone
+from tutor.learner.risk import WINDOW_DAYS, RiskModel
 from tutor.storage.database import Database
-from tutor.storage.models import AskedQuestion, CourseRow
+from tutor.storage.models import (
+    AskedQuestion,
+    Attempt,
+    CourseRow,
+    Enrollment,
+    Learner,
+    LessonCompletion,
+    LessonRow,
+)
+from tutor.turn import as_utc
 
-__all__ = ["UnansweredQuestion", "unanswered_questions"]
+__all__ = ["AtRisk", "UnansweredQuestion", "at_risk", "unanswered_questions"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +54,48 @@ def unanswered_questions(database: Database, course: str | None = None
                                 last_asked=rows[-1].asked_at, closest=rows[-1].closest)
              for (slug, _), rows in groups.items()]
     return sorted(found, key=lambda q: (-q.times, q.text))
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    learner: str
+    risk: float
+    days_inactive: int
+    active_days_14: int
+    streak: int
+
+
+def at_risk(database: Database, course: str, now: datetime,
+            model: RiskModel | None = None) -> Sequence[AtRisk]:
+    """Every learner enrolled in the course, the likeliest to drop out first."""
+    model = model or RiskModel.prior()
+    since = as_utc(now) - timedelta(days=WINDOW_DAYS + 1)
+    with database.session() as session:
+        course_row = session.scalar(select(CourseRow).where(CourseRow.slug == course))
+        if course_row is None:
+            return []
+        learners = session.scalars(select(Learner).join(
+            Enrollment, Enrollment.learner_id == Learner.id).where(
+            Enrollment.course_id == course_row.id)).all()
+        moments: dict[int, list[datetime]] = defaultdict(list)
+        for query in (
+            select(Attempt.learner_id, Attempt.answered_at).where(
+                Attempt.course_id == course_row.id, Attempt.answered_at >= since),
+            select(LessonCompletion.learner_id, LessonCompletion.completed_at).join(
+                LessonRow).where(LessonRow.course_id == course_row.id,
+                                 LessonCompletion.completed_at >= since),
+            select(AskedQuestion.learner_id, AskedQuestion.asked_at).where(
+                AskedQuestion.course_id == course_row.id, AskedQuestion.asked_at >= since),
+        ):
+            for learner_id, moment in session.execute(query):
+                moments[learner_id].append(moment)
+        rows = []
+        for learner in learners:
+            tz = zone(learner.timezone)
+            counts = daily_counts(moments[learner.id], tz, as_utc(now).astimezone(tz).date(),
+                                  WINDOW_DAYS)
+            active = [i for i, c in enumerate(counts) if c]
+            rows.append(AtRisk(learner.display_name, model.risk(counts),
+                               WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
+                               sum(1 for c in counts[-14:] if c), current_streak(counts)))
+    return sorted(rows, key=lambda r: -r.risk)
