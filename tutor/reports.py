@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,17 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from tutor.grading import normalize
-from tutor.learner.progress import current_streak, daily_counts, zone
+from tutor.learner.progress import activity_moments, current_streak, daily_counts, zone
 from tutor.learner.risk import WINDOW_DAYS, RiskModel
 from tutor.storage.database import Database
 from tutor.storage.models import (
     AskedQuestion,
-    Attempt,
     CourseRow,
     Enrollment,
     Learner,
-    LessonCompletion,
-    LessonRow,
 )
 from tutor.turn import as_utc
 
@@ -77,18 +73,7 @@ def at_risk(database: Database, course: str, now: datetime,
         learners = session.scalars(select(Learner).join(
             Enrollment, Enrollment.learner_id == Learner.id).where(
             Enrollment.course_id == course_row.id)).all()
-        moments: dict[int, list[datetime]] = defaultdict(list)
-        for query in (
-            select(Attempt.learner_id, Attempt.answered_at).where(
-                Attempt.course_id == course_row.id, Attempt.answered_at >= since),
-            select(LessonCompletion.learner_id, LessonCompletion.completed_at).join(
-                LessonRow).where(LessonRow.course_id == course_row.id,
-                                 LessonCompletion.completed_at >= since),
-            select(AskedQuestion.learner_id, AskedQuestion.asked_at).where(
-                AskedQuestion.course_id == course_row.id, AskedQuestion.asked_at >= since),
-        ):
-            for learner_id, moment in session.execute(query):
-                moments[learner_id].append(moment)
+        moments = activity_moments(session, course_row.id, since)
         rows = []
         for learner in learners:
             tz = zone(learner.timezone)

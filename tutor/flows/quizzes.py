@@ -119,15 +119,15 @@ def answer(turn: Turn, response: str | tuple[int, ...]) -> list[Reply]:
 def _record(turn: Turn, question: QuestionRow, response: str | tuple[int, ...],
             result: Grade) -> None:
     shown = turn.state.question_shown_at
-    elapsed = int((turn.now - as_utc(shown)).total_seconds() * 1000) if shown else None
+    elapsed = max(int((turn.now - as_utc(shown)).total_seconds() * 1000), 0) if shown else None
     text = response if isinstance(response, str) else ",".join(str(i + 1) for i in response)
     turn.session.add(Attempt(
         learner_id=turn.learner.id, question_id=question.id, course_id=question.course_id,
         answered_at=turn.now, response=text[:1000], correct=result.correct, score=result.score,
-        response_ms=max(elapsed, 0) if elapsed is not None else None,
+        response_ms=elapsed,
         hints_used=turn.state.hints_used, context=_quiz(turn).get("kind", "practice")))
     record_review(turn.session, turn.learner.id, question, result.correct,
-                  turn.state.hints_used, max(elapsed, 0) if elapsed is not None else None,
+                  turn.state.hints_used, elapsed,
                   turn.now)
 
 

@@ -3,9 +3,10 @@ activity per local day, the daily streak, and the risk of dropping out."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -25,7 +26,8 @@ from tutor.storage.models import (
 )
 from tutor.turn import as_utc
 
-__all__ = ["Progress", "current_streak", "daily_counts", "learner_progress", "zone"]
+__all__ = ["Progress", "activity_moments", "current_streak", "daily_counts",
+           "learner_progress", "zone"]
 
 SHOWN_DAYS = 14
 
@@ -65,6 +67,29 @@ def daily_counts(moments: Iterable[datetime], tz: ZoneInfo, today: date, days: i
     return counts
 
 
+def activity_moments(session: Session, course_id: int, since: datetime,
+                     learner_id: int | None = None) -> dict[int, list[datetime]]:
+    """When each learner was active in a course: answers, finished lessons, questions asked.
+
+    The one definition of activity, shared by streaks, progress and the risk report.
+    """
+    sources = (
+        select(Attempt.learner_id, Attempt.answered_at).where(
+            Attempt.course_id == course_id, Attempt.answered_at >= since),
+        select(LessonCompletion.learner_id, LessonCompletion.completed_at).join(LessonRow)
+        .where(LessonRow.course_id == course_id, LessonCompletion.completed_at >= since),
+        select(AskedQuestion.learner_id, AskedQuestion.asked_at).where(
+            AskedQuestion.course_id == course_id, AskedQuestion.asked_at >= since),
+    )
+    moments: dict[int, list[datetime]] = defaultdict(list)
+    for query in sources:
+        if learner_id is not None:
+            query = query.where(query.selected_columns[0] == learner_id)
+        for who, moment in session.execute(query):
+            moments[who].append(moment)
+    return moments
+
+
 def current_streak(counts: list[int]) -> int:
     """Active days in a row up to today; a streak stays alive until today is over."""
     days = counts if counts[-1] else counts[:-1]
@@ -90,11 +115,8 @@ def learner_progress(session: Session, learner: Learner, course: CourseRow, now:
         SkillRow.slug, SkillRow.description).where(SkillRow.course_id == course.id,
                                                    SkillRow.retired.is_(False)))}
     mastery = _mastery(((skills, correct) for _, correct, skills in attempts), model)
-    moments = [a.answered_at for a in attempts]
-    moments += session.scalars(select(LessonCompletion.completed_at).join(LessonRow).where(
-        LessonCompletion.learner_id == learner.id, LessonRow.course_id == course.id)).all()
-    moments += session.scalars(select(AskedQuestion.asked_at).where(
-        AskedQuestion.learner_id == learner.id, AskedQuestion.course_id == course.id)).all()
+    since = as_utc(now) - timedelta(days=WINDOW_DAYS + 1)
+    moments = activity_moments(session, course.id, since, learner.id)[learner.id]
     window = daily_counts(moments, tz, today, WINDOW_DAYS)
     lessons = session.scalars(select(LessonRow.id).where(
         LessonRow.course_id == course.id, LessonRow.retired.is_(False))).all()
