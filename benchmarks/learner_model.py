@@ -177,14 +177,18 @@ def _auc(predict: Any, course: Course) -> float:
     return float(roc_auc_score(course.dropped, predict(course.counts)))
 
 
-def _held_out(model: Any, train: list[Course], test: Course) -> float:
-    """Choose C by leave-one-course-out within the training courses, then test."""
-    def inner(c: float) -> float:
-        return float(np.mean([_auc(model.fit([k for k in train if k is not v], c), v)
-                              for v in train]))
+def _choose_c(model: Any, courses: list[Course]) -> float:
+    """The C with the best mean AUC when each course is held out from the others in turn."""
+    def held_out(c: float) -> float:
+        return float(np.mean([_auc(model.fit([k for k in courses if k is not v], c), v)
+                              for v in courses]))
 
-    best = max(C_GRID, key=inner)
-    return _auc(model.fit(train, best), test)
+    return max(C_GRID, key=held_out)
+
+
+def _held_out(model: Any, train: list[Course], test: Course) -> float:
+    """Choose C within the training courses only, then test on the held-out one."""
+    return _auc(model.fit(train, _choose_c(model, train)), test)
 
 
 def risk_rows(folder: Path) -> list[list[str]]:
@@ -202,13 +206,7 @@ def risk_rows(folder: Path) -> list[list[str]]:
 
 def write_risk_prior(folder: Path) -> None:
     courses = load_courses(folder)
-    model = _Ours()
-
-    def inner(c: float) -> float:
-        return float(np.mean([_auc(model.fit([k for k in courses if k is not v], c), v)
-                              for v in courses]))
-
-    best = max(C_GRID, key=inner)
+    best = _choose_c(_Ours(), courses)
     histories = [h for k in courses for h in k.counts.sum(axis=2)]
     prior = RiskModel.fit(histories, [d for k in courses for d in k.dropped], c=best)
     enrollments = sum(len(k.dropped) for k in courses)
