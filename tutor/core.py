@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor.flows import ask, lessons, menu, quizzes, review
+from tutor.flows import ask, lessons, menu, quizzes, review, settings
 from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
 from tutor.qa.answerer import Answerer
 from tutor.storage.database import Database, describe_storage_error
 from tutor.storage.models import (
+    Attempt,
     CardRow,
     ConversationState,
     Identity,
@@ -59,7 +60,7 @@ class Tutor:
             "quiz": self._quiz, "hint": quizzes.hint, "skip": quizzes.skip, "score": menu.score,
             "ask": lambda t: self._ask(t, t.event.text),
             "progress": lambda t: progress_flow.progress(t, self._charts_dir),
-            "review": review.review,
+            "review": review.review, "settings": settings.settings,
         }
 
     @property
@@ -82,6 +83,11 @@ class Tutor:
 
     def _turn(self, session: Session, event: Inbound) -> list[Reply]:
         learner = _learner(session, event)
+        key = quizzes.delivery_key(event)
+        if key is not None and session.scalar(select(Attempt.id).where(
+                Attempt.learner_id == learner.id, Attempt.event_key == key)) is not None:
+            log.info("ignored a second delivery of %s", key)
+            return []  # this answer was delivered before and has been counted
         state = session.get(ConversationState, learner.id)
         if state is None:
             state = ConversationState(learner_id=learner.id, mode="menu", hints_used=0,
@@ -123,10 +129,13 @@ class Tutor:
     def _action(self, turn: Turn, action: str) -> list[Reply]:
         name, _, arg = action.partition(":")
         if name in ("next", "back", "menu", "lessons", "score", "courses", "progress",
-                    "review") and not arg:
+                    "review", "settings") and not arg:
             return self._commands[name](turn)
         if name == "course":
             return menu.set_course(turn, arg)
+        if name == "set":
+            setting, _, value = arg.partition(":")
+            return settings.apply(turn, setting, value)
         if name == "card" and arg.isdigit():
             card = turn.session.get(CardRow, int(arg))
             if card is None:

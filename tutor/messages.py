@@ -42,6 +42,9 @@ class Inbound:
     is_group: bool = False
     display_name: str = ""
     at: datetime | None = None
+    # The platform's id for this delivery (an update or interaction id), when it has one:
+    # the same answer delivered twice is then counted once.
+    event_id: str | None = None
 
     @classmethod
     def from_text(cls, identity: Identity, chat_id: str, text: str, **extra: object) -> Inbound:

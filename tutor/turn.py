@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ class Turn:
     state: ConversationState
     event: Inbound
     now: datetime
+    memo: dict[str, Any] = field(default_factory=dict)  # derived within this turn only
 
     def course(self) -> CourseRow | None:
         if self.state.course_id is None:

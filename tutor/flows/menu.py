@@ -25,6 +25,7 @@ HELP = """**What I can do**
 /skip — skip the open question and see the answer
 /progress — mastery per skill, your streak, and a chart
 /score — your score in this course
+/settings — time zone, easier or harder questions, weekly goal
 /menu — where you are and what is next
 /help — this list
 
@@ -97,6 +98,7 @@ def menu(turn: Turn) -> list[Reply]:
                      Button("Quiz", f"quiz:{current.id}")))
     rows.append((Button("All lessons", "lessons"), Button("My progress", "progress"),
                  Button("Courses", "courses")))
+    rows.append((Button("Settings", "settings"),))
     return [Text(text, buttons=tuple(rows))]
 
 

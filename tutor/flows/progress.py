@@ -13,17 +13,15 @@ from tutor.turn import Turn
 
 __all__ = ["progress", "summary"]
 
-TARGET = 0.8  # "strong" from here: the success rate the quizzes aim for
-
-
 def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
     course = turn.course()
     if course is None:
         return menu.choose_course(turn)
     found = learner_progress(turn.session, turn.learner, course, turn.now,
-                             course_model(turn.session, course))
+                             course_model(turn.session, course),
+                             level=turn.enrollment(course).level)
     due = due_count(turn.session, turn.learner.id, course.id, turn.now)
-    text = summary(found)
+    text = summary(found, course.target_success)
     buttons = [Button("Menu", "menu")]
     if due:
         text += f"\n\n🔁 {due} question{'s' if due != 1 else ''} due for review: /review"
@@ -38,17 +36,19 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
     return replies
 
 
-def summary(found: Progress) -> str:
+def summary(found: Progress, target: float = 0.8) -> str:
     lines = [f"📈 **{found.course}**: {found.lessons_done} of {found.lessons} lessons done, "
-             f"{found.answered} question{'s' if found.answered != 1 else ''} answered."]
+             f"{found.answered} question{'s' if found.answered != 1 else ''} answered, "
+             f"**level {found.level}**."]
     if found.streak:
         lines.append(f"🔥 Streak: **{found.streak} day{'s' if found.streak != 1 else ''}** in "
                      "a row. Come back tomorrow to keep it going!")
     else:
         lines.append("Answer a question today to start a streak.")
+    lines.append(_week(found))
     ranked = sorted(found.mastery.items(), key=lambda item: -item[1])
-    strong = [f"{name} ({p:.0%})" for name, p in ranked if p >= TARGET]
-    weak = [f"{name} ({p:.0%})" for name, p in reversed(ranked) if p < TARGET]
+    strong = [f"{name} ({p:.0%})" for name, p in ranked if p >= target]
+    weak = [f"{name} ({p:.0%})" for name, p in reversed(ranked) if p < target]
     if strong:
         lines.append("💪 Strong: " + "; ".join(strong[:3]))
     if weak:
@@ -59,3 +59,17 @@ def summary(found: Progress) -> str:
         lines.append(f"Not practised yet: {len(found.unpractised)} skill"
                      f"{'s' if len(found.unpractised) != 1 else ''}.")
     return "\n\n".join(lines)  # paragraphs: one newline is only a soft break in Markdown
+
+
+def _week(found: Progress) -> str:
+    done, goal = found.week_active, found.weekly_goal
+    head = f"🎯 This week: **{done} of {goal}** active day{'s' if goal != 1 else ''}"
+    if done >= goal:
+        return f"{head}. Weekly goal reached, well done!"
+    missing = goal - done
+    # Today still counts while it lasts, if nothing has been done yet today.
+    reachable = found.week_days_left + (0 if found.activity[-1] else 1)
+    if missing <= reachable:
+        return f"{head}: {missing} more day{'s' if missing != 1 else ''} by Sunday reaches " \
+               "your goal."
+    return f"{head}. Out of reach this week; a fresh week starts on Monday."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -15,18 +16,28 @@ from tutor.grading import (
     expected_answer,
     grade,
 )
-from tutor.learner.reviews import record_review
-from tutor.messages import Button, QuestionReply, Reply, Text
-from tutor.storage.models import Attempt, LessonRow, QuestionRow
+from tutor.learner.adaptive import Standing, aim, choose, level, standing
+from tutor.learner.fitting import course_model
+from tutor.learner.mastery import KnowledgeModel
+from tutor.learner.reviews import due_questions, record_review
+from tutor.messages import Button, Inbound, QuestionReply, Reply, Text
+from tutor.storage.models import Attempt, CourseRow, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
 
-__all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "hint", "leave_quiz",
-           "render_question", "skip", "start_quiz", "start_session", "submit", "toggle"]
+__all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "delivery_key", "event_key", "hint",
+           "learner_model", "leave_quiz", "render_question", "skip", "start_quiz",
+           "start_session", "submit", "toggle"]
 
 QUIZ_LENGTH = 5
+REVIEW_POOL = 10  # due reviews that may join a lesson quiz
 
 
 def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
+    """A lesson quiz, each question chosen adaptively when the one before is answered.
+
+    Candidates: the lesson's questions not yet answered right, and the course's due
+    reviews; questions already mastered come back only when those run short.
+    """
     questions = list(turn.session.scalars(select(QuestionRow).where(
         QuestionRow.lesson_id == lesson.id, QuestionRow.retired.is_(False))
         .order_by(QuestionRow.position)))
@@ -35,21 +46,30 @@ def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
     mastered = set(turn.session.scalars(select(Attempt.question_id).where(
         Attempt.learner_id == turn.learner.id, Attempt.correct.is_(True),
         Attempt.question_id.in_([q.id for q in questions]))))
-    # Questions not yet answered correctly first, in the author's order.
-    ordered = [q for q in questions if q.id not in mastered] + \
-              [q for q in questions if q.id in mastered]
-    return start_session(turn, ordered[:QUIZ_LENGTH], f"📝 Quiz on **{lesson.title}**",
-                         kind="quiz", retry=f"quiz:{lesson.id}")
+    pool = [q.id for q in questions if q.id not in mastered]
+    pool += [q.id for q in due_questions(turn.session, turn.learner.id, lesson.course_id,
+                                         turn.now, REVIEW_POOL) if q.id not in pool]
+    if len(pool) < QUIZ_LENGTH:
+        pool += [q.id for q in questions if q.id not in pool]
+    turn.state.mode = "quiz"
+    length = min(QUIZ_LENGTH, len(pool))
+    turn.state.quiz = {"kind": "quiz", "retry": f"quiz:{lesson.id}", "pool": pool,
+                       "length": length, "questions": [], "index": 0, "correct": 0,
+                       "score": 0.0}
+    return [Text(f"📝 Quiz on **{lesson.title}**: {_count(length)}."), *ask(turn)]
 
 
 def start_session(turn: Turn, questions: list[QuestionRow], title: str, *, kind: str,
                   retry: str | None) -> list[Reply]:
-    """A run of questions: a lesson quiz, or the reviews that are due."""
+    """A fixed run of questions, such as the reviews that are due, in the given order."""
     turn.state.mode = "quiz"
     turn.state.quiz = {"kind": kind, "retry": retry, "questions": [q.id for q in questions],
-                       "index": 0, "correct": 0, "score": 0.0}
-    count = f"{len(questions)} question{'s' if len(questions) != 1 else ''}"
-    return [Text(f"{title}: {count}."), *ask(turn)]
+                       "length": len(questions), "index": 0, "correct": 0, "score": 0.0}
+    return [Text(f"{title}: {_count(len(questions))}."), *ask(turn)]
+
+
+def _count(n: int) -> str:
+    return f"{n} question{'s' if n != 1 else ''}"
 
 
 def _quiz(turn: Turn) -> dict[str, Any]:
@@ -60,8 +80,14 @@ def ask(turn: Turn) -> list[Reply]:
     """Show the open question, opening the next one of the quiz when none is open."""
     quiz = _quiz(turn)
     if turn.state.question_id is None:
-        if not quiz or quiz["index"] >= len(quiz["questions"]):
+        if not quiz or quiz["index"] >= _length(quiz):
             return _summary(turn)
+        if quiz["index"] >= len(quiz["questions"]):
+            chosen = _choose(turn, quiz)
+            if chosen is None:
+                return _summary(turn)
+            quiz["questions"] = [*quiz["questions"], chosen]
+            turn.state.quiz = quiz
         turn.state.question_id = quiz["questions"][quiz["index"]]
         turn.state.question_shown_at = turn.now
         turn.state.hints_used = 0
@@ -73,11 +99,58 @@ def ask(turn: Turn) -> list[Reply]:
     return [render_question(turn, question)]
 
 
+def _length(quiz: dict[str, Any]) -> int:
+    return int(quiz.get("length", len(quiz["questions"])))
+
+
+def _choose(turn: Turn, quiz: dict[str, Any]) -> int | None:
+    """The next question of an adaptive quiz: the remaining candidate nearest the aim."""
+    asked = set(quiz["questions"])
+    remaining = [q for qid in quiz.get("pool", []) if qid not in asked
+                 and (q := turn.session.get(QuestionRow, qid)) is not None and not q.retired]
+    if not remaining:
+        return None
+    course = turn.session.get(CourseRow, remaining[0].course_id)
+    assert course is not None  # a question belongs to its course (cascade)
+    model, where = learner_model(turn, course)
+    goal = aim(course.target_success, turn.enrollment(course).challenge)
+    return choose(model, where, remaining, goal).id
+
+
+def learner_model(turn: Turn, course: CourseRow) -> tuple[KnowledgeModel, Standing]:
+    """The course's model and where the learner stands in it, worked out once a turn."""
+    key = f"standing:{course.id}"
+    if key not in turn.memo:
+        model = course_model(turn.session, course)
+        turn.session.flush()  # the answer just recorded counts
+        turn.memo[key] = (model, standing(turn.session, turn.learner.id, course.id, model))
+    found: tuple[KnowledgeModel, Standing] = turn.memo[key]
+    return found
+
+
+def _level_change(turn: Turn, question: QuestionRow) -> list[Reply]:
+    """One friendly line when the learner's level in the course moves."""
+    course = turn.session.get(CourseRow, question.course_id)
+    if course is None:
+        return []
+    enrollment = turn.enrollment(course)
+    model, where = learner_model(turn, course)
+    questions = turn.session.scalars(select(QuestionRow).where(
+        QuestionRow.course_id == course.id, QuestionRow.retired.is_(False))).all()
+    new = level(model, where, questions, course.target_success, enrollment.level)
+    if new == enrollment.level:
+        return []
+    up, enrollment.level = new > enrollment.level, new
+    if up:
+        return [Text(f"📈 These are getting easy for you: moving up to **level {new}**.")]
+    return [Text(f"🪜 Let's take it a step slower: **level {new}** for now. You've got this.")]
+
+
 def render_question(turn: Turn, question: QuestionRow) -> QuestionReply:
     quiz = _quiz(turn)
     header = ""
     if quiz:
-        header = f"Question {quiz['index'] + 1} of {len(quiz['questions'])}"
+        header = f"Question {quiz['index'] + 1} of {_length(quiz)}"
     options = display_options(question)
     selected = tuple(int(s) for s in turn.state.selected)
     rows: list[tuple[Button, ...]] = []
@@ -113,7 +186,8 @@ def answer(turn: Turn, response: str | tuple[int, ...]) -> list[Reply]:
     except AnswerShapeError as problem:
         return [Text(str(problem))]
     _record(turn, question, response, result)
-    return [_feedback(question, result), *_advance(turn, result)]
+    return [_feedback(question, result), *_level_change(turn, question),
+            *_advance(turn, result)]
 
 
 def _record(turn: Turn, question: QuestionRow, response: str | tuple[int, ...],
@@ -121,14 +195,27 @@ def _record(turn: Turn, question: QuestionRow, response: str | tuple[int, ...],
     shown = turn.state.question_shown_at
     elapsed = max(int((turn.now - as_utc(shown)).total_seconds() * 1000), 0) if shown else None
     text = response if isinstance(response, str) else ",".join(str(i + 1) for i in response)
+    turn.memo.clear()
     turn.session.add(Attempt(
         learner_id=turn.learner.id, question_id=question.id, course_id=question.course_id,
         answered_at=turn.now, response=text[:1000], correct=result.correct, score=result.score,
         response_ms=elapsed,
-        hints_used=turn.state.hints_used, context=_quiz(turn).get("kind", "practice")))
+        hints_used=turn.state.hints_used, context=_quiz(turn).get("kind", "practice"),
+        event_key=event_key(turn, question.id, shown)))
     record_review(turn.session, turn.learner.id, question, result.correct,
                   turn.state.hints_used, elapsed,
                   turn.now)
+
+
+def delivery_key(event: Inbound) -> str | None:
+    return f"{event.identity.platform}:{event.event_id}"[:96] if event.event_id else None
+
+
+def event_key(turn: Turn, question_id: int, shown: datetime | None) -> str | None:
+    """The platform's delivery id; without one, this showing of the question."""
+    if (key := delivery_key(turn.event)) is not None:
+        return key
+    return f"q{question_id}@{as_utc(shown).isoformat()}" if shown else None
 
 
 def _feedback(question: QuestionRow, result: Grade) -> Text:
@@ -157,7 +244,7 @@ def _advance(turn: Turn, result: Grade | None = None) -> list[Reply]:
 
 def _summary(turn: Turn) -> list[Reply]:
     quiz = _quiz(turn)
-    total = len(quiz.get("questions", []))
+    total = quiz.get("index", 0)
     correct = quiz.get("correct", 0)
     retry = quiz.get("retry")
     turn.state.quiz = {}
@@ -189,7 +276,7 @@ def skip(turn: Turn) -> list[Reply]:
     result = Grade(correct=False, score=0.0, expected=expected_answer(question))
     _record(turn, question, "(skipped)", result)
     return [Text(f"⏭ Skipped. The answer is **{result.expected}**.\n\n{question.explanation}"),
-            *_advance(turn, result)]
+            *_level_change(turn, question), *_advance(turn, result)]
 
 
 def toggle(turn: Turn, option: int) -> list[Reply]:
@@ -215,5 +302,4 @@ def leave_quiz(turn: Turn) -> list[Reply]:
     turn.state.quiz = {}
     turn.state.question_id = None
     turn.state.selected = []
-    return [Text(f"(You left the quiz after {quiz['index']} of {len(quiz['questions'])} "
-                 "questions.)")]
+    return [Text(f"(You left the quiz after {quiz['index']} of {_length(quiz)} questions.)")]

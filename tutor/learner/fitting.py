@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tutor.learner.items import AnswerRow, calibrate_items
 from tutor.learner.mastery import DEFAULT, KnowledgeModel
 from tutor.storage.models import Attempt, CourseRow, FittedModel, QuestionRow, utcnow
 
@@ -29,7 +30,8 @@ def fit_course(session: Session, course: CourseRow, *, min_answers: int = MIN_AN
                ) -> FitResult:
     """Fit on every answer in the course, one (learner, skill) pair per skill of a question."""
     rows = session.execute(
-        select(Attempt.learner_id, QuestionRow.skills, Attempt.correct)
+        select(Attempt.learner_id, QuestionRow.skills, Attempt.correct, QuestionRow.key,
+               QuestionRow.difficulty)
         .join(QuestionRow, Attempt.question_id == QuestionRow.id)
         .where(Attempt.course_id == course.id)
         .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id)).all()
@@ -38,11 +40,14 @@ def fit_course(session: Session, course: CourseRow, *, min_answers: int = MIN_AN
                          f"only {len(rows)} answers so far; {min_answers} are needed, so the "
                          "defaults stay in use")
     answers = [(str(learner), skill, bool(correct))
-               for learner, skills, correct in rows for skill in skills]
+               for learner, skills, correct, _, _ in rows for skill in skills]
     model = KnowledgeModel.fit(answers)
     if model == DEFAULT:
         return FitResult(course.slug, len(rows), False,
                          "every answer was right (or every one wrong): nothing to learn from")
+    model = calibrate_items(model, [AnswerRow(str(learner), tuple(skills), key, difficulty,
+                                              bool(correct))
+                                    for learner, skills, correct, key, difficulty in rows])
     stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
                                                       FittedModel.kind == KIND))
     if stored is None:

@@ -18,14 +18,19 @@ or a burst of thousands all stay defined.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DECAY", "DEFAULT", "KnowledgeModel", "Trace", "replay"]
+__all__ = ["DECAY", "DEFAULT", "DIFFICULTY_STEP", "KnowledgeModel", "Trace", "replay"]
 
+# The author's difficulty (1-5) as a prior for a question the log has not calibrated yet:
+# each step from the middle (3) moves the log-odds of success by this much. At the
+# population's average success (0.66), difficulty 1 reads as 0.84 and 5 as 0.42.
+# `tutorbot model fit` re-estimates the step from the course's own answers.
+DIFFICULTY_STEP = 0.5
 DECAY = 0.7  # weight of the past in the recency average: the last ~3 answers matter most
 # (lower, upper) bounds per weight: right count, wrong count, recency, for skill then overall.
 _BOUNDS = [(0.0, None), (None, 0.0), (0.0, None)] * 2
@@ -58,12 +63,28 @@ class KnowledgeModel:
     intercept: float
     prior: float = 0.5  # the share of answers right in the fitting data
     skill_offsets: Mapping[str, float] = field(default_factory=dict)
+    # Per question key: how much easier (+) or harder (-) than its skills' average.
+    item_offsets: Mapping[str, float] = field(default_factory=dict)
+    difficulty_step: float = DIFFICULTY_STEP
+
+    def logit(self, skill: str, on_skill: Trace, overall: Trace) -> float:
+        x = (*on_skill.features(self.prior), *overall.features(self.prior))
+        return self.intercept + self.skill_offsets.get(skill, 0.0) + \
+            sum(w * v for w, v in zip(self.weights, x, strict=True))
 
     def probability(self, skill: str, on_skill: Trace, overall: Trace) -> float:
-        x = (*on_skill.features(self.prior), *overall.features(self.prior))
-        z = self.intercept + self.skill_offsets.get(skill, 0.0) + \
-            sum(w * v for w, v in zip(self.weights, x, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return sigmoid(self.logit(skill, on_skill, overall))
+
+    def item_offset(self, key: str, difficulty: int) -> float:
+        """Calibrated from the log when it has been; the author's difficulty otherwise."""
+        return self.item_offsets.get(key, -self.difficulty_step * (difficulty - 3))
+
+    def question_probability(self, skills: Sequence[str], key: str, difficulty: int,
+                             traces: Mapping[str, Trace], overall: Trace) -> float:
+        """P(right) on one question: its skills' mean log-odds plus the item's offset."""
+        skills = skills or ("",)
+        z = sum(self.logit(s, traces.get(s, Trace()), overall) for s in skills) / len(skills)
+        return sigmoid(z + self.item_offset(key, difficulty))
 
     def after(self, trace: Trace, correct: bool) -> Trace:
         return trace.after(correct, self.prior)
@@ -93,13 +114,21 @@ class KnowledgeModel:
 
     def to_json(self) -> dict[str, Any]:
         return {"weights": list(self.weights), "intercept": self.intercept,
-                "prior": self.prior, "skill_offsets": dict(self.skill_offsets)}
+                "prior": self.prior, "skill_offsets": dict(self.skill_offsets),
+                "item_offsets": dict(self.item_offsets),
+                "difficulty_step": self.difficulty_step}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> KnowledgeModel:
         return cls(tuple(float(w) for w in data["weights"]), float(data["intercept"]),
                    float(data.get("prior", 0.5)),
-                   {str(k): float(v) for k, v in data.get("skill_offsets", {}).items()})
+                   {str(k): float(v) for k, v in data.get("skill_offsets", {}).items()},
+                   {str(k): float(v) for k, v in data.get("item_offsets", {}).items()},
+                   float(data.get("difficulty_step", DIFFICULTY_STEP)))
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def _fit_bounded(features: np.ndarray, skill: np.ndarray, skills: int, y: np.ndarray,

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tutor.learner.mastery import DEFAULT, KnowledgeModel, Trace
+from tutor.learner.adaptive import standing
+from tutor.learner.mastery import DEFAULT, KnowledgeModel
 from tutor.learner.risk import WINDOW_DAYS, RiskModel
 from tutor.storage.models import (
     AskedQuestion,
@@ -21,15 +22,20 @@ from tutor.storage.models import (
     Learner,
     LessonCompletion,
     LessonRow,
-    QuestionRow,
     SkillRow,
 )
 from tutor.turn import as_utc
 
-__all__ = ["Progress", "activity_moments", "current_streak", "daily_counts",
-           "learner_progress", "zone"]
+__all__ = ["DEFAULT_WEEKLY_GOAL", "Progress", "activity_moments", "current_streak", "daily_counts",
+           "learner_progress", "weekly_goal", "zone"]
 
 SHOWN_DAYS = 14
+DEFAULT_WEEKLY_GOAL = 4  # active days a week: regular without being a daily chore
+
+
+def weekly_goal(learner: Learner) -> int:
+    value = learner.preferences.get("weekly_goal", DEFAULT_WEEKLY_GOAL)
+    return value if isinstance(value, int) and 1 <= value <= 7 else DEFAULT_WEEKLY_GOAL
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ class Progress:
     answered: int
     lessons_done: int
     lessons: int
+    week_active: int = 0  # active days this week (Monday to today, local time)
+    weekly_goal: int = DEFAULT_WEEKLY_GOAL
+    week_days_left: int = 0  # days after today before the week ends
+    level: int = 1
 
 
 def zone(name: str) -> ZoneInfo:
@@ -102,19 +112,15 @@ def current_streak(counts: list[int]) -> int:
 
 
 def learner_progress(session: Session, learner: Learner, course: CourseRow, now: datetime,
-                     model: KnowledgeModel = DEFAULT, risk: RiskModel | None = None
-                     ) -> Progress:
+                     model: KnowledgeModel = DEFAULT, risk: RiskModel | None = None,
+                     level: int = 1) -> Progress:
     tz = zone(learner.timezone)
     today = as_utc(now).astimezone(tz).date()
-    attempts = session.execute(
-        select(Attempt.answered_at, Attempt.correct, QuestionRow.skills)
-        .join(QuestionRow, Attempt.question_id == QuestionRow.id)
-        .where(Attempt.learner_id == learner.id, Attempt.course_id == course.id)
-        .order_by(Attempt.answered_at, Attempt.id)).all()
+    where = standing(session, learner.id, course.id, model)
     names = {slug: text for slug, text in session.execute(select(
         SkillRow.slug, SkillRow.description).where(SkillRow.course_id == course.id,
                                                    SkillRow.retired.is_(False)))}
-    mastery = _mastery(((skills, correct) for _, correct, skills in attempts), model)
+    mastery = where.mastery(model)
     since = as_utc(now) - timedelta(days=WINDOW_DAYS + 1)
     moments = activity_moments(session, course.id, since, learner.id)[learner.id]
     window = daily_counts(moments, tz, today, WINDOW_DAYS)
@@ -128,16 +134,8 @@ def learner_progress(session: Session, learner: Learner, course: CourseRow, now:
         mastery={names.get(s, s): p for s, p in mastery.items() if s in names},
         unpractised=tuple(names[s] for s in sorted(names) if s not in mastery),
         activity=tuple(window[-SHOWN_DAYS:]), streak=current_streak(window),
-        risk=(risk or RiskModel.prior()).risk(window), answered=len(attempts),
-        lessons_done=len(set(done)), lessons=len(lessons))
+        risk=(risk or RiskModel.prior()).risk(window), answered=where.answers,
+        lessons_done=len(set(done)), lessons=len(lessons),
+        week_active=sum(1 for c in window[-(today.weekday() + 1):] if c),
+        weekly_goal=weekly_goal(learner), week_days_left=6 - today.weekday(), level=level)
 
-
-def _mastery(answers: Iterable[tuple[list[str], bool]], model: KnowledgeModel
-             ) -> dict[str, float]:
-    on_skill: dict[str, Trace] = {}
-    overall = Trace()
-    for skills, correct in answers:
-        for skill in skills:
-            on_skill[skill] = model.after(on_skill.get(skill, Trace()), correct)
-        overall = model.after(overall, correct)
-    return {skill: model.probability(skill, trace, overall) for skill, trace in on_skill.items()}

@@ -157,6 +157,9 @@ class Enrollment(Base):
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     card_position: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The learner's own setting: -1 easier questions, 0 as the course aims, +1 harder.
+    challenge: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class LessonCompletion(Base):
@@ -169,9 +172,14 @@ class LessonCompletion(Base):
 
 
 class Attempt(Base):
-    """One answer to one question: never updated, never deleted with a re-import."""
+    """One answer to one question: never updated, never deleted with a re-import.
+
+    `event_key` names the answer's delivery (a platform update, or one showing of a
+    question), so the same answer arriving twice is stored, and counted, once.
+    """
 
     __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("learner_id", "event_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
                                             index=True)
@@ -185,6 +193,7 @@ class Attempt(Base):
     response_ms: Mapped[int | None] = mapped_column(Integer)
     hints_used: Mapped[int] = mapped_column(Integer, default=0)
     context: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str | None] = mapped_column(String(96))
 
 
 class ConversationState(Base):
