@@ -7,8 +7,10 @@ answers only. Beside ours, in the same run: the per-skill average and pyBKT (the
 BKT implementation), which needs old numpy/pandas/scikit-learn and so runs in its own
 virtual environment under benchmarks/.venvs/ (made on first use; fitting takes minutes).
 Risk: train on all courses but one, test on that one, rotate; each model's regularisation is
-chosen by cross-validation across its training courses. Parts 3-4 of the learner-model
-issue (simulation, cost) are still to come.
+chosen by cross-validation across its training courses. Simulation: adaptive selection
+against the fixed curriculum order (rules in benchmarks/learner_simulation.py). Cost: one
+answer's turn with 10,000 learners and 1M answers stored, on SQLite and on PostgreSQL
+(skipped with a note when no server is reachable), against a 100-learner baseline.
 """
 
 from __future__ import annotations
@@ -222,6 +224,11 @@ def main() -> None:
     parser.add_argument("--risk-data", type=Path, default=EVAL / "kddcup2015",
                         help="a folder of courseNNNN_activity.csv and courseNNNN_labels.csv")
     parser.add_argument("--skip-pybkt", action="store_true")
+    parser.add_argument("--sim-learners", type=int, default=100)
+    parser.add_argument("--cost-learners", type=int, default=10_000)
+    parser.add_argument("--cost-attempts", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["prediction", "risk", "simulation", "cost"],
+                        help="run one part")
     parser.add_argument("--write-risk-prior", action="store_true",
                         help="fit the risk model on all courses of --risk-data and save it as "
                              "the prior tutorbot ships")
@@ -229,8 +236,21 @@ def main() -> None:
     if args.write_risk_prior:
         write_risk_prior(args.risk_data)
         return
-    train, test = load(args.data / "train.csv"), load(args.data / "test.csv")
-    console.print(f"{args.data.name}: {len(train):,} training answers, {len(test):,} test "
+    parts = [args.only] if args.only else ["prediction", "risk", "simulation", "cost"]
+    if "prediction" in parts:
+        prediction(args.data, args.skip_pybkt)
+    if "risk" in parts:
+        header, *risk = risk_rows(args.risk_data)
+        table("Risk of dropping out: AUC on each held-out course", ["model", *header[1:]], risk)
+    if "simulation" in parts:
+        simulation_table(args.sim_learners)
+    if "cost" in parts:
+        cost_table(args.cost_learners, args.cost_attempts)
+
+
+def prediction(data: Path, skip_pybkt: bool) -> None:
+    train, test = load(data / "train.csv"), load(data / "test.csv")
+    console.print(f"{data.name}: {len(train):,} training answers, {len(test):,} test "
                   f"answers of {len({u for u, _, _ in test}):,} other learners")
     rows = []
     (auc, rmse, accuracy), fit_seconds = ours(train, test)
@@ -239,18 +259,61 @@ def main() -> None:
                  f"{rmse:.4f}", f"{accuracy:.4f}"])
     base = per_skill_average(train, test)
     rows.append(["per-skill average", *(f"{v:.4f}" for v in base)])
-    if not args.skip_pybkt:
+    if not skip_pybkt:
         started = time.perf_counter()
-        anchor = pybkt(args.data)
+        anchor = pybkt(data)
         if anchor is not None:
             rows.append([f"pyBKT (BKT; {time.perf_counter() - started:.0f} s)",
                          *(f"{v:.4f}" for v in anchor)])
     table("Predicting each answer from the learner's earlier answers",
           ["model", "AUC", "RMSE", "accuracy"], rows)
-    header, *risk = risk_rows(args.risk_data)
-    table("Risk of dropping out: AUC on each held-out course", ["model", *header[1:]], risk)
     if not math.isfinite(auc):
         sys.exit(1)
+
+
+def simulation_table(learners: int) -> None:
+    from benchmarks.learner_simulation import LIMIT, TARGET, simulate
+
+    found = simulate(learners)
+    fixed = next(iter(found.values()))
+    rows = [[name, f"{o.median:.0f}", f"{o.mean:.0f}", f"{fixed.mean / o.mean:.2f}",
+             f"{o.mastered:.0%}", f"{o.right:.3f}"] for name, o in found.items()]
+    table(f"Simulated learners ({learners}): questions until true mastery (capped at {LIMIT}); "
+          f"target success {TARGET}",
+          ["tutor", "median", "mean", "fixed mean / mean", "reached mastery", "share right"],
+          rows)
+
+
+def cost_table(learners: int, attempts: int) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from benchmarks.learner_cost import measure, postgres_schema, sqlite_file
+
+    rows = []
+    stores = [("SQLite", sqlite_file), ("PostgreSQL", postgres_schema)]
+    for name, store in stores:
+        try:
+            with store() as url:
+                small = measure(url, 100, 10_000)
+            with store() as url:
+                big = measure(url, learners, attempts)
+        except OperationalError as exc:
+            console.print(f"{name} skipped: {str(exc.orig).splitlines()[0]}")
+            continue
+        for label, field in (("open a quiz (first question chosen), whole turn", "quiz_turn"),
+                             ("answer (record, update, level, choose next), whole turn",
+                              "answer_turn"),
+                             ("model update: replay the learner's answers + level",
+                              "update"),
+                             ("choose among the course's questions", "choice")):
+            (b50, b95), (s50, s95) = getattr(big, field), getattr(small, field)
+            rows.append([name, label, f"{s50:.1f} / {s95:.1f}", f"{b50:.1f} / {b95:.1f}",
+                         f"{b95 / s95:.2f}"])
+        console.print(f"{name}: loading {learners:,} learners and {attempts:,} answers took "
+                      f"{big.load_seconds:.0f} s")
+    table(f"Cost per turn, p50 / p95 ms: 100 learners and 10,000 answers (baseline) against "
+          f"{learners:,} learners and {attempts:,} answers",
+          ["store", "step", "baseline", "big", "p95 ratio"], rows)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from bot.app import App, build_app, build_search, configure_logging
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
+from tutor.learner.dropout import fit_risk
 from tutor.learner.fitting import fit_course
 from tutor.library import import_folders
 from tutor.reports import at_risk, unanswered_questions
@@ -224,7 +225,11 @@ def report_at_risk(course: Annotated[str, typer.Option(help="The course id.")],
 @model_app.command("fit")
 def model_fit(course: Annotated[str | None, typer.Option(help="Only this course id.")] = None
               ) -> None:
-    """Fit the mastery model on each course's own answers (defaults until there are enough)."""
+    """Fit the mastery and dropout-risk models on each course's own logs.
+
+    Until a course has enough answers (mastery) or enough learner histories (risk), the
+    shipped defaults stay in use.
+    """
     settings = _settings()
     database = _database(settings)
     with database.session() as session:
@@ -242,6 +247,14 @@ def model_fit(course: Annotated[str | None, typer.Option(help="Only this course 
                               "answers", soft_wrap=True)
             else:
                 console.print(f"{result.course}: not fitted: {result.reason}", soft_wrap=True)
+            risk = fit_risk(session, row, datetime.now(UTC))
+            if risk.fitted:
+                console.print(f"[green]✓ {row.slug}[/green]: dropout risk fitted on "
+                              f"{risk.examples:,} learner histories ({risk.dropped:,} dropped)",
+                              soft_wrap=True)
+            else:
+                console.print(f"{row.slug}: dropout risk not fitted: {risk.reason}",
+                              soft_wrap=True)
         session.commit()
     database.dispose()
 

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
 from tutor.grading import normalize
-from tutor.learner.progress import activity_moments, current_streak, daily_counts, zone
+from tutor.learner.dropout import LOOK_BACK, Histories, course_risk
+from tutor.learner.progress import current_streak
 from tutor.learner.risk import WINDOW_DAYS, RiskModel
 from tutor.storage.database import Database
-from tutor.storage.models import (
-    AskedQuestion,
-    CourseRow,
-    Enrollment,
-    Learner,
-)
+from tutor.storage.models import AskedQuestion, CourseRow
 from tutor.turn import as_utc
 
 __all__ = ["AtRisk", "UnansweredQuestion", "at_risk", "unanswered_questions"]
@@ -64,23 +60,18 @@ class AtRisk:
 def at_risk(database: Database, course: str, now: datetime,
             model: RiskModel | None = None) -> Sequence[AtRisk]:
     """Every learner enrolled in the course, the likeliest to drop out first."""
-    model = model or RiskModel.prior()
-    since = as_utc(now) - timedelta(days=WINDOW_DAYS + 1)
+    since = as_utc(now) - LOOK_BACK
     with database.session() as session:
         course_row = session.scalar(select(CourseRow).where(CourseRow.slug == course))
         if course_row is None:
             return []
-        learners = session.scalars(select(Learner).join(
-            Enrollment, Enrollment.learner_id == Learner.id).where(
-            Enrollment.course_id == course_row.id)).all()
-        moments = activity_moments(session, course_row.id, since)
+        model = model or course_risk(session, course_row)
+        history = Histories.load(session, course_row.id, since)
         rows = []
-        for learner in learners:
-            tz = zone(learner.timezone)
-            counts = daily_counts(moments[learner.id], tz, as_utc(now).astimezone(tz).date(),
-                                  WINDOW_DAYS)
+        for learner_id, learner in history.learners.items():
+            counts, signals = history.at(learner_id, as_utc(now))
             active = [i for i, c in enumerate(counts) if c]
-            rows.append(AtRisk(learner.display_name, model.risk(counts),
+            rows.append(AtRisk(learner.display_name, model.risk(counts, signals),
                                WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
                                sum(1 for c in counts[-14:] if c), current_streak(counts)))
     return sorted(rows, key=lambda r: -r.risk)

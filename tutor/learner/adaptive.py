@@ -1,16 +1,23 @@
 """Adaptive practice: where a learner stands, which question comes next, and their level.
 
-The next question is the candidate whose predicted success is closest to the learner's aim:
-the course's target (0.8 unless the course says otherwise), moved by the learner's own
-easier/harder setting. A learner's level in a course is the highest authored difficulty at
-which the model expects them to meet the target; it goes down again only when success at
-their level falls a margin below the target, so one slip does not flip it back and forth.
+The next question practises the learner's weakest skill among the candidates, and of that
+skill's questions the one whose predicted success is closest to the learner's aim: the
+course's target (0.8 unless the course says otherwise), moved by the learner's own
+easier/harder setting. Weakest skill first was chosen by simulation
+(`benchmarks/learner_simulation.py`): aiming at the target alone drills the skills already
+near it and starves a weak skill whose questions all look too hard, so learners took more
+questions to master a course than with the fixed curriculum order.
+
+A learner's level in a course is the highest authored difficulty at which the model expects
+them to meet the target; it goes down again only when success at their level falls a margin
+below the target, so one slip does not flip it back and forth.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +37,18 @@ __all__ = [
     "success",
 ]
 
+class Gradable(Protocol):
+    """What selection reads of a question."""
+
+    @property
+    def skills(self) -> list[str]: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def difficulty(self) -> int: ...
+
+
+Q = TypeVar("Q", bound=Gradable)
 LEVELS = range(1, 6)  # the authored difficulties
 LEVEL_MARGIN = 0.1
 # Easier aims for more right answers, harder for fewer; kept inside (0.55, 0.95), where a
@@ -72,7 +91,7 @@ def standing(session: Session, learner_id: int, course_id: int, model: Knowledge
     return Standing.replay(model, ((skills, correct) for skills, correct in rows))
 
 
-def success(model: KnowledgeModel, where: Standing, question: QuestionRow) -> float:
+def success(model: KnowledgeModel, where: Standing, question: Gradable) -> float:
     return model.question_probability(question.skills, question.key, question.difficulty,
                                       where.traces, where.overall)
 
@@ -81,13 +100,16 @@ def aim(target: float, challenge: int) -> float:
     return min(0.95, max(0.55, target + CHALLENGE_SHIFT.get(challenge, 0.0)))
 
 
-def choose(model: KnowledgeModel, where: Standing, candidates: Sequence[QuestionRow],
-           goal: float) -> QuestionRow:
-    """The candidate closest to the aim; on a tie, the earliest in the list."""
-    return min(candidates, key=lambda q: abs(success(model, where, q) - goal))
+def choose(model: KnowledgeModel, where: Standing, candidates: Sequence[Q], goal: float) -> Q:
+    """Weakest skill first, nearest the aim within it; on a tie, the earliest in the list."""
+    need = [min(model.probability(s, where.traces.get(s, Trace()), where.overall)
+                for s in q.skills or ("",)) for q in candidates]
+    weakest = min(need)
+    practise = [q for q, n in zip(candidates, need, strict=True) if n <= weakest + 1e-9]
+    return min(practise, key=lambda q: abs(success(model, where, q) - goal))
 
 
-def level(model: KnowledgeModel, where: Standing, questions: Sequence[QuestionRow],
+def level(model: KnowledgeModel, where: Standing, questions: Sequence[Gradable],
           target: float, current: int) -> int:
     """The learner's level after their latest answer, from the course's questions."""
     expected: dict[int, list[float]] = {}

@@ -1,5 +1,5 @@
 """A learner's progress in a course, derived from the attempt log: mastery per skill,
-activity per local day, the daily streak, and the risk of dropping out."""
+activity per local day, the daily streak and the weekly goal."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tutor.learner.adaptive import standing
 from tutor.learner.mastery import DEFAULT, KnowledgeModel
-from tutor.learner.risk import WINDOW_DAYS, RiskModel
+from tutor.learner.risk import WINDOW_DAYS
 from tutor.storage.models import (
     AskedQuestion,
     Attempt,
@@ -45,7 +45,6 @@ class Progress:
     unpractised: tuple[str, ...]
     activity: tuple[int, ...]  # events per local day, the last 14, ending today
     streak: int
-    risk: float  # for teachers and nudges, not shown to the learner
     answered: int
     lessons_done: int
     lessons: int
@@ -102,6 +101,8 @@ def activity_moments(session: Session, course_id: int, since: datetime,
 
 def current_streak(counts: list[int]) -> int:
     """Active days in a row up to today; a streak stays alive until today is over."""
+    if not counts:
+        return 0
     days = counts if counts[-1] else counts[:-1]
     streak = 0
     for count in reversed(days):
@@ -112,8 +113,7 @@ def current_streak(counts: list[int]) -> int:
 
 
 def learner_progress(session: Session, learner: Learner, course: CourseRow, now: datetime,
-                     model: KnowledgeModel = DEFAULT, risk: RiskModel | None = None,
-                     level: int = 1) -> Progress:
+                     model: KnowledgeModel = DEFAULT, level: int = 1) -> Progress:
     tz = zone(learner.timezone)
     today = as_utc(now).astimezone(tz).date()
     where = standing(session, learner.id, course.id, model)
@@ -134,7 +134,7 @@ def learner_progress(session: Session, learner: Learner, course: CourseRow, now:
         mastery={names.get(s, s): p for s, p in mastery.items() if s in names},
         unpractised=tuple(names[s] for s in sorted(names) if s not in mastery),
         activity=tuple(window[-SHOWN_DAYS:]), streak=current_streak(window),
-        risk=(risk or RiskModel.prior()).risk(window), answered=where.answers,
+        answered=where.answers,
         lessons_done=len(set(done)), lessons=len(lessons),
         week_active=sum(1 for c in window[-(today.weekday() + 1):] if c),
         weekly_goal=weekly_goal(learner), week_days_left=6 - today.weekday(), level=level)

@@ -15,10 +15,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-__all__ = ["PRIOR_PATH", "WINDOW_DAYS", "RiskModel", "activity_features"]
+__all__ = ["PRIOR_PATH", "WINDOW_DAYS", "RiskModel", "Signals", "activity_features"]
 
 # Fitted on all three KDD Cup 2015 courses by `benchmarks/learner_model.py
 # --write-risk-prior`: the documented prior until tutorbot's own logs are enough to fit.
@@ -31,6 +32,22 @@ FEATURES = ("log days since last activity", "active days", "active days, last 7"
             "log events, last 7", "log events, the 7 before", "trend of events",
             "current streak", "log day of first activity", "log recency-weighted events",
             "recency-weighted active days")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What tutorbot's own logs add to activity.
+
+    KDD Cup 2015 has no answers and no nudges, so the shipped prior gives these no weight;
+    a model fitted on tutorbot's own logs (`tutorbot model fit`) weighs them by the data.
+    """
+
+    accuracy_trend: float = 0.0  # share right in the last 7 days minus the 7 before
+    streak_broken: float = 0.0  # 1 when a streak of 2+ days ended within the last week
+    nudges_ignored: float = 0.0  # nudges of the last 14 days with no activity within 24 h
+
+    def values(self) -> tuple[float, float, float]:
+        return (self.accuracy_trend, self.streak_broken, self.nudges_ignored)
 
 
 def activity_features(daily: Sequence[float]) -> tuple[float, ...]:
@@ -59,17 +76,21 @@ class RiskModel:
     weights: tuple[float, ...]
     intercept: float
 
-    def risk(self, daily: Sequence[float]) -> float:
-        x = (np.array(activity_features(daily)) - self.means) / self.scales
+    def risk(self, daily: Sequence[float], signals: Signals | None = None) -> float:
+        features = (*activity_features(daily), *(signals or Signals()).values())
+        # A model fitted without the signals (the shipped prior) reads activity alone.
+        x = (np.array(features[:len(self.weights)]) - self.means) / self.scales
         z = float(x @ np.array(self.weights)) + self.intercept
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod
     def fit(cls, histories: Sequence[Sequence[float]], dropped: Sequence[bool], *,
-            c: float = 1.0) -> RiskModel:
+            c: float = 1.0, signals: Sequence[Signals] | None = None) -> RiskModel:
         from sklearn.linear_model import LogisticRegression
 
         x = np.array([activity_features(h) for h in histories])
+        if signals is not None:
+            x = np.hstack([x, np.array([s.values() for s in signals])])
         means, scales = x.mean(axis=0), x.std(axis=0)
         scales[scales == 0] = 1.0  # a feature constant in the data carries no weight
         fitted = LogisticRegression(C=c, max_iter=5000).fit((x - means) / scales,
@@ -77,11 +98,17 @@ class RiskModel:
         return cls(tuple(means.tolist()), tuple(scales.tolist()),
                    tuple(fitted.coef_[0].tolist()), float(fitted.intercept_[0]))
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
     @classmethod
-    def prior(cls) -> RiskModel:
-        model = json.loads(PRIOR_PATH.read_text(encoding="utf-8"))["model"]
+    def from_json(cls, model: dict[str, Any]) -> RiskModel:
         return cls(tuple(model["means"]), tuple(model["scales"]), tuple(model["weights"]),
                    float(model["intercept"]))
+
+    @classmethod
+    def prior(cls) -> RiskModel:
+        return cls.from_json(json.loads(PRIOR_PATH.read_text(encoding="utf-8"))["model"])
 
     def save(self, path: Path, provenance: str) -> None:
         path.write_text(json.dumps({"provenance": provenance, "features": FEATURES,

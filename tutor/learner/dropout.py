@@ -1,0 +1,148 @@
+"""Risk of dropping out in one course: the signals from our own logs, and the model in use.
+
+`tutorbot model fit` fits the risk model on the course's own history when it is long enough:
+at weekly cut-off dates, every learner active in the 30 days before is an example, labelled
+dropped when they did nothing in the HORIZON_DAYS after. Until there are MIN_EXAMPLES such
+examples with MIN_EACH of each outcome, the shipped prior (KDD Cup 2015) serves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tutor.learner.progress import activity_moments, current_streak, daily_counts, zone
+from tutor.learner.risk import WINDOW_DAYS, RiskModel, Signals
+from tutor.storage.models import Attempt, CourseRow, Enrollment, FittedModel, Learner, utcnow
+from tutor.turn import as_utc
+
+__all__ = ["HORIZON_DAYS", "LOOK_BACK", "MIN_EACH", "MIN_EXAMPLES", "Histories", "RiskFit",
+           "course_risk", "fit_risk", "learner_risk", "streak_broken"]
+
+KIND = "risk"
+HORIZON_DAYS = 14
+CUTOFFS = 8  # weekly, the newest HORIZON_DAYS before now
+MIN_EXAMPLES = 200
+MIN_EACH = 20
+LOOK_BACK = timedelta(days=WINDOW_DAYS + 15)  # the activity window, and 14 days of answers
+
+
+def streak_broken(counts: Sequence[int]) -> float:
+    """1.0 when a run of two or more active days ended within the last week, and no new
+    streak has started since (today, still open, does not break anything)."""
+    if current_streak(list(counts)):
+        return 0.0
+    days = list(counts[:-1])
+    while days and not days[-1]:
+        days.pop()
+    gap = len(counts) - 1 - len(days)
+    run = 0
+    while days and days[-1]:
+        run += 1
+        days.pop()
+    return 1.0 if run >= 2 and gap <= 7 else 0.0
+
+
+def _trend(answers: Iterable[tuple[datetime, bool]], at: datetime) -> float:
+    recent = [c for t, c in answers if at - timedelta(days=7) <= t < at]
+    before = [c for t, c in answers if at - timedelta(days=14) <= t < at - timedelta(days=7)]
+    if not recent or not before:
+        return 0.0
+    return sum(recent) / len(recent) - sum(before) / len(before)
+
+
+@dataclass
+class Histories:
+    """A course's activity and answers per learner since a date, read once."""
+
+    learners: dict[int, Learner]
+    moments: dict[int, list[datetime]]
+    answers: dict[int, list[tuple[datetime, bool]]]
+
+    @classmethod
+    def load(cls, session: Session, course_id: int, since: datetime,
+             learner_id: int | None = None) -> Histories:
+        """Everyone enrolled in the course, or one learner."""
+        enrolled = select(Learner).join(Enrollment, Enrollment.learner_id == Learner.id).where(
+            Enrollment.course_id == course_id)
+        answered = select(Attempt.learner_id, Attempt.answered_at, Attempt.correct).where(
+            Attempt.course_id == course_id, Attempt.answered_at >= since)
+        if learner_id is not None:
+            enrolled = enrolled.where(Learner.id == learner_id)
+            answered = answered.where(Attempt.learner_id == learner_id)
+        learners = {learner.id: learner for learner in session.scalars(enrolled)}
+        answers: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
+        for who, moment, correct in session.execute(answered):
+            answers[who].append((as_utc(moment), bool(correct)))
+        return cls(learners, activity_moments(session, course_id, since, learner_id), answers)
+
+    def at(self, learner_id: int, moment: datetime) -> tuple[list[int], Signals]:
+        """Daily counts up to `moment` (its local day last) and the signals then."""
+        tz = zone(self.learners[learner_id].timezone)
+        counts = daily_counts([m for m in self.moments.get(learner_id, [])
+                               if as_utc(m) <= moment], tz,
+                              as_utc(moment).astimezone(tz).date(), WINDOW_DAYS)
+        return counts, Signals(accuracy_trend=_trend(self.answers.get(learner_id, []), moment),
+                               streak_broken=streak_broken(counts))
+
+
+def learner_risk(session: Session, learner_id: int, course: CourseRow, now: datetime
+                 ) -> float:
+    """One learner's risk of dropping out of the course, for nudges and reports."""
+    history = Histories.load(session, course.id, as_utc(now) - LOOK_BACK, learner_id)
+    if learner_id not in history.learners:
+        return 0.0  # not enrolled: nothing to drop out of
+    return course_risk(session, course).risk(*history.at(learner_id, as_utc(now)))
+
+
+def course_risk(session: Session, course: CourseRow) -> RiskModel:
+    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
+                                                      FittedModel.kind == KIND))
+    return RiskModel.from_json(stored.parameters) if stored is not None else RiskModel.prior()
+
+
+@dataclass(frozen=True)
+class RiskFit:
+    examples: int
+    dropped: int
+    fitted: bool
+    reason: str = ""
+
+
+def fit_risk(session: Session, course: CourseRow, now: datetime, *,
+             min_examples: int = MIN_EXAMPLES) -> RiskFit:
+    newest = as_utc(now) - timedelta(days=HORIZON_DAYS)
+    cutoffs = [newest - timedelta(weeks=k) for k in range(CUTOFFS)]
+    history = Histories.load(session, course.id,
+                             cutoffs[-1] - timedelta(days=WINDOW_DAYS + 1))
+    histories, signals, labels = [], [], []
+    for cutoff in cutoffs:
+        for learner_id in history.learners:
+            counts, found = history.at(learner_id, cutoff - timedelta(microseconds=1))
+            if not any(counts):
+                continue  # not active in the month before: already gone, not an example
+            later = [m for m in history.moments.get(learner_id, [])
+                     if cutoff <= as_utc(m) < cutoff + timedelta(days=HORIZON_DAYS)]
+            histories.append(counts)
+            signals.append(found)
+            labels.append(not later)
+    dropped = sum(labels)
+    if len(labels) < min_examples or min(dropped, len(labels) - dropped) < MIN_EACH:
+        return RiskFit(len(labels), dropped, False,
+                       f"{len(labels)} examples ({dropped} dropped); {min_examples} with "
+                       f"{MIN_EACH} of each outcome are needed, so the prior stays in use")
+    model = RiskModel.fit(histories, labels, signals=signals)
+    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
+                                                      FittedModel.kind == KIND))
+    if stored is None:
+        stored = FittedModel(course_id=course.id, kind=KIND)
+        session.add(stored)
+    stored.parameters = model.to_json()
+    stored.answers = len(labels)
+    stored.fitted_at = utcnow()
+    return RiskFit(len(labels), dropped, True)
