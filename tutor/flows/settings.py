@@ -71,7 +71,7 @@ def _overview(turn: Turn) -> Text:
         lines.append(f"Questions in {course.title}: **{CHALLENGES[challenge]}**.")
         rows.append(tuple(Button(("✓ " if c == challenge else "") + label.capitalize()[:20],
                                  f"set:challenge:{c}") for c, label in CHALLENGES.items()))
-    rows.append(tuple(Button(f"{'✓ ' if g == weekly_goal(turn.learner) else ''}{g} days",
+    rows.append(tuple(Button(f"{'✓ ' if g == weekly_goal(turn.learner) else ''}{g} days/week",
                              f"set:goal:{g}") for g in (2, 3, 4, 5, 7)))
     rows.append((Button("Menu", "menu"),))
     return Text("\n\n".join(lines), buttons=tuple(rows))
