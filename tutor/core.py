@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor.flows import ask, lessons, menu, quizzes, review, settings
+from tutor.flows import account, ask, lessons, menu, quizzes, review, settings
 from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
@@ -55,12 +55,13 @@ class Tutor:
         self._clock = clock
         self._commands: dict[str, Handler] = {
             "start": menu.start, "help": menu.help_text, "courses": menu.choose_course,
-            "course": lambda t: menu.set_course(t, t.event.text), "menu": menu.menu,
+            "course": lambda t: _set_course(t, t.event.text), "menu": menu.menu,
             "lessons": menu.lesson_list, "lesson": self._lesson, "next": _next, "back": _back,
             "quiz": self._quiz, "hint": quizzes.hint, "skip": quizzes.skip, "score": menu.score,
             "ask": lambda t: self._ask(t, t.event.text),
             "progress": lambda t: progress_flow.progress(t, self._charts_dir),
-            "review": review.review, "settings": settings.settings,
+            "review": review.review, "settings": settings.settings, "stop": settings.stop,
+            "forgetme": account.confirm_forget,
         }
 
     @property
@@ -117,6 +118,9 @@ class Tutor:
         word = PLAIN_WORDS.get(normalize(text))
         if word is not None:
             return self._commands[word](turn)
+        if turn.learner.preferences.get("onboarding") == "timezone" and \
+                settings.parse_timezone(text) is not None:
+            return settings.set_timezone(turn, text)
         if not text:
             return [Text("Send me a message, or type /help to see what I can do.")]
         if ask.reads_as_question(text) and self._answerer is not None:
@@ -132,7 +136,13 @@ class Tutor:
                     "review", "settings") and not arg:
             return self._commands[name](turn)
         if name == "course":
-            return menu.set_course(turn, arg)
+            return _set_course(turn, arg)
+        if name == "forget" and arg == "yes":
+            return account.forget(turn)
+        if name == "gans":
+            qid, _, option = arg.partition(":")
+            if qid.isdigit() and option.isdigit():
+                return quizzes.group_answer(turn, int(qid), (int(option),))
         if name == "set":
             setting, _, value = arg.partition(":")
             return settings.apply(turn, setting, value)
@@ -188,6 +198,11 @@ class Tutor:
         return [*left, *quizzes.start_quiz(turn, lesson)]
 
 
+def _set_course(turn: Turn, slug: str) -> list[Reply]:
+    replies = menu.set_course(turn, slug)
+    return [*replies, *settings.onboarding_prompt(turn)] if turn.state.course_id else replies
+
+
 def _next(turn: Turn) -> list[Reply]:
     return _nav(turn, +1)
 
@@ -210,6 +225,7 @@ def _learner(session: Session, event: Inbound) -> Learner:
         Identity.platform == event.identity.platform,
         Identity.platform_user_id == event.identity.user_id))
     if identity is not None:
+        identity.unreachable_since = None  # they wrote: they can hear from us again
         return identity.learner
     learner = Learner(display_name=(event.display_name or "there")[:120], timezone="UTC",
                       language="en", preferences={})

@@ -25,7 +25,9 @@ HELP = """**What I can do**
 /skip — skip the open question and see the answer
 /progress — mastery per skill, your streak, and a chart
 /score — your score in this course
-/settings — time zone, easier or harder questions, weekly goal
+/settings — time zone, reminders, easier or harder questions, weekly goal
+/stop — pause all reminders
+/forgetme — delete everything I hold about you
 /menu — where you are and what is next
 /help — this list
 

@@ -24,8 +24,9 @@ from tutor.messages import Button, Inbound, QuestionReply, Reply, Text
 from tutor.storage.models import Attempt, CourseRow, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
 
-__all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "delivery_key", "event_key", "hint",
-           "learner_model", "leave_quiz", "render_question", "skip", "start_quiz",
+__all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "delivery_key", "event_key",
+           "group_answer", "hint", "learner_model", "leave_quiz", "render_question", "skip",
+           "start_quiz",
            "start_session", "submit", "toggle"]
 
 QUIZ_LENGTH = 5
@@ -303,3 +304,23 @@ def leave_quiz(turn: Turn) -> list[Reply]:
     turn.state.question_id = None
     turn.state.selected = []
     return [Text(f"(You left the quiz after {quiz['index']} of {_length(quiz)} questions.)")]
+
+
+def group_answer(turn: Turn, question_id: int, response: tuple[int, ...]) -> list[Reply]:
+    """An answer to a question put to a whole group: counted in the learner's own model,
+    with no reply to them (the group sees the results when the question closes)."""
+    question = turn.session.get(QuestionRow, question_id)
+    if question is None or question.retired:
+        return []
+    try:
+        result = grade(question, response)
+    except AnswerShapeError:
+        return []
+    text = ",".join(str(i + 1) for i in response)
+    turn.session.add(Attempt(
+        learner_id=turn.learner.id, question_id=question.id, course_id=question.course_id,
+        answered_at=turn.now, response=text, correct=result.correct, score=result.score,
+        response_ms=None, hints_used=0, context="group",
+        event_key=delivery_key(turn.event) or f"group:q{question.id}@{turn.now.isoformat()}"))
+    record_review(turn.session, turn.learner.id, question, result.correct, 0, None, turn.now)
+    return []

@@ -7,11 +7,15 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tutor.flows import menu
-from tutor.learner.progress import weekly_goal, zone
+from tutor.learner.progress import zone
 from tutor.messages import Button, Reply, Text
+from tutor.preferences import quiet_hours, reminders_on, study_hour, update, weekly_goal
 from tutor.turn import Turn
 
-__all__ = ["apply", "parse_timezone", "settings"]
+__all__ = ["apply", "onboarding_prompt", "parse_timezone", "set_timezone", "settings", "stop",
+           "study_buttons"]
+
+STUDY_HOURS = (8, 12, 18, 20)
 
 CHALLENGES = {-1: "easier", 0: "as the course aims", 1: "harder"}
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?$")
@@ -58,51 +62,98 @@ def settings(turn: Turn) -> list[Reply]:
 
 
 def _overview(turn: Turn) -> Text:
+    learner = turn.learner
     course = turn.course()
-    local = turn.now.astimezone(zone(turn.learner.timezone))
+    local = turn.now.astimezone(zone(learner.timezone))
+    quiet = quiet_hours(learner)
+    reminders = (f"**on**, daily at {study_hour(learner):02d}:00; quiet from {quiet[0]:02d}:00 "
+                 f"to {quiet[1]:02d}:00" if reminders_on(learner) else "**off**")
     lines = ["⚙️ **Settings**",
-             f"Time zone: **{turn.learner.timezone}** (your time now: "
-             f"{local:%H:%M}). Change it with `/settings timezone Europe/Paris`, a city, "
-             "or an offset like `+2`.",
-             f"Weekly goal: **{weekly_goal(turn.learner)} active days** a week."]
+             f"Time zone: **{learner.timezone}** (your time now: {local:%H:%M}). Change it "
+             "with `/settings timezone Paris`: a city, `Europe/Paris`, or an offset like `+2`.",
+             f"Reminders: {reminders}. `/settings study 19` sets the hour, "
+             "`/settings quiet 22-7` the quiet hours.",
+             f"Weekly goal: **{weekly_goal(learner)} active days** a week."]
     rows: list[tuple[Button, ...]] = []
     if course is not None:
         challenge = turn.enrollment(course).challenge
         lines.append(f"Questions in {course.title}: **{CHALLENGES[challenge]}**.")
         rows.append(tuple(Button(("✓ " if c == challenge else "") + label.capitalize()[:20],
                                  f"set:challenge:{c}") for c, label in CHALLENGES.items()))
-    rows.append(tuple(Button(f"{'✓ ' if g == weekly_goal(turn.learner) else ''}{g} days/week",
+    rows.append(tuple(Button(f"{'✓ ' if g == weekly_goal(learner) else ''}{g} days/week",
                              f"set:goal:{g}") for g in (2, 3, 4, 5, 7)))
-    rows.append((Button("Menu", "menu"),))
+    rows.append((Button("Reminders off", "set:reminders:0") if reminders_on(learner)
+                 else Button("Reminders on", "set:reminders:1"), Button("Menu", "menu")))
     return Text("\n\n".join(lines), buttons=tuple(rows))
+
+
+def study_buttons() -> tuple[tuple[Button, ...], ...]:
+    return (tuple(Button(f"{h:02d}:00", f"set:study:{h}") for h in STUDY_HOURS),
+            (Button("No reminders", "set:reminders:0"),))
+
+
+def set_timezone(turn: Turn, value: str) -> list[Reply]:
+    found = parse_timezone(value)
+    if found is None:
+        return [Text(f"I don't know the time zone {value.strip()[:60]!r}. Try a city "
+                     "(`Paris`, `New York`), a name like `Europe/Paris`, or an offset "
+                     "like `+2`.")]
+    turn.learner.timezone = found
+    onboarding = turn.learner.preferences.get("onboarding") == "timezone"
+    update(turn.learner, onboarding=None)
+    done = Text(f"🕰 Time zone set to **{found}**: your days now start at midnight there.")
+    if onboarding:
+        return [done, Text("⏰ When would you like your daily reminder?",
+                           buttons=study_buttons())]
+    return [done, _overview(turn)]
+
+
+def onboarding_prompt(turn: Turn) -> list[Reply]:
+    """Asked once, after the first course is chosen: the learner's clock, then study time."""
+    if turn.learner.preferences.get("onboarded"):
+        return []
+    update(turn.learner, onboarded=True, onboarding="timezone")
+    return [Text("🌍 One thing first: which city are you in, or what's your UTC offset (like "
+                 "`+2`)? Your streak and reminders follow your clock. (Skip it with /lesson; "
+                 "/settings changes it any time.)")]
 
 
 def _typed(turn: Turn, what: str, value: str) -> list[Reply]:
     if what in ("timezone", "tz", "zone", "time"):
-        found = parse_timezone(value)
-        if found is None:
-            return [Text(f"I don't know the time zone {value.strip()[:60]!r}. Try a city "
-                         "(`Paris`, `New York`), a name like `Europe/Paris`, or an offset "
-                         "like `+2`.")]
-        turn.learner.timezone = found
-        return [Text(f"🕰 Time zone set to **{found}**: your days now start at midnight "
-                     f"there."), _overview(turn)]
-    if what == "goal":
-        return apply(turn, "goal", value.strip())
+        return set_timezone(turn, value)
+    if what in ("goal", "study", "reminders"):
+        return apply(turn, what, value.strip())
+    if what == "quiet":
+        hours = re.fullmatch(r"\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*", value)
+        if hours is None or not all(0 <= int(h) <= 23 for h in hours.groups()):
+            return [Text("Quiet hours go like `/settings quiet 22-7` (from 22:00 to 07:00).")]
+        update(turn.learner, quiet=[int(hours.group(1)), int(hours.group(2))])
+        return [Text(f"🤫 Quiet from {int(hours.group(1)):02d}:00 to "
+                     f"{int(hours.group(2)):02d}:00."), _overview(turn)]
     if what in ("difficulty", "questions"):
         wanted = {"easier": "-1", "easy": "-1", "normal": "0", "harder": "1", "hard": "1"}
         return apply(turn, "challenge", wanted.get(value.strip().lower(), "?"))
-    return [Text("I can set `timezone`, `goal` (active days a week, 1-7) and `difficulty` "
-                 "(easier, normal, harder). For example: `/settings goal 5`."), _overview(turn)]
+    return [Text("I can set `timezone`, `study` (reminder hour), `quiet` (hours), `reminders` "
+                 "(on/off), `goal` (active days a week, 1-7) and `difficulty` (easier, normal, "
+                 "harder). For example: `/settings goal 5`."), _overview(turn)]
 
 
 def apply(turn: Turn, name: str, value: str) -> list[Reply]:
     """A settings button or typed value; anything out of range is refused, not guessed."""
-    number = int(value) if re.fullmatch(r"-?\d", value) else None
+    value = {"on": "1", "off": "0"}.get(value.lower(), value)
+    number = int(value) if re.fullmatch(r"-?\d{1,2}", value) else None
     if name == "goal" and number is not None and 1 <= number <= 7:
-        turn.learner.preferences = {**turn.learner.preferences, "weekly_goal": number}
+        update(turn.learner, weekly_goal=number)
         return [Text(f"🎯 Weekly goal: **{number} active day{'s' if number != 1 else ''}** a "
                      "week."), _overview(turn)]
+    if name == "study" and number is not None and 0 <= number <= 23:
+        update(turn.learner, study_hour=number, reminders=True)
+        return [Text(f"⏰ Daily reminder at **{number:02d}:00** your time, when something is "
+                     "due. /stop pauses reminders."), _overview(turn)]
+    if name == "reminders" and number in (0, 1):
+        update(turn.learner, reminders=bool(number))
+        said = "on" if number else "off: I won't message you first. /settings turns them on"
+        return [Text(f"🔔 Reminders {said}."), _overview(turn)]
     if name == "challenge" and number in CHALLENGES:
         course = turn.course()
         if course is None:
@@ -112,4 +163,12 @@ def apply(turn: Turn, name: str, value: str) -> list[Reply]:
                 _overview(turn)]
     if name == "goal":
         return [Text("A weekly goal is a number of days from 1 to 7, e.g. `/settings goal 4`.")]
+    if name == "study":
+        return [Text("A study time is an hour from 0 to 23, e.g. `/settings study 19`.")]
     return [Text("That setting is not available any more."), _overview(turn)]
+
+
+def stop(turn: Turn) -> list[Reply]:
+    update(turn.learner, reminders=False)
+    return [Text("🔕 All reminders paused. I'll only answer when you write. "
+                 "Turn them back on in /settings.")]

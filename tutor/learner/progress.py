@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tutor.learner.adaptive import standing
 from tutor.learner.mastery import DEFAULT, KnowledgeModel
 from tutor.learner.risk import WINDOW_DAYS
+from tutor.preferences import DEFAULT_WEEKLY_GOAL, weekly_goal
 from tutor.storage.models import (
     AskedQuestion,
     Attempt,
@@ -26,16 +27,10 @@ from tutor.storage.models import (
 )
 from tutor.turn import as_utc
 
-__all__ = ["DEFAULT_WEEKLY_GOAL", "Progress", "activity_moments", "current_streak", "daily_counts",
-           "learner_progress", "weekly_goal", "zone"]
+__all__ = ["Progress", "activity_moments", "current_streak", "daily_counts",
+           "learner_progress", "zone"]
 
 SHOWN_DAYS = 14
-DEFAULT_WEEKLY_GOAL = 4  # active days a week: regular without being a daily chore
-
-
-def weekly_goal(learner: Learner) -> int:
-    value = learner.preferences.get("weekly_goal", DEFAULT_WEEKLY_GOAL)
-    return value if isinstance(value, int) and 1 <= value <= 7 else DEFAULT_WEEKLY_GOAL
 
 
 @dataclass(frozen=True)

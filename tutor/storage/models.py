@@ -145,6 +145,9 @@ class Identity(Base):
                                             index=True)
     platform: Mapped[str] = mapped_column(String(32))
     platform_user_id: Mapped[str] = mapped_column(String(128))
+    # Set when the platform says we may not message them (they blocked the bot); cleared
+    # when they write again. Nothing is sent to an unreachable identity.
+    unreachable_since: Mapped[datetime | None] = mapped_column()
     learner: Mapped[Learner] = relationship(back_populates="identities")
 
 
@@ -252,7 +255,25 @@ class FittedModel(Base):
     __table_args__ = (UniqueConstraint("course_id", "kind"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))  # "mastery"
+    kind: Mapped[str] = mapped_column(String(32))  # "mastery" or "risk"
     parameters: Mapped[dict[str, Any]] = mapped_column()
     answers: Mapped[int] = mapped_column(Integer)
     fitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Poll(Base):
+    """A question sent as a platform's native poll, so its answers find their question
+    after a restart."""
+
+    __tablename__ = "polls"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str] = mapped_column(String(128))
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closes_at: Mapped[datetime | None] = mapped_column()
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)  # group answers: user -> option

@@ -1,0 +1,29 @@
+"""/forgetme: deleting everything held about a learner, after they confirm."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from tutor.messages import Button, Reply, Text
+from tutor.storage.models import Learner
+from tutor.turn import Turn
+
+__all__ = ["confirm_forget", "forget"]
+
+
+def confirm_forget(turn: Turn) -> list[Reply]:
+    return [Text("⚠️ This deletes everything I hold about you: your progress, answers, "
+                 "questions, settings and linked accounts. It cannot be undone. Are you sure?",
+                 buttons=((Button("Yes, delete everything", "forget:yes"),
+                           Button("No, keep it", "menu")),))]
+
+
+def forget(turn: Turn) -> list[Reply]:
+    learner_id = turn.learner.id
+    # The rows hang off the learner with ON DELETE CASCADE; the session's copies of this
+    # turn's rows go first so nothing writes them back.
+    turn.session.expunge_all()
+    turn.session.execute(delete(Learner).where(Learner.id == learner_id))
+    turn.memo["forgotten"] = True
+    return [Text("🗑 Done: everything I held about you is deleted. Send /start if you ever "
+                 "want to begin afresh.")]

@@ -1,0 +1,48 @@
+"""A learner's preferences, stored as JSON on the learner: typed reads with defaults.
+
+Unknown or out-of-range stored values read as the default, so a hand-edited or older
+record never breaks a turn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tutor.storage.models import Learner
+
+__all__ = ["DEFAULT_QUIET", "DEFAULT_STUDY_HOUR", "DEFAULT_WEEKLY_GOAL", "quiet_hours",
+           "reminders_on", "study_hour", "update", "weekly_goal"]
+
+DEFAULT_WEEKLY_GOAL = 4  # active days a week: regular without being a daily chore
+DEFAULT_STUDY_HOUR = 18  # local hour of the daily reminder
+DEFAULT_QUIET = (22, 8)  # local hours: from 22:00 until 08:00 nothing is sent
+
+
+def _int(learner: Learner, key: str, low: int, high: int, default: int) -> int:
+    value = learner.preferences.get(key, default)
+    return value if isinstance(value, int) and low <= value <= high else default
+
+
+def weekly_goal(learner: Learner) -> int:
+    return _int(learner, "weekly_goal", 1, 7, DEFAULT_WEEKLY_GOAL)
+
+
+def study_hour(learner: Learner) -> int:
+    return _int(learner, "study_hour", 0, 23, DEFAULT_STUDY_HOUR)
+
+
+def reminders_on(learner: Learner) -> bool:
+    return learner.preferences.get("reminders", True) is not False
+
+
+def quiet_hours(learner: Learner) -> tuple[int, int]:
+    value = learner.preferences.get("quiet")
+    if isinstance(value, list) and len(value) == 2 and all(
+            isinstance(v, int) and 0 <= v <= 23 for v in value):
+        return value[0], value[1]
+    return DEFAULT_QUIET
+
+
+def update(learner: Learner, **values: Any) -> None:
+    """Assign a new dict so SQLAlchemy sees the JSON column change."""
+    learner.preferences = {**learner.preferences, **values}
