@@ -75,6 +75,30 @@ def _app(settings: Settings, *, quiet: bool = False) -> App:
 
 
 @app.command()
+def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run the Telegram bot.")]
+        = False) -> None:
+    """Run the bot on the chat platforms (Telegram with --telegram) until stopped."""
+    settings = _settings()
+    if not telegram:
+        errors.print("Say which platform to run: `tutorbot run --telegram`. "
+                     "For the terminal chat: `tutorbot chat`.")
+        raise typer.Exit(2)
+    if settings.telegram_bot_token is None:
+        errors.print("[red]TELEGRAM_BOT_TOKEN is not set.[/red] Get a token from @BotFather "
+                     "and put it in .env (see .env.example).")
+        raise typer.Exit(2)
+    from bot import telegram as telegram_bot
+
+    tutor_app = _app(settings)
+    try:
+        application = telegram_bot.build_application(settings, tutor_app.tutor,
+                                                     tutor_app.database)
+        telegram_bot.run(settings, application)
+    finally:
+        tutor_app.close()
+
+
+@app.command()
 def chat(learner: Annotated[str, typer.Option(help="Who is learning (each name has its own "
                                                    "progress).")] = "") -> None:
     """Chat with the tutor in this terminal."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -48,6 +49,17 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, gt=0, le=300)
     llm_stream: bool = True
     llm_daily_quota: int = Field(default=50, ge=0)
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API server; a self-hosted one is e.g. http://127.0.0.1:8081/bot.")
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL for webhook mode; empty: long polling.")
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_rate_limits: bool = True
+    group_quiz_seconds: int = Field(default=30, ge=5, le=600)
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 
@@ -68,6 +80,16 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("DATABASE_URL must start with sqlite:// or postgresql:// "
                              f"(got {value.split(':', 1)[0]!r})")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _valid_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET may hold 1-256 characters: letters, "
+                             "digits, _ and -")
         return value
 
     @property

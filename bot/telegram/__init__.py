@@ -1,0 +1,50 @@
+"""Telegram, with python-telegram-bot: `tutorbot run --telegram`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.telegram.adapter import PLATFORM, TelegramBot
+from bot.telegram.limits import ChatRateLimiter
+from tutor import Database, Settings, Tutor
+from tutor.platforms import PlatformStore
+
+__all__ = ["TelegramBot", "build_application", "run"]
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(settings: Settings, tutor: Tutor, database: Database) -> TelegramApp:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
+                         "it in .env or the environment")
+    bot = TelegramBot(tutor, PlatformStore(database, PLATFORM),
+                      group_quiz_seconds=settings.group_quiz_seconds)
+    base = settings.telegram_base_url.rstrip("/")
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder().token(settings.telegram_bot_token.get_secret_value())
+        .base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+        # Different learners at once; one learner's updates stay in order (the adapter).
+        .concurrent_updates(64).post_init(bot.post_init))
+    if settings.telegram_rate_limits:
+        builder = builder.rate_limiter(ChatRateLimiter())
+    application = builder.build()
+    bot.install(application)
+    application.bot_data["tutorbot"] = bot
+    return application
+
+
+def run(settings: Settings, application: TelegramApp) -> None:
+    """Long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set; until SIGINT/SIGTERM."""
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        application.run_webhook(
+            listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
+            url_path="telegram", webhook_url=settings.telegram_webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,337 @@
+"""Telegram updates in, the core's replies out: the adapter owns no tutoring.
+
+Each update becomes an `Inbound` for `Tutor.handle`, run in a worker thread (the core is
+synchronous); updates of one user are handled in order, different users concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from telegram import BotCommand, Chat, Message, Update
+from telegram.constants import ChatMemberStatus, ParseMode, PollType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    PollAnswerHandler,
+    filters,
+)
+
+from bot.telegram.render import keyboard, question_text, split, to_html
+from content import POLL_LIMITS
+from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.messages import parse_command
+from tutor.platforms import PlatformStore, fits_poll
+from tutor.storage.models import utcnow
+
+__all__ = ["COMMANDS", "PLATFORM", "TelegramBot"]
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+T = TypeVar("T")
+
+COMMANDS = (
+    ("start", "Start, or pick up where you left off"),
+    ("lesson", "Continue the lesson (or /lesson 3)"),
+    ("quiz", "A quiz on the current lesson"),
+    ("review", "Questions due for a refresh"),
+    ("ask", "Ask about the course in your own words"),
+    ("progress", "Mastery, streak and a chart"),
+    ("settings", "Time zone, reminders, difficulty, weekly goal"),
+    ("groupquiz", "In a group: a question for everyone"),
+    ("stop", "Pause all reminders"),
+    ("forgetme", "Delete everything I hold about you"),
+    ("help", "Everything I can do"),
+)
+SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
+EXPIRED_BUTTON = "⌛ This question has expired."
+RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
+
+
+class TelegramBot:
+    def __init__(self, tutor: Tutor, store: PlatformStore, *, group_quiz_seconds: int = 30,
+                 retry_delay: float = 0.5) -> None:
+        self.tutor = tutor
+        self.store = store
+        self.group_quiz_seconds = group_quiz_seconds
+        self.retry_delay = retry_delay
+        self.username = ""
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(CallbackQueryHandler(self.on_callback))
+        application.add_handler(PollAnswerHandler(self.on_poll_answer))
+        application.add_handler(ChatMemberHandler(self.on_my_chat_member,
+                                                  ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_error_handler(self.on_error)
+
+    async def post_init(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.username = application.bot.username or ""
+        await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+
+    # -- updates ---------------------------------------------------------------------------
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        if message is None or user is None or chat is None or not message.text:
+            return
+        head = message.text.split(maxsplit=1)[0]
+        if "@" in head and head.split("@", 1)[1].lower() != self.username.lower():
+            return  # a command for another bot in the group
+        command, rest = parse_command(message.text)
+        if command == "groupquiz":
+            await self._group_quiz(context, update, rest)
+            return
+        await self._turn(context, update, Inbound(
+            Identity(PLATFORM, str(user.id)), str(chat.id), text=rest, command=command,
+            is_group=_is_group(chat), display_name=user.first_name,
+            event_id=str(update.update_id)))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+        if message is None or user is None or chat is None or message.text is None:
+            return
+        text = message.text
+        if _is_group(chat):
+            mention = f"@{self.username}"
+            replying = message.reply_to_message is not None and \
+                message.reply_to_message.from_user is not None and \
+                message.reply_to_message.from_user.username == self.username
+            if mention.lower() not in text.lower() and not replying:
+                return  # in a group, only what is addressed to the bot
+            text = text.replace(mention, "").strip()
+        await self._turn(context, update, Inbound(
+            Identity(PLATFORM, str(user.id)), str(chat.id), text=text,
+            is_group=_is_group(chat), display_name=user.first_name,
+            event_id=str(update.update_id)))
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await self._retrying(query.answer)  # stops the button's spinner whatever follows
+        message = query.message if isinstance(query.message, Message) else None
+        data = query.data
+        if message is None or not isinstance(data, str) or len(data.encode()) > 64 or \
+                not data.isascii():
+            if message is not None:
+                await self._send(context, message.chat.id, [Text(EXPIRED_BUTTON)])
+            return
+        chat = message.chat
+        inbound = Inbound(Identity(PLATFORM, str(query.from_user.id)), str(chat.id),
+                          action=data, is_group=_is_group(chat),
+                          display_name=query.from_user.first_name,
+                          event_id=str(update.update_id))
+        async with self._lock(inbound.identity.user_id):
+            replies = await asyncio.to_thread(self.tutor.handle, inbound)
+            # Ticking an option re-renders the same question: edit it in place.
+            only = replies[0] if len(replies) == 1 else None
+            if data.startswith("tog:") and isinstance(only, QuestionReply):
+                await self._retrying(lambda: message.edit_text(
+                    to_html(question_text(only)), parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(only.buttons)))
+                return
+            await self._send(context, chat.id, replies, group=_is_group(chat))
+
+    async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        answer = update.poll_answer
+        if answer is None or answer.user is None or not answer.option_ids:
+            return
+        sent = await asyncio.to_thread(self.store.find_poll, answer.poll_id)
+        if sent is None:
+            log.info("an answer to an unknown poll %s", answer.poll_id)
+            return
+        user, option = answer.user, answer.option_ids[0]
+        identity = Identity(PLATFORM, str(user.id))
+        if sent.is_group:
+            counted = await asyncio.to_thread(self.store.record_group_answer, answer.poll_id,
+                                              str(user.id), user.first_name, option)
+            if counted:
+                await asyncio.to_thread(self.tutor.handle, Inbound(
+                    identity, sent.chat_id, action=f"gans:{sent.question_id}:{option}",
+                    is_group=True, display_name=user.first_name,
+                    event_id=str(update.update_id)))
+            return
+        await self._turn(context, update, Inbound(
+            identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
+            display_name=user.first_name, event_id=str(update.update_id)),
+            chat_id=int(sent.chat_id))
+
+    async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE
+                                ) -> None:
+        change = update.my_chat_member
+        if change is None or change.chat.type != Chat.PRIVATE:
+            return
+        status = change.new_chat_member.status
+        blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+        await asyncio.to_thread(self.store.set_unreachable, str(change.from_user.id), blocked)
+        log.info("telegram user %s %s the bot", change.from_user.id,
+                 "blocked" if blocked else "unblocked")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("handling a Telegram update failed", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, SOMETHING_WRONG)
+            except TelegramError:
+                log.warning("could not tell chat %s that something went wrong",
+                            update.effective_chat.id)
+
+    # -- turns and sending -----------------------------------------------------------------
+
+    def _lock(self, user: str) -> asyncio.Lock:
+        return self._locks.setdefault(user, asyncio.Lock())
+
+    async def _turn(self, context: ContextTypes.DEFAULT_TYPE, update: Update, inbound: Inbound,
+                    chat_id: int | None = None) -> None:
+        async with self._lock(inbound.identity.user_id):
+            replies = await asyncio.to_thread(self.tutor.handle, inbound)
+            target = chat_id if chat_id is not None else int(inbound.chat_id)
+            await self._send(context, target, replies, group=inbound.is_group)
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
+                    replies: Sequence[Reply], *, group: bool = False) -> None:
+        bot = context.bot
+        for reply in _coalesce(replies):
+            try:
+                if isinstance(reply, Text):
+                    await self._send_text(bot, chat_id, reply)
+                elif isinstance(reply, QuestionReply):
+                    await self._send_question(bot, chat_id, reply, group=group)
+                elif isinstance(reply, Image):
+                    await self._retrying(partial(_send_photo, bot, chat_id, reply))
+            except Forbidden:
+                log.info("chat %s does not accept messages from the bot", chat_id)
+                if chat_id > 0:
+                    await asyncio.to_thread(self.store.set_unreachable, str(chat_id), True)
+                return
+
+    async def _send_text(self, bot: Any, chat_id: int, reply: Text) -> None:
+        pieces = split(reply.text) or [" "]
+        for n, piece in enumerate(pieces):
+            markup = keyboard(reply.buttons) if n == len(pieces) - 1 else None
+            await self._retrying(partial(bot.send_message, chat_id, piece,
+                                         parse_mode=ParseMode.HTML, reply_markup=markup))
+
+    async def _send_question(self, bot: Any, chat_id: int, reply: QuestionReply, *,
+                             group: bool) -> None:
+        if not fits_poll(reply):
+            await self._retrying(lambda: bot.send_message(
+                chat_id, to_html(question_text(reply)), parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.buttons)))
+            return
+        heading = f"{reply.header}\n{reply.prompt}" if reply.header else reply.prompt
+        extras = tuple(row for row in (tuple(b for b in row if not b.action.startswith("ans:"))
+                                       for row in reply.buttons) if row)
+        message = await self._retrying(lambda: bot.send_poll(
+            chat_id, heading if len(heading) <= POLL_LIMITS.question else reply.prompt,
+            list(reply.options), type=PollType.QUIZ, correct_option_ids=list(reply.correct),
+            explanation=reply.explanation if len(reply.explanation) <= POLL_LIMITS.explanation
+            else None, is_anonymous=False, reply_markup=keyboard(extras)))
+        if message.poll is not None:
+            await asyncio.to_thread(self.store.remember_poll, message.poll.id, reply.question_id,
+                                    str(chat_id), str(message.message_id), is_group=group)
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Network trouble is retried with backoff; a 429 is waited out (when no rate
+        limiter is installed to do it); anything Telegram refuses is raised at once."""
+        for attempt in range(RETRIES):
+            try:
+                return await call()
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta)
+                                    else float(delay))
+            except BadRequest:
+                raise
+            except NetworkError:
+                if attempt == RETRIES - 1:
+                    raise
+                await asyncio.sleep(self.retry_delay * 2 ** attempt)
+        return await call()
+
+    # -- group quizzes ---------------------------------------------------------------------
+
+    async def _group_quiz(self, context: ContextTypes.DEFAULT_TYPE, update: Update,
+                          args: str) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return
+        seconds, course = self.group_quiz_seconds, None
+        for word in args.split():
+            if word.isdigit():
+                seconds = max(5, min(600, int(word)))
+            else:
+                course = word
+        found = await asyncio.to_thread(self.store.group_question,
+                                        Identity(PLATFORM, str(user.id)), course)
+        if isinstance(found, str):
+            await self._send(context, chat.id, [Text(found)], group=True)
+            return
+        message = await self._retrying(lambda: context.bot.send_poll(
+            chat.id, f"{found.header}\n{found.prompt}"[:POLL_LIMITS.question],
+            list(found.options), type=PollType.QUIZ,
+            correct_option_ids=list(found.correct),  # type: ignore[arg-type]  # <10: fits_poll
+            is_anonymous=False, open_period=seconds))
+        if message.poll is None:
+            return
+        poll_id = message.poll.id
+        await asyncio.to_thread(self.store.remember_poll, poll_id, found.question_id,
+                                str(chat.id), str(message.message_id), is_group=True,
+                                closes_at=utcnow() + timedelta(seconds=seconds))
+        task = asyncio.create_task(self._close_group_quiz(context, chat.id, poll_id, seconds))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _close_group_quiz(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
+                                poll_id: str, seconds: int) -> None:
+        await asyncio.sleep(seconds + 1)
+        results = await asyncio.to_thread(self.store.group_results, poll_id)
+        if results is None:
+            return
+        question = results.question
+        answer = question.options[question.correct[0]]
+        lines = [f"⏱ **Time's up!** The answer: **{answer}**", question.explanation]
+        right, wrong = results.right(), results.wrong()
+        lines.append(f"✅ {', '.join(right)}" if right else "Nobody got it this time.")
+        if wrong:
+            lines.append(f"❌ {', '.join(wrong)}")
+        await self._send(context, chat_id, [Text("\n\n".join(lines))], group=True)
+
+
+def _is_group(chat: Chat) -> bool:
+    return chat.type in (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def _coalesce(replies: Sequence[Reply]) -> list[Reply]:
+    """Texts without buttons merge into the message after them: fewer messages, within
+    the one-a-second pace of a private chat."""
+    out: list[Reply] = []
+    for reply in replies:
+        previous = out[-1] if out else None
+        if isinstance(reply, Text) and isinstance(previous, Text) and not previous.buttons \
+                and len(previous.text) + len(reply.text) < 3500:
+            out[-1] = Text(f"{previous.text}\n\n{reply.text}", reply.buttons)
+        else:
+            out.append(reply)
+    return out
+
+
+async def _send_photo(bot: Any, chat_id: int, reply: Image) -> Message:
+    with reply.path.open("rb") as photo:
+        message: Message = await bot.send_photo(chat_id, photo,
+                                                caption=to_html(reply.caption)[:1024] or None,
+                                                parse_mode=ParseMode.HTML)
+        return message

@@ -1,0 +1,50 @@
+"""PTB's AIORateLimiter, plus Telegram's one message a second in each private chat."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.ext import AIORateLimiter
+
+__all__ = ["ChatRateLimiter"]
+
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+_UNLIMITED = {"answerCallbackQuery", "getMe", "getUpdates", "setMyCommands", "deleteWebhook",
+              "setWebhook", "getFile"}
+
+
+class ChatRateLimiter(AIORateLimiter):
+    """30 messages a second in all and 20 a minute per group (PTB's defaults), one a second
+    per private chat, and a 429's retry_after waited out before the message is sent again."""
+
+    def __init__(self, per_chat_per_second: float = 1.0, max_retries: int = 5) -> None:
+        super().__init__(max_retries=max_retries)
+        self._rate = per_chat_per_second
+        self._private: dict[int, AsyncLimiter] = {}
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSON:
+        chat = None
+        with contextlib.suppress(TypeError, ValueError):
+            chat = int(data.get("chat_id"))  # type: ignore[arg-type]
+        if chat is None or chat < 0 or endpoint in _UNLIMITED:
+            return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                  rate_limit_args)
+        limiter = self._private.setdefault(chat, AsyncLimiter(1, 1 / self._rate))
+
+        async def paced(*a: Any, **k: Any) -> JSON:
+            async with limiter:
+                return await callback(*a, **k)
+
+        return await super().process_request(paced, args, kwargs, endpoint, data,
+                                              rate_limit_args)

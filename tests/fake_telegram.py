@@ -1,0 +1,275 @@
+"""A fake Telegram Bot API server: the real HTTP/JSON protocol on 127.0.0.1, for PTB.
+
+It keeps every message the bot sends, feeds updates through getUpdates long polling, and
+answers 429 or 403 on demand, so the real python-telegram-bot client runs unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["BOT", "FakeTelegram", "Sent"]
+
+BOT = {"id": 4242, "is_bot": True, "first_name": "Tutorbot", "username": "tutorbot_test_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False,
+       "supports_inline_queries": False}
+
+
+@dataclass
+class Sent:
+    method: str
+    chat_id: int
+    message_id: int
+    params: dict[str, Any]
+    at: float
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("question") or
+                   self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[str]:
+        markup = self.params.get("reply_markup") or {}
+        return [b.get("callback_data", "") for row in markup.get("inline_keyboard", [])
+                for b in row]
+
+    @property
+    def poll_id(self) -> str:
+        return str(self.params.get("_poll_id", ""))
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123:TEST"
+    sent: list[Sent] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
+    # method -> error replies to give before answering normally, e.g. a 429 storm
+    failures: dict[str, list[tuple[int, str, int | None]]] = field(
+        default_factory=lambda: defaultdict(list))
+    per_chat_limit: float | None = None  # seconds between messages to one private chat
+    too_fast: int = 0  # messages that broke per_chat_limit
+    webhook: dict[str, Any] = field(default_factory=dict)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _new: asyncio.Event | None = None
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _last_to_chat: dict[int, float] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def start(self) -> None:
+        self._new = asyncio.Event()
+        app = web.Application(client_max_size=50 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what a test does ------------------------------------------------------------------
+
+    def push(self, update: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        self._updates.append({"update_id": update_id, **update})
+        assert self._new is not None
+        self._new.set()
+        return update_id
+
+    def user(self, user_id: int, name: str = "Ann") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name}
+
+    def chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "Ann"}
+        return {"id": chat_id, "type": "supergroup", "title": "Study group"}
+
+    def message(self, user_id: int, text: str, chat_id: int | None = None,
+                name: str = "Ann", **extra: Any) -> int:
+        message: dict[str, Any] = {"message_id": next(self._ids), "date": int(time.time()),
+                                   "chat": self.chat(chat_id or user_id),
+                                   "from": self.user(user_id, name), "text": text, **extra}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split()[0])}]
+        return self.push({"message": message})
+
+    def press(self, user_id: int, sent: Sent, data: str, name: str = "Ann") -> int:
+        return self.push({"callback_query": {
+            "id": str(next(self._ids)), "from": self.user(user_id, name),
+            "chat_instance": "ci", "data": data,
+            "message": {"message_id": sent.message_id, "date": int(time.time()),
+                        "chat": self.chat(sent.chat_id), "from": BOT,
+                        "text": sent.text or "?"}}})
+
+    def vote(self, user_id: int, poll_id: str, option: int, name: str = "Ann") -> int:
+        return self.push({"poll_answer": {"poll_id": poll_id, "user": self.user(user_id, name),
+                                          "option_ids": [option],
+                                          "option_persistent_ids": [f"o{option}"]}})
+
+    def member_status(self, user_id: int, status: str) -> int:
+        old = "member" if status == "kicked" else "kicked"
+        return self.push({"my_chat_member": {
+            "chat": self.chat(user_id), "from": self.user(user_id), "date": int(time.time()),
+            "old_chat_member": {"user": BOT, "status": old, **(
+                {"until_date": 0} if old == "kicked" else {})},
+            "new_chat_member": {"user": BOT, "status": status, **(
+                {"until_date": 0} if status == "kicked" else {})}}})
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id]
+
+    async def wait(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; sent so far: {[s.text[:60] for s in self.sent]}")
+            await asyncio.sleep(0.02)
+
+    async def reply_to(self, chat_id: int, after: int, timeout: float = 15.0,
+                       settle: float = 0.3) -> list[Sent]:
+        """The messages sent to a chat after the first `after` ones, once they stop coming."""
+        await self.wait(lambda: len(self.to(chat_id)) > after, timeout)
+        count = -1
+        while count != len(self.to(chat_id)):
+            count = len(self.to(chat_id))
+            await asyncio.sleep(settle)
+        return self.to(chat_id)[after:]
+
+    # -- the protocol ----------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.content_type.startswith("multipart/"):
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    params[key] = {"filename": value.filename, "size": len(value.file.read())}
+                else:
+                    params[key] = value if isinstance(value, str) else bytes(value).decode()
+        elif request.can_read_body:
+            params.update(await request.post())
+        for key, value in list(params.items()):
+            if isinstance(value, str) and (value[:1] in "[{" or value in ("true", "false")):
+                params[key] = json.loads(value)  # PTB sends objects as JSON strings
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        if self.failures.get(method):
+            code, description, retry_after = self.failures[method].pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return web.json_response(body, status=code)
+        chat_id = params.get("chat_id")
+        if chat_id is not None and int(chat_id) in self.blocked:
+            return web.json_response({"ok": False, "error_code": 403, "description":
+                                      "Forbidden: bot was blocked by the user"}, status=403)
+        handler = getattr(self, f"_{method}", None)
+        if handler is None:
+            return web.json_response({"ok": False, "error_code": 404,
+                                      "description": f"Not Found: method {method}"}, status=404)
+        result = await handler(params)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _getMe(self, params: dict[str, Any]) -> Any:
+        return BOT
+
+    async def _setMyCommands(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    async def _setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = params
+        return True
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset", 0) or 0)
+        timeout = float(params.get("timeout", 0) or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        assert self._new is not None
+        if not self._updates and timeout:
+            self._new.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new.wait(), min(timeout, 1.0))
+        return self._updates[:100]
+
+    def _record(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        now = time.monotonic()
+        if self.per_chat_limit and chat_id > 0:
+            last = self._last_to_chat.get(chat_id)
+            if last is not None and now - last < self.per_chat_limit - 0.05:
+                self.too_fast += 1
+            self._last_to_chat[chat_id] = now
+        sent = Sent(method, chat_id, next(self._ids), params, now)
+        self.sent.append(sent)
+        return {"message_id": sent.message_id, "date": int(time.time()),
+                "chat": self.chat(chat_id), "from": BOT}
+
+    async def _sendMessage(self, params: dict[str, Any]) -> Any:
+        return {**self._record("sendMessage", params), "text": params.get("text", "")}
+
+    async def _sendPoll(self, params: dict[str, Any]) -> Any:
+        poll_id = str(next(self._ids))
+        params["_poll_id"] = poll_id
+        message = self._record("sendPoll", params)
+        options = params.get("options", [])
+        return {**message, "poll": {
+            "id": poll_id, "question": params.get("question", ""),
+            "options": [{"text": o if isinstance(o, str) else o.get("text", ""),
+                         "voter_count": 0, "persistent_id": f"o{i}"}
+                        for i, o in enumerate(options)],
+            "total_voter_count": 0, "is_closed": False,
+            "is_anonymous": params.get("is_anonymous", True) in (True, "true", "True"),
+            "type": params.get("type", "regular"), "allows_multiple_answers": False,
+            "allows_revoting": False, "members_only": False,
+            "correct_option_ids": params.get("correct_option_ids", [])}}
+
+    async def _sendPhoto(self, params: dict[str, Any]) -> Any:
+        return {**self._record("sendPhoto", params), "photo": [
+            {"file_id": "f1", "file_unique_id": "u1", "width": 640, "height": 480}]}
+
+    async def _editMessageText(self, params: dict[str, Any]) -> Any:
+        self.calls.append(("edited", params))
+        return {"message_id": int(params.get("message_id", 0)), "date": int(time.time()),
+                "chat": self.chat(int(params["chat_id"])), "text": params.get("text", "")}
+
+    async def _editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        return True
