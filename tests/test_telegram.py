@@ -61,3 +61,213 @@ def test_a_learners_whole_journey(bundled_db: Database, course_search: CourseSea
     asyncio.run(journey())
     with bundled_db.session() as session:
         assert session.scalar(select(func.count()).select_from(Attempt)) == 1
+
+
+def _tutor(db: Database) -> Tutor:
+    return Tutor(db)
+
+
+def test_a_restart_in_the_middle_of_a_quiz_keeps_the_poll(bundled_db: Database) -> None:
+    async def scenario() -> None:
+        fake = FakeTelegram()
+        await fake.start()
+        try:
+            async with running(_tutor(bundled_db), bundled_db, fake=fake,
+                               telegram_rate_limits=False):
+                fake.message(ANN, "/course python-basics")
+                await fake.reply_to(ANN, 0)
+                seen = len(fake.to(ANN))
+                fake.message(ANN, "/quiz 1")
+                replies = await fake.reply_to(ANN, seen)
+                poll = next(s for s in replies if s.method == "sendPoll")
+            # A new process: a new core and application over the same database.
+            async with running(_tutor(bundled_db), bundled_db, fake=fake,
+                               telegram_rate_limits=False):
+                seen = len(fake.to(ANN))
+                fake.vote(ANN, poll.poll_id, poll.params["correct_option_ids"][0])
+                replies = await fake.reply_to(ANN, seen)
+                assert "Correct" in replies[0].text
+                assert any("Question 2 of" in s.text for s in replies)
+        finally:
+            await fake.stop()
+
+    asyncio.run(scenario())
+    with bundled_db.session() as session:
+        assert (session.scalar(select(func.count()).select_from(Poll)) or 0) >= 1
+
+
+def test_html_in_names_and_messages_never_breaks_a_message(bundled_db: Database) -> None:
+    async def scenario() -> None:
+        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
+                fake, _):
+            fake.message(ANN, "/start", name="<b>Eve</b> & <i>co")
+            [hello] = await fake.reply_to(ANN, 0)
+            assert "&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;i&gt;co" in hello.text
+            assert hello.params["parse_mode"] == "HTML"
+            fake.message(ANN, "/<script>alert(1)</script>")
+            replies = await fake.reply_to(ANN, 1)
+            assert "<script>" not in replies[0].text
+            fake.press(ANN, hello, "ans:999999:0")  # a button from a forged or old message
+            replies = await fake.reply_to(ANN, 2)
+            assert "expired" in replies[0].text or "not valid" in replies[0].text
+
+    asyncio.run(scenario())
+
+
+def test_a_429_storm_is_waited_out_and_nothing_is_lost(bundled_db: Database) -> None:
+    async def scenario() -> None:
+        fake = FakeTelegram(per_chat_limit=1.0)
+        fake.failures["sendMessage"] = [(429, "Too Many Requests: retry after 1", 1)] * 3
+        async with running(_tutor(bundled_db), bundled_db, fake=fake) as (fake, _):
+            fake.message(ANN, "/start")
+            [hello] = await fake.reply_to(ANN, 0)
+            assert "Hi Ann" in hello.text
+            fake.press(ANN, hello, "course:python-basics")
+            await fake.reply_to(ANN, 1)
+            sent = [m for m, _ in fake.calls if m == "sendMessage"]
+            assert len(sent) == len(fake.to(ANN)) + 3  # three refusals, then every message
+            assert fake.too_fast == 0  # one message a second in a private chat
+
+    asyncio.run(scenario())
+
+
+def test_a_learner_who_blocked_the_bot_is_unreachable_until_they_return(
+        bundled_db: Database) -> None:
+    def unreachable() -> object:
+        with bundled_db.session() as session:
+            return session.scalar(select(Identity.unreachable_since))
+
+    async def scenario() -> None:
+        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
+                fake, _):
+            fake.blocked.add(ANN)
+            fake.message(ANN, "/start")
+            await fake.wait(lambda: unreachable() is not None)
+            fake.blocked.clear()
+            fake.member_status(ANN, "member")  # they unblocked the bot
+            await fake.wait(lambda: unreachable() is None)
+            fake.member_status(ANN, "kicked")  # and blocked it again
+            await fake.wait(lambda: unreachable() is not None)
+            fake.message(ANN, "/help")  # writing brings them back
+            await fake.reply_to(ANN, 0)
+            assert unreachable() is None
+
+    asyncio.run(scenario())
+
+
+def test_a_group_quiz_for_three_members(bundled_db: Database) -> None:
+    group = -5001
+    members = {11: "Ann", 12: "Bob", 13: "Cy"}
+
+    async def scenario() -> None:
+        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
+                fake, _):
+            fake.message(11, "just chatting", chat_id=group)  # not addressed to the bot
+            fake.message(11, "/groupquiz python-basics 5", chat_id=group)
+            [poll] = await fake.reply_to(group, 0)
+            assert poll.method == "sendPoll" and int(poll.params["open_period"]) == 5
+            assert poll.params["is_anonymous"] is False
+            right = poll.params["correct_option_ids"][0]
+            wrong = (right + 1) % len(poll.params["options"])
+            for user, name in members.items():
+                fake.vote(user, poll.poll_id, wrong if name == "Cy" else right, name=name)
+            fake.vote(11, poll.poll_id, wrong, name="Ann")  # a second vote does not count
+            [results] = await fake.reply_to(group, 1, timeout=12)
+            assert "Time's up" in results.text
+            assert "✅ Ann, Bob" in results.text and "❌ Cy" in results.text
+
+    asyncio.run(scenario())
+    with bundled_db.session() as session:
+        contexts = session.scalars(select(Attempt.context)).all()
+        assert contexts == ["group"] * 3  # each member's own learner model
+
+
+def test_multiple_choice_ticks_edit_the_question_in_place(bundled_db: Database) -> None:
+    async def scenario() -> None:
+        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
+                fake, _):
+            fake.message(ANN, "/course python-basics")
+            await fake.reply_to(ANN, 0)
+            for lesson in range(1, 9):
+                seen = len(fake.to(ANN))
+                fake.message(ANN, f"/quiz {lesson}")
+                replies = await fake.reply_to(ANN, seen)
+                question = next((s for s in replies if any(b.startswith("tog:")
+                                                           for b in s.buttons)), None)
+                while question is None and any(s.method == "sendPoll" or "skip:" in
+                                               "".join(s.buttons) for s in replies):
+                    seen = len(fake.to(ANN))
+                    fake.message(ANN, "/skip")
+                    replies = await fake.reply_to(ANN, seen)
+                    if any("Quiz finished" in s.text for s in replies):
+                        break
+                    question = next((s for s in replies if any(b.startswith("tog:")
+                                                               for b in s.buttons)), None)
+                if question is not None:
+                    break
+            assert question is not None, "the course has a multiple-choice question"
+            tick = next(b for b in question.buttons if b.startswith("tog:"))
+            fake.press(ANN, question, tick)
+            await fake.wait(lambda: any(m == "edited" for m, _ in fake.calls))
+            edited = next(p for m, p in fake.calls if m == "edited")
+            assert "☑" in str(edited["reply_markup"])
+
+    asyncio.run(scenario())
+
+
+def test_webhook_mode_rejects_a_wrong_secret(bundled_db: Database) -> None:
+    import json
+    import socket
+
+    import aiohttp
+    from pydantic import SecretStr
+
+    from bot.telegram import build_application
+    from tutor import Settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def scenario() -> None:
+        fake = FakeTelegram()
+        await fake.start()
+        settings = Settings(telegram_bot_token=SecretStr(fake.token),
+                            telegram_base_url=fake.base_url, telegram_rate_limits=False,
+                            telegram_webhook_secret=SecretStr("s3cret-token"))
+        application = build_application(settings, _tutor(bundled_db), bundled_db)
+        await application.initialize()
+        assert application.updater is not None
+        await application.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="telegram",
+            webhook_url="https://bot.example.org/telegram", secret_token="s3cret-token")
+        await application.start()
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 0, "chat": fake.chat(ANN), "from": fake.user(ANN),
+            "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        try:
+            assert fake.webhook["secret_token"] == "s3cret-token"
+            async with aiohttp.ClientSession() as client:
+                url = f"http://127.0.0.1:{port}/telegram"
+                body = json.dumps(update)
+                headers = {"Content-Type": "application/json"}
+                async with client.post(url, data=body, headers={
+                        **headers, "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
+                    assert response.status == 403
+                async with client.post(url, data=body, headers=headers) as response:
+                    assert response.status == 403  # no secret at all
+                await asyncio.sleep(0.3)
+                assert not fake.to(ANN)
+                async with client.post(url, data=body, headers={
+                        **headers, "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+                        ) as response:
+                    assert response.status == 200
+            [hello] = await fake.reply_to(ANN, 0)
+            assert "Hi Ann" in hello.text
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+            await fake.stop()
+
+    asyncio.run(scenario())

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tutor.flows import account, ask, lessons, menu, quizzes, review, settings
@@ -231,6 +231,10 @@ def _learner(session: Session, event: Inbound) -> Learner:
                       language="en", preferences={})
     learner.identities.append(Identity(platform=event.identity.platform,
                                        platform_user_id=event.identity.user_id))
-    session.add(learner)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(learner)
+    except IntegrityError:
+        # Their first two messages raced each other (or two processes did): one wins.
+        return _learner(session, event)
     return learner

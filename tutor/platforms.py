@@ -9,13 +9,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content import POLL_LIMITS
 from tutor.grading import correct_indices, display_options
 from tutor.messages import Identity, QuestionReply
 from tutor.storage.database import Database
-from tutor.storage.models import ConversationState, CourseRow, Poll, QuestionRow, utcnow
+from tutor.storage.models import (
+    ConversationState,
+    CourseRow,
+    Poll,
+    PollVote,
+    QuestionRow,
+    utcnow,
+)
 from tutor.storage.models import Identity as IdentityRow
 from tutor.turn import as_utc
 
@@ -67,8 +75,7 @@ class PlatformStore:
         with self._db.session() as session:
             session.add(Poll(platform=self.platform, external_id=poll_id,
                              question_id=question_id, chat_id=chat_id, message_id=message_id,
-                             is_group=is_group, closes_at=closes_at, results={},
-                             sent_at=utcnow()))
+                             is_group=is_group, closes_at=closes_at, sent_at=utcnow()))
             session.commit()
 
     def find_poll(self, poll_id: str) -> SentPoll | None:
@@ -84,14 +91,18 @@ class PlatformStore:
                                                  Poll.external_id == poll_id))
 
     def record_group_answer(self, poll_id: str, user_id: str, name: str, option: int) -> bool:
-        """The first answer of each member counts; False when the poll is unknown or closed."""
+        """The first answer of each member counts: False for a later one, an unknown poll or
+        a closed one."""
         with self._db.session() as session:
             row = self._poll(session, poll_id)
             if row is None or (row.closes_at is not None and utcnow() > as_utc(row.closes_at)):
                 return False
-            if user_id not in row.results:
-                row.results = {**row.results, user_id: [name[:60], option]}
-            session.commit()
+            try:
+                session.add(PollVote(poll_id=row.id, user_id=user_id, name=name[:120],
+                                     option=option))
+                session.commit()
+            except IntegrityError:
+                return False  # they answered already: the first answer stands
             return True
 
     def group_results(self, poll_id: str) -> GroupResults | None:
@@ -102,7 +113,8 @@ class PlatformStore:
             question = session.get(QuestionRow, row.question_id)
             if question is None:
                 return None
-            answers = {user: (str(v[0]), int(v[1])) for user, v in row.results.items()}
+            answers = {v.user_id: (v.name, v.option) for v in session.scalars(
+                select(PollVote).where(PollVote.poll_id == row.id))}
             return GroupResults(_reply(question), answers)
 
     def group_question(self, identity: Identity, course: str | None,

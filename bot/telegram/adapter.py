@@ -121,20 +121,20 @@ class TelegramBot:
         query = update.callback_query
         if query is None:
             return
-        await self._retrying(query.answer)  # stops the button's spinner whatever follows
-        message = query.message if isinstance(query.message, Message) else None
-        data = query.data
-        if message is None or not isinstance(data, str) or len(data.encode()) > 64 or \
-                not data.isascii():
-            if message is not None:
-                await self._send(context, message.chat.id, [Text(EXPIRED_BUTTON)])
-            return
-        chat = message.chat
-        inbound = Inbound(Identity(PLATFORM, str(query.from_user.id)), str(chat.id),
-                          action=data, is_group=_is_group(chat),
-                          display_name=query.from_user.first_name,
-                          event_id=str(update.update_id))
-        async with self._lock(inbound.identity.user_id):
+        async with self._lock(str(query.from_user.id)):
+            await self._retrying(query.answer)  # stops the button's spinner
+            message = query.message if isinstance(query.message, Message) else None
+            data = query.data
+            if message is None or not isinstance(data, str) or len(data.encode()) > 64 or \
+                    not data.isascii():
+                if message is not None:
+                    await self._send(context, message.chat.id, [Text(EXPIRED_BUTTON)])
+                return
+            chat = message.chat
+            inbound = Inbound(Identity(PLATFORM, str(query.from_user.id)), str(chat.id),
+                              action=data, is_group=_is_group(chat),
+                              display_name=query.from_user.first_name,
+                              event_id=str(update.update_id))
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
             # Ticking an option re-renders the same question: edit it in place.
             only = replies[0] if len(replies) == 1 else None
@@ -149,25 +149,26 @@ class TelegramBot:
         answer = update.poll_answer
         if answer is None or answer.user is None or not answer.option_ids:
             return
-        sent = await asyncio.to_thread(self.store.find_poll, answer.poll_id)
-        if sent is None:
-            log.info("an answer to an unknown poll %s", answer.poll_id)
-            return
         user, option = answer.user, answer.option_ids[0]
         identity = Identity(PLATFORM, str(user.id))
-        if sent.is_group:
-            counted = await asyncio.to_thread(self.store.record_group_answer, answer.poll_id,
-                                              str(user.id), user.first_name, option)
-            if counted:
-                await asyncio.to_thread(self.tutor.handle, Inbound(
-                    identity, sent.chat_id, action=f"gans:{sent.question_id}:{option}",
-                    is_group=True, display_name=user.first_name,
-                    event_id=str(update.update_id)))
-            return
-        await self._turn(context, update, Inbound(
-            identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
-            display_name=user.first_name, event_id=str(update.update_id)),
-            chat_id=int(sent.chat_id))
+        # The lock comes before any await, so one user's updates keep their order.
+        async with self._lock(identity.user_id):
+            sent = await asyncio.to_thread(self.store.find_poll, answer.poll_id)
+            if sent is None:
+                log.info("an answer to an unknown poll %s", answer.poll_id)
+                return
+            if sent.is_group:
+                if await asyncio.to_thread(self.store.record_group_answer, answer.poll_id,
+                                           str(user.id), user.first_name, option):
+                    await asyncio.to_thread(self.tutor.handle, Inbound(
+                        identity, sent.chat_id, action=f"gans:{sent.question_id}:{option}",
+                        is_group=True, display_name=user.first_name,
+                        event_id=str(update.update_id)))
+                return
+            replies = await asyncio.to_thread(self.tutor.handle, Inbound(
+                identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
+                display_name=user.first_name, event_id=str(update.update_id)))
+            await self._send(context, int(sent.chat_id), replies)
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE
                                 ) -> None:
@@ -194,12 +195,11 @@ class TelegramBot:
     def _lock(self, user: str) -> asyncio.Lock:
         return self._locks.setdefault(user, asyncio.Lock())
 
-    async def _turn(self, context: ContextTypes.DEFAULT_TYPE, update: Update, inbound: Inbound,
-                    chat_id: int | None = None) -> None:
+    async def _turn(self, context: ContextTypes.DEFAULT_TYPE, update: Update, inbound: Inbound
+                    ) -> None:
         async with self._lock(inbound.identity.user_id):
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
-            target = chat_id if chat_id is not None else int(inbound.chat_id)
-            await self._send(context, target, replies, group=inbound.is_group)
+            await self._send(context, int(inbound.chat_id), replies, group=inbound.is_group)
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
                     replies: Sequence[Reply], *, group: bool = False) -> None:

@@ -276,4 +276,15 @@ class Poll(Base):
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     closes_at: Mapped[datetime | None] = mapped_column()
-    results: Mapped[dict[str, Any]] = mapped_column(default=dict)  # group answers: user -> option
+
+
+class PollVote(Base):
+    """A group member's answer to a group poll; the first one counts (the unique key)."""
+
+    __tablename__ = "poll_votes"
+    __table_args__ = (UniqueConstraint("poll_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(120))
+    option: Mapped[int] = mapped_column(Integer)

@@ -28,11 +28,22 @@ def upgrade() -> None:
         sa.Column("is_group", sa.Boolean(), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closes_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("results", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["question_id"], ["questions.id"],
                                 name=op.f("fk_polls_question_id_questions"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_polls")),
         sa.UniqueConstraint("platform", "external_id", name=op.f("uq_polls_platform")),
+    )
+    op.create_table(
+        "poll_votes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.String(length=128), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("option", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["poll_id"], ["polls.id"],
+                                name=op.f("fk_poll_votes_poll_id_polls"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_votes")),
+        sa.UniqueConstraint("poll_id", "user_id", name=op.f("uq_poll_votes_poll_id")),
     )
     with op.batch_alter_table("identities") as batch:
         batch.add_column(sa.Column("unreachable_since", sa.DateTime(timezone=True),
@@ -42,4 +53,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("identities") as batch:
         batch.drop_column("unreachable_since")
+    op.drop_table("poll_votes")
     op.drop_table("polls")
