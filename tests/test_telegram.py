@@ -271,3 +271,34 @@ def test_webhook_mode_rejects_a_wrong_secret(bundled_db: Database) -> None:
             await fake.stop()
 
     asyncio.run(scenario())
+
+
+def test_tutorbot_run_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    async def scenario() -> None:
+        fake = FakeTelegram()
+        await fake.start()
+        env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "TELEGRAM_BOT_TOKEN": fake.token,
+               "TELEGRAM_BASE_URL": fake.base_url, "HF_HUB_OFFLINE": "1"}
+        env.pop("DATABASE_URL", None)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--telegram", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            await fake.wait(lambda: any(m == "setMyCommands" for m, _ in fake.calls), 60)
+            fake.message(ANN, "/start")
+            [hello] = await fake.reply_to(ANN, 0, timeout=30)
+            assert "Hi Ann" in hello.text
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+            assert process.returncode == 0, output.decode()[-2000:]
+            assert b"Traceback" not in output
+        finally:
+            if process.returncode is None:
+                process.kill()
+            await fake.stop()
+
+    asyncio.run(scenario())
