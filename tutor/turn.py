@@ -28,6 +28,7 @@ class Turn:
     event: Inbound
     now: datetime
     memo: dict[str, Any] = field(default_factory=dict)  # derived within this turn only
+    cached: dict[str, Any] = field(default_factory=dict)  # rows this turn has loaded
 
     def course(self) -> CourseRow | None:
         if self.state.course_id is None:
@@ -35,6 +36,10 @@ class Turn:
         return self.session.get(CourseRow, self.state.course_id)
 
     def enrollment(self, course: CourseRow) -> Enrollment:
+        key = f"enrollment:{course.id}"
+        if key in self.cached:
+            cached: Enrollment = self.cached[key]
+            return cached
         found = self.session.scalar(select(Enrollment).where(
             Enrollment.learner_id == self.learner.id, Enrollment.course_id == course.id))
         if found is None:
@@ -42,6 +47,7 @@ class Turn:
                                enrolled_at=self.now)
             self.session.add(found)
             self.session.flush()
+        self.cached[key] = found
         return found
 
     def lessons(self, course: CourseRow) -> list[LessonRow]:

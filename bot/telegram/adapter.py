@@ -153,22 +153,27 @@ class TelegramBot:
         identity = Identity(PLATFORM, str(user.id))
         # The lock comes before any await, so one user's updates keep their order.
         async with self._lock(identity.user_id):
-            sent = await asyncio.to_thread(self.store.find_poll, answer.poll_id)
-            if sent is None:
-                log.info("an answer to an unknown poll %s", answer.poll_id)
-                return
-            if sent.is_group:
-                if await asyncio.to_thread(self.store.record_group_answer, answer.poll_id,
-                                           str(user.id), user.first_name, option):
-                    await asyncio.to_thread(self.tutor.handle, Inbound(
-                        identity, sent.chat_id, action=f"gans:{sent.question_id}:{option}",
-                        is_group=True, display_name=user.first_name,
-                        event_id=str(update.update_id)))
-                return
-            replies = await asyncio.to_thread(self.tutor.handle, Inbound(
-                identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
-                display_name=user.first_name, event_id=str(update.update_id)))
-            await self._send(context, int(sent.chat_id), replies)
+            found = await asyncio.to_thread(self._poll_answer, answer.poll_id, identity,
+                                            user.first_name, option, str(update.update_id))
+            if found is not None:
+                await self._send(context, *found)
+
+    def _poll_answer(self, poll_id: str, identity: Identity, name: str, option: int,
+                     event_id: str) -> tuple[int, list[Reply]] | None:
+        """In a worker thread: the poll's question, the answer counted, the replies."""
+        sent = self.store.find_poll(poll_id)
+        if sent is None:
+            log.info("an answer to an unknown poll %s", poll_id)
+            return None
+        if sent.is_group:
+            if self.store.record_group_answer(poll_id, identity.user_id, name, option):
+                self.tutor.handle(Inbound(identity, sent.chat_id, is_group=True,
+                                          action=f"gans:{sent.question_id}:{option}",
+                                          display_name=name, event_id=event_id))
+            return None
+        return int(sent.chat_id), self.tutor.handle(Inbound(
+            identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
+            display_name=name, event_id=event_id))
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE
                                 ) -> None:

@@ -16,7 +16,7 @@ from tutor.grading import (
     expected_answer,
     grade,
 )
-from tutor.learner.adaptive import Standing, aim, choose, level, standing
+from tutor.learner.adaptive import Item, Standing, aim, choose, level, standing
 from tutor.learner.fitting import course_model
 from tutor.learner.mastery import KnowledgeModel
 from tutor.learner.reviews import due_questions, record_review
@@ -107,8 +107,10 @@ def _length(quiz: dict[str, Any]) -> int:
 def _choose(turn: Turn, quiz: dict[str, Any]) -> int | None:
     """The next question of an adaptive quiz: the remaining candidate nearest the aim."""
     asked = set(quiz["questions"])
-    remaining = [q for qid in quiz.get("pool", []) if qid not in asked
-                 and (q := turn.session.get(QuestionRow, qid)) is not None and not q.retired]
+    wanted = [qid for qid in quiz.get("pool", []) if qid not in asked]
+    found = {q.id: q for q in turn.session.scalars(select(QuestionRow).where(
+        QuestionRow.id.in_(wanted), QuestionRow.retired.is_(False)))} if wanted else {}
+    remaining = [found[qid] for qid in wanted if qid in found]  # in the pool's order
     if not remaining:
         return None
     course = turn.session.get(CourseRow, remaining[0].course_id)
@@ -136,8 +138,10 @@ def _level_change(turn: Turn, question: QuestionRow) -> list[Reply]:
         return []
     enrollment = turn.enrollment(course)
     model, where = learner_model(turn, course)
-    questions = turn.session.scalars(select(QuestionRow).where(
-        QuestionRow.course_id == course.id, QuestionRow.retired.is_(False))).all()
+    questions = [Item(list(skills), key, difficulty) for skills, key, difficulty in
+                 turn.session.execute(select(QuestionRow.skills, QuestionRow.key,
+                                             QuestionRow.difficulty).where(
+                     QuestionRow.course_id == course.id, QuestionRow.retired.is_(False)))]
     new = level(model, where, questions, course.target_success, enrollment.level)
     if new == enrollment.level:
         return []

@@ -48,6 +48,15 @@ class Gradable(Protocol):
     def difficulty(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class Item:
+    """Just what selection reads of a question, without loading the whole row."""
+
+    skills: list[str]
+    key: str
+    difficulty: int
+
+
 Q = TypeVar("Q", bound=Gradable)
 LEVELS = range(1, 6)  # the authored difficulties
 LEVEL_MARGIN = 0.1

@@ -38,7 +38,11 @@ def record_review(session: Session, learner_id: int, question: QuestionRow, corr
                   hints_used: int, response_ms: int | None, now: datetime) -> ReviewCard:
     row = session.scalar(select(ReviewCard).where(ReviewCard.learner_id == learner_id,
                                                   ReviewCard.question_id == question.id))
-    card = Card.from_dict(row.card) if row is not None else Card(due=as_utc(now))  # type: ignore[arg-type]
+    # Our own card id (the question's): fsrs would otherwise sleep 1 ms to make one unique.
+    if row is not None:
+        card = Card.from_dict(row.card)  # type: ignore[arg-type]
+    else:
+        card = Card(card_id=question.id, due=as_utc(now))
     card, _ = _SCHEDULER.review_card(card, rating_for(correct, hints_used, response_ms),
                                      as_utc(now))
     if row is None:

@@ -1,0 +1,138 @@
+"""Telegram benchmark: the full stack against a bare PTB echo bot, on the fake Bot API server.
+
+    python -m benchmarks.telegram [--learners 200] [--crowd 1000]
+
+Both bots are real python-telegram-bot Applications polling the same fake server (from
+the tests) in the same run, with the same concurrency and no rate limiter (the limits
+would cap both at Telegram's 30 messages a second and measure nothing). Throughput:
+LEARNERS learners in the middle of a quiz all answer at once; tutorbot grades, updates the
+learner model, stores the attempt and sends feedback and the next question; the echo bot
+echoes. Latency is from the update being queued to the first reply reaching the server.
+Then CROWD learners write at once and each must get exactly one reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from benchmarks.common import console, percentile, table
+from content import bundled_course_paths, load_course
+from tests.fake_telegram import FakeTelegram
+from tests.telegram_harness import running
+from tutor import Database, Tutor
+from tutor.importer import import_course
+
+FIRST_USER = 10_000
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is not None and update.effective_message.text:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+
+async def _drive(fake: FakeTelegram, pushes: dict[int, Callable[[], int]]
+                 ) -> tuple[float, list[float]]:
+    """Queue every update at once; seconds until each chat has its first reply."""
+    before = {chat: len(fake.to(chat)) for chat in pushes}
+    started = time.monotonic()
+    for push in pushes.values():
+        push()
+    await fake.wait(lambda: all(len(fake.to(c)) > before[c] for c in pushes), 300)
+    latencies = [(fake.to(c)[before[c]].at - started) * 1000 for c in pushes]
+    return time.monotonic() - started, latencies
+
+
+async def echo_run(learners: int) -> tuple[float, list[float]]:
+    fake = FakeTelegram()
+    await fake.start()
+    application: Any = Application.builder().token(fake.token).base_url(fake.base_url) \
+        .concurrent_updates(64).build()
+    application.add_handler(MessageHandler(filters.TEXT, _echo))
+    await application.initialize()
+    await application.updater.start_polling(poll_interval=0.0, timeout=1)
+    await application.start()
+    try:
+        users = range(FIRST_USER, FIRST_USER + learners)
+        return await _drive(fake, {u: partial(fake.message, u, "2") for u in users})
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await fake.stop()
+
+
+async def tutor_run(database: Database, learners: int) -> tuple[float, list[float]]:
+    async with running(Tutor(database), database, telegram_rate_limits=False) as (fake, _):
+        users = list(range(FIRST_USER, FIRST_USER + learners))
+        for step in ("/course python-basics", "/quiz 1"):  # not timed: into a quiz
+            await _drive(fake, {u: partial(fake.message, u, step) for u in users})
+            await asyncio.sleep(0.5)
+        answers: dict[int, Callable[[], int]] = {}
+        for user in users:
+            question = fake.to(user)[-1]
+            if question.method == "sendPoll":
+                answers[user] = partial(fake.vote, user, question.poll_id, 0)
+            else:
+                answers[user] = partial(fake.message, user, "1")
+        return await _drive(fake, answers)
+
+
+async def crowd_run(database: Database, crowd: int) -> tuple[int, int, int, float]:
+    """Everyone writes at once: (learners, lost, duplicated, seconds)."""
+    async with running(Tutor(database), database, telegram_rate_limits=False) as (fake, _):
+        users = range(2 * FIRST_USER, 2 * FIRST_USER + crowd)
+        started = time.monotonic()
+        for user in users:
+            fake.message(user, "/help")
+        await fake.wait(lambda: sum(1 for u in users if fake.to(u)) == crowd, 600)
+        await asyncio.sleep(2.0)  # time for any duplicate to show up
+        counts = [len(fake.to(u)) for u in users]
+        return (crowd, sum(1 for c in counts if c == 0), sum(c - 1 for c in counts if c > 1),
+                time.monotonic() - started)
+
+
+def _database(folder: Path) -> Database:
+    database = Database(f"sqlite:///{folder / 'bench.db'}")
+    with database.session() as session:
+        for path in bundled_course_paths():
+            import_course(session, load_course(path).unwrap())
+        session.commit()
+    return database
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--crowd", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        database = _database(Path(folder))
+        echo_seconds, echo_latency = asyncio.run(echo_run(args.learners))
+        tutor_seconds, tutor_latency = asyncio.run(tutor_run(database, args.learners))
+        crowd, lost, duplicated, crowd_seconds = asyncio.run(crowd_run(database, args.crowd))
+        database.dispose()
+    echo_rate, tutor_rate = args.learners / echo_seconds, args.learners / tutor_seconds
+    rows = [["bare PTB echo bot", f"{echo_rate:.0f}", f"{statistics.median(echo_latency):.0f}",
+             f"{percentile(echo_latency, 0.95):.0f}"],
+            ["tutorbot, quiz answers (core, learner model, SQLite)", f"{tutor_rate:.0f}",
+             f"{statistics.median(tutor_latency):.0f}", f"{percentile(tutor_latency, 0.95):.0f}"]]
+    table(f"{args.learners} learners answering at once, fake Bot API server",
+          ["bot", "updates/s", "p50 ms", "p95 ms"], rows)
+    console.print(f"tutorbot / echo rate: {tutor_rate / echo_rate:.2f} (target at least 0.5)")
+    console.print(f"{crowd} learners writing at once: {lost} lost, {duplicated} duplicated "
+                  f"replies, all answered in {crowd_seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
