@@ -302,3 +302,26 @@ def test_tutorbot_run_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Pat
             await fake.stop()
 
     asyncio.run(scenario())
+
+
+def test_network_errors_are_retried_and_failures_reach_the_learner_politely(
+        bundled_db: Database) -> None:
+    class Broken(Tutor):
+        def handle(self, event: object) -> list[object]:  # type: ignore[override]
+            raise RuntimeError("a bug in the core")
+
+    async def scenario() -> None:
+        fake = FakeTelegram()
+        fake.failures["sendMessage"] = [(502, "Bad Gateway", None)] * 2
+        async with running(_tutor(bundled_db), bundled_db, fake=fake,
+                           telegram_rate_limits=False) as (fake, _):
+            fake.message(ANN, "/help")
+            [reply] = await fake.reply_to(ANN, 0)
+            assert "What I can do" in reply.text
+        async with running(Broken(bundled_db), bundled_db, telegram_rate_limits=False) as (
+                fake, _):
+            fake.message(ANN, "/help")
+            [reply] = await fake.reply_to(ANN, 0)
+            assert "something went wrong" in reply.text and "Traceback" not in reply.text
+
+    asyncio.run(scenario())

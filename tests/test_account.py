@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.conftest import Chat
+from tutor import Database, Tutor
+from tutor.storage.models import Attempt, ConversationState, Identity, Learner, ReviewCard
+
+
+def test_forgetme_deletes_everything_after_a_confirmation(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/course python-basics")
+    chat.say("/quiz 1")
+    chat.say("/skip")
+    chat.say("/forgetme")
+    assert "cannot be undone" in chat.text() and "forget:yes" in chat.actions()
+    with bundled_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Attempt)) == 1
+    chat.press("forget:yes")
+    assert "everything I held about you is deleted" in chat.text()
+    with bundled_db.session() as session:
+        for table in (Learner, Identity, Attempt, ReviewCard, ConversationState):
+            assert session.scalar(select(func.count()).select_from(table)) == 0
+    chat.say("/start")  # a stranger again, welcomed as new
+    assert "Hi Ann" in chat.text()
+
+
+def test_onboarding_asks_for_the_clock_then_the_study_time(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/start")
+    chat.press("course:earth-science")
+    assert "which city are you in" in chat.text()
+    chat.say("Tokyo")
+    assert "Asia/Tokyo" in chat.text() and "set:study:8" in chat.actions()
+    chat.press("set:study:8")
+    assert "08:00" in chat.text()
+    chat.say("Tokyo")  # asked once: now it is just text
+    assert "Asia/Tokyo" not in chat.text()
+    chat.press("course:python-basics")  # a second course asks nothing more
+    assert "which city" not in chat.text()
+
+
+def test_reminders_and_quiet_hours(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/stop")
+    assert "reminders paused" in chat.text()
+    chat.say("/settings")
+    assert "Reminders: **off**" in chat.text() and "set:reminders:1" in chat.actions()
+    chat.say("/settings quiet 23-7")
+    assert "Quiet from 23:00 to 07:00" in chat.text()
+    chat.say("/settings quiet 25-7")
+    assert "/settings quiet 22-7" in chat.text()
+    chat.say("/settings study 19")
+    with bundled_db.session() as session:
+        learner = session.scalars(select(Learner)).one()
+        assert learner.preferences["quiet"] == [23, 7]
+        assert learner.preferences["study_hour"] == 19
+        assert learner.preferences["reminders"] is True  # choosing a time turns them on
