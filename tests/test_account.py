@@ -56,3 +56,31 @@ def test_reminders_and_quiet_hours(bundled_db: Database) -> None:
         assert learner.preferences["quiet"] == [23, 7]
         assert learner.preferences["study_hour"] == 19
         assert learner.preferences["reminders"] is True  # choosing a time turns them on
+
+
+def test_linking_two_platforms_keeps_one_progress(bundled_db: Database) -> None:
+    tutor = Tutor(bundled_db)
+    telegram = Chat(tutor, user="tg-1")
+    telegram.identity = type(telegram.identity)("telegram", "tg-1")
+    discord = Chat(tutor, user="dc-1")
+    discord.identity = type(discord.identity)("discord", "dc-1")
+    telegram.say("/course python-basics")
+    telegram.say("/quiz 1")
+    telegram.say("/skip")
+    discord.say("/course python-basics")  # both hold an enrollment: the code maker's stays
+    discord.say("/quiz 2")
+    discord.say("/skip")
+    discord.say("/link")
+    code = discord.text().split("**")[1]
+    telegram.say("/link nonsense")
+    assert "unknown or has expired" in telegram.text()
+    telegram.say(f"/link {code.lower()}")
+    assert "Linked" in telegram.text()
+    with bundled_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Learner)) == 1
+        assert session.scalar(select(func.count()).select_from(Attempt)) == 2
+        assert session.scalar(select(func.count()).select_from(Identity)) == 2
+    telegram.say("/score")
+    assert "Questions answered: **2**" in telegram.text()
+    discord.say(f"/link {code}")  # used once
+    assert "unknown or has expired" in discord.text()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor.flows import account, ask, lessons, menu, quizzes, review, settings
+from tutor.flows import account, ask, lessons, linking, menu, quizzes, review, settings
 from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
@@ -61,7 +61,7 @@ class Tutor:
             "ask": lambda t: self._ask(t, t.event.text),
             "progress": lambda t: progress_flow.progress(t, self._charts_dir),
             "review": review.review, "settings": settings.settings, "stop": settings.stop,
-            "forgetme": account.confirm_forget,
+            "forgetme": account.confirm_forget, "link": linking.link,
         }
 
     @property

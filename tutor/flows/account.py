@@ -24,6 +24,5 @@ def forget(turn: Turn) -> list[Reply]:
     # turn's rows go first so nothing writes them back.
     turn.session.expunge_all()
     turn.session.execute(delete(Learner).where(Learner.id == learner_id))
-    turn.memo["forgotten"] = True
     return [Text("🗑 Done: everything I held about you is deleted. Send /start if you ever "
                  "want to begin afresh.")]

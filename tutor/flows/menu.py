@@ -27,6 +27,7 @@ HELP = """**What I can do**
 /score — your score in this course
 /settings — time zone, reminders, easier or harder questions, weekly goal
 /stop — pause all reminders
+/link — one progress on Telegram and Discord (a code from one, typed in the other)
 /forgetme — delete everything I hold about you
 /menu — where you are and what is next
 /help — this list

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -288,3 +289,40 @@ class PollVote(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(120))
     option: Mapped[int] = mapped_column(Integer)
+
+
+class LinkCode(Base):
+    """A one-time code that links a second platform's identity to this learner."""
+
+    __tablename__ = "link_codes"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class StudyGroup(Base):
+    """A group on a platform (a Discord server, a Telegram group) and one of its channels:
+    the course it studies and its time zone. `channel_id` "" holds server-wide settings."""
+
+    __tablename__ = "study_groups"
+    __table_args__ = (UniqueConstraint("platform", "group_id", "channel_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    group_id: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128), default="")
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+
+
+class GroupPoints(Base):
+    """Points a learner won in a group's quizzes in one week (weeks start on Monday in the
+    group's time zone), for the weekly leaderboard."""
+
+    __tablename__ = "group_points"
+    __table_args__ = (UniqueConstraint("platform", "group_id", "learner_id", "week_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    group_id: Mapped[str] = mapped_column(String(128))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(Date)
+    points: Mapped[int] = mapped_column(Integer, default=0)
