@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_rate_limits: bool = True
     group_quiz_seconds: int = Field(default=30, ge=5, le=600)
+    discord_bot_token: SecretStr | None = None
+    discord_test_guild: int | None = Field(
+        default=None, description="Sync slash commands to this server only (instant); "
+                                  "empty: globally.")
+    discord_teacher_role: str = "Teacher"
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 

@@ -1,0 +1,184 @@
+"""Slash commands: personal learning, and study groups (course, group quiz, leaderboard)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.adapter import DiscordAdapter, GroupQuizError, identity
+from tutor.flows.settings import parse_timezone
+
+__all__ = ["Groups", "Learning"]
+
+Interaction = discord.Interaction[Any]
+
+
+def _original(error: app_commands.AppCommandError) -> BaseException:
+    return error.original if isinstance(error, app_commands.CommandInvokeError) else error
+
+
+class Learning(commands.Cog):
+    """The same commands as in Telegram and the terminal; the core answers them."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+
+    async def cog_app_command_error(self, interaction: Interaction,
+                                    error: app_commands.AppCommandError) -> None:
+        await self.adapter.report_error(interaction, _original(error))
+
+    @app_commands.command(description="Start, or pick up where you left off")
+    async def start(self, interaction: Interaction) -> None:
+        await self.adapter.turn(interaction, command="start")
+
+    @app_commands.command(description="Continue the lesson, or open one by number or name")
+    @app_commands.describe(lesson="A lesson number or name (optional)")
+    async def lesson(self, interaction: Interaction, lesson: str = "") -> None:
+        await self.adapter.turn(interaction, command="lesson", text=lesson)
+
+    @app_commands.command(description="A quiz on the current lesson, or on another one")
+    @app_commands.describe(lesson="A lesson number or name (optional)")
+    async def quiz(self, interaction: Interaction, lesson: str = "") -> None:
+        await self.adapter.turn(interaction, command="quiz", text=lesson)
+
+    @app_commands.command(description="Questions due for a refresh (spaced repetition)")
+    async def review(self, interaction: Interaction) -> None:
+        await self.adapter.turn(interaction, command="review")
+
+    @app_commands.command(description="Ask about the course in your own words")
+    @app_commands.describe(question="Your question")
+    async def ask(self, interaction: Interaction,
+                  question: app_commands.Range[str, 1, 1000]) -> None:
+        await interaction.response.defer(ephemeral=interaction.guild is not None, thinking=True)
+        await self.adapter.turn(interaction, command="ask", text=question)
+
+    @app_commands.command(description="Mastery per skill, your streak, and a chart")
+    async def progress(self, interaction: Interaction) -> None:
+        await self.adapter.turn(interaction, command="progress")
+
+    @app_commands.command(description="Time zone, reminders, difficulty, weekly goal")
+    @app_commands.describe(change="e.g. `timezone Paris`, `goal 5`, `difficulty harder`")
+    async def settings(self, interaction: Interaction, change: str = "") -> None:
+        await self.adapter.turn(interaction, command="settings", text=change)
+
+    @app_commands.command(description="Pause all reminders")
+    async def stop(self, interaction: Interaction) -> None:
+        await self.adapter.turn(interaction, command="stop")
+
+    @app_commands.command(description="Delete everything tutorbot holds about you")
+    async def forgetme(self, interaction: Interaction) -> None:
+        await self.adapter.turn(interaction, command="forgetme")
+
+    @app_commands.command(description="One progress on Discord and Telegram")
+    @app_commands.describe(code="The code from /link on the other app (leave empty for one)")
+    async def link(self, interaction: Interaction, code: str = "") -> None:
+        await self.adapter.turn(interaction, command="link", text=code)
+
+    @app_commands.command(name="help", description="Everything tutorbot can do")
+    async def help_(self, interaction: Interaction) -> None:
+        await self.adapter.turn(interaction, command="help")
+
+
+class Groups(commands.Cog):
+    """A server's channels study a course together."""
+
+    course = app_commands.Group(name="course", description="The course this channel studies",
+                                guild_only=True)
+    board = app_commands.Group(name="leaderboard", description="This week's quiz points",
+                               guild_only=True)
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+
+    async def cog_app_command_error(self, interaction: Interaction,
+                                    error: app_commands.AppCommandError) -> None:
+        await self.adapter.report_error(interaction, _original(error))
+
+    async def _teachers_only(self, interaction: Interaction) -> bool:
+        if self.adapter.is_teacher(interaction.user):
+            return True
+        await interaction.response.send_message(
+            f"Only the server's teachers can do that: members with *Manage Server* or the "
+            f"*{self.adapter.teacher_role}* role.", ephemeral=True)
+        return False
+
+    @course.command(name="set", description="Link this channel to a course (teachers)")
+    @app_commands.describe(course="The course id, e.g. python-basics")
+    async def course_set(self, interaction: Interaction, course: str) -> None:
+        if not await self._teachers_only(interaction) or interaction.guild is None:
+            return
+        title = await asyncio.to_thread(self.adapter.groups.set_course,
+                                        str(interaction.guild.id),
+                                        str(interaction.channel_id), course)
+        if title is None:
+            await interaction.response.send_message(
+                f"There is no course `{course[:40]}`. The courses are listed by /start.",
+                ephemeral=True)
+            return
+        await interaction.response.send_message(
+            f"📚 This channel now studies **{title}**. Try `/groupquiz`!",
+            allowed_mentions=discord.AllowedMentions.none())
+
+    @course.command(name="timezone", description="The server's time zone (teachers)")
+    @app_commands.describe(zone="A city, a name like Europe/Paris, or an offset like +2")
+    async def course_timezone(self, interaction: Interaction, zone: str) -> None:
+        if not await self._teachers_only(interaction) or interaction.guild is None:
+            return
+        found = parse_timezone(zone)
+        if found is None:
+            await interaction.response.send_message(
+                f"I don't know the time zone {zone[:40]!r}.", ephemeral=True)
+            return
+        await asyncio.to_thread(self.adapter.groups.set_timezone, str(interaction.guild.id),
+                                found)
+        await interaction.response.send_message(
+            f"🕰 Server time zone: **{found}**. Leaderboards reset on Monday 00:00 there.",
+            ephemeral=True)
+
+    @app_commands.command(description="A quiz for everyone here, in a thread")
+    @app_commands.guild_only()
+    @app_commands.describe(questions="How many questions", seconds="Seconds per question")
+    async def groupquiz(self, interaction: Interaction,
+                        questions: app_commands.Range[int, 1, 20] = 5,
+                        seconds: app_commands.Range[int, 5, 300] = 30) -> None:
+        try:
+            thread = await self.adapter.start_group_quiz(interaction, questions, seconds)
+        except GroupQuizError as problem:
+            await interaction.response.send_message(str(problem), ephemeral=True)
+            return
+        await interaction.response.send_message(
+            f"🎲 A group quiz of {questions} question{'s' if questions != 1 else ''} starts in "
+            f"{thread.mention}: everyone can answer!")
+
+    @board.command(name="show", description="This week's points in this server")
+    async def board_show(self, interaction: Interaction) -> None:
+        if interaction.guild is None:
+            return
+        standings = await asyncio.to_thread(self.adapter.groups.leaderboard,
+                                            str(interaction.guild.id), self.adapter.clock())
+        lines = [f"**{i}.** {s.name}: {s.points}" for i, s in enumerate(standings, 1)]
+        await interaction.response.send_message(
+            embed=discord.Embed(title="🏆 This week's leaderboard",
+                                description="\n".join(lines) or "No points yet this week: "
+                                "start one with `/groupquiz`."),
+            allowed_mentions=discord.AllowedMentions.none())
+
+    @board.command(name="optout", description="Leave your name off leaderboards")
+    async def board_optout(self, interaction: Interaction) -> None:
+        await self._listed(interaction, False)
+
+    @board.command(name="optin", description="Show your name on leaderboards again")
+    async def board_optin(self, interaction: Interaction) -> None:
+        await self._listed(interaction, True)
+
+    async def _listed(self, interaction: Interaction, listed: bool) -> None:
+        known = await asyncio.to_thread(self.adapter.groups.set_listed,
+                                        identity(interaction.user), listed)
+        said = ("You're on the leaderboards." if listed else
+                "Your name stays off the leaderboards.") if known else \
+            "I don't know you yet: answer a question first."
+        await interaction.response.send_message(said, ephemeral=True)

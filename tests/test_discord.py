@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import discord.ext.test as dpytest
+from discord.ext.test import backend
+from sqlalchemy import select
+
+from bot.discord import TutorDiscordBot, build_bot
+from tests.fake_discord import DiscordHarness, wait_for
+from tutor import Database, Settings, Tutor
+from tutor.grading import expected_answer
+from tutor.storage.models import Attempt, Poll, QuestionRow
+
+
+async def _bot(db: Database) -> tuple[TutorDiscordBot, DiscordHarness]:
+    bot = build_bot(Settings(), Tutor(db), db, sync_commands=False)
+    # dpytest builds its members through the member cache, which the bot itself does not
+    # need (no privileged intents); the test world turns it on.
+    bot._connection._intents.members = True
+    bot._connection.member_cache_flags = discord.MemberCacheFlags.all()
+    await bot._async_setup_hook()
+    dpytest.configure(bot, members=["Ann", "Bob", "Cy"])
+    bot._connection._command_tree = bot.tree  # dpytest's state replaced the bot's
+    await bot.setup_hook()
+    return bot, DiscordHarness(bot)
+
+
+def run(db: Database, scenario: Callable[[TutorDiscordBot, DiscordHarness],
+                                          Awaitable[None]]) -> None:
+    async def main() -> None:
+        bot, harness = await _bot(db)
+        try:
+            await scenario(bot, harness)
+        finally:
+            await dpytest.empty_queue()
+
+    asyncio.run(main())
+
+
+def test_a_direct_message_conversation(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        dm = await ann.create_dm()
+        await dpytest.message("/course python-basics", channel=dm, member=ann)
+        await wait_for(lambda: not dpytest.sent_queue.empty())
+        first = dpytest.get_embed()
+        assert "Python Basics" in (first.description or "")
+        await dpytest.empty_queue()
+        await dpytest.message("/quiz 1", channel=dm, member=ann)
+        await wait_for(lambda: dpytest.sent_queue.qsize() >= 2)
+        await dpytest.empty_queue()
+        await dpytest.message("/skip", channel=dm, member=ann)
+        await wait_for(lambda: not dpytest.sent_queue.empty())
+        assert "Skipped" in (dpytest.get_embed().description or "")
+
+    run(bundled_db, scenario)
+
+
+def test_personal_commands_in_a_server_are_ephemeral_and_buttons_work(
+        bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        calls = await harness.command("start", ann)
+        assert calls[0].ephemeral and "Hi Ann" in calls[0].text
+        assert all(c.ephemeral for c in calls)  # the follow-up too
+        assert "tb:course:python-basics" in calls[-1].custom_ids
+        calls = await harness.click("tb:course:python-basics", ann)
+        assert all(c.ephemeral for c in calls)
+        assert any("tb:next" in c.custom_ids for c in calls)
+        calls = await harness.click("tb:next", ann)
+        assert calls and calls[0].ephemeral
+        calls = await harness.command("quiz", ann, lesson="1")
+        question = next(c for c in calls if any(i.startswith(("tb:ans:", "tbt:", "tb:tog:"))
+                                                for i in c.custom_ids))
+        if any(i.startswith("tbt:") for i in question.custom_ids):
+            typed = next(i for i in question.custom_ids if i.startswith("tbt:"))
+            modal = await harness.click(typed, ann)
+            assert modal[0].payload["type"] == 9  # a form opens
+            calls = await harness.submit(f"tbm:{typed[4:]}", "no idea", ann)
+        else:
+            answer = next(i for i in question.custom_ids if i.startswith(("tb:ans:", "tb:tog:")))
+            calls = await harness.click(answer, ann)
+        assert any(w in calls[0].text for w in ("Correct", "Not quite", "Partly", "☑"))
+        calls = await harness.click("tb:ans:999999:0", ann)  # an old or forged button
+        assert "expired" in calls[0].text
+
+    run(bundled_db, scenario)
+
+
+def test_a_typed_answer_through_a_form(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        await harness.click("tb:course:python-basics", ann)
+        typed = None
+        for lesson in range(1, 9):
+            calls = await harness.command("quiz", ann, lesson=str(lesson))
+            for _ in range(5):
+                ids = [i for c in calls for i in c.custom_ids]
+                typed = next((i for i in ids if i.startswith("tbt:")), None)
+                skip = next((i for i in ids if i.startswith("tb:skip:")), None)
+                if typed or skip is None:
+                    break
+                calls = await harness.click(skip, ann)
+            if typed:
+                break
+        assert typed is not None, "the course has typed questions"
+        with bundled_db.session() as session:
+            question = session.get(QuestionRow, int(typed[4:]))
+            assert question is not None
+            answer = expected_answer(question)
+        modal = await harness.click(typed, ann)
+        assert modal[0].payload["type"] == 9  # a form opens
+        calls = await harness.submit(f"tbm:{typed[4:]}", answer, ann)
+        assert "Correct" in calls[0].text
+
+    run(bundled_db, scenario)
+
+
+def test_buttons_keep_working_after_a_restart(bundled_db: Database) -> None:
+    who: list[Any] = []
+
+    async def first(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        who.append(harness.member(0))
+        await harness.click("tb:course:earth-science", who[0])
+
+    async def second(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        # A new process: the old message's Next button is routed by its custom id alone.
+        calls = await harness.click("tb:next", who[0])
+        assert calls and "tb:back" in calls[-1].custom_ids
+
+    run(bundled_db, first)
+    run(bundled_db, second)
+
+
+def _make_teacher(harness: DiscordHarness) -> Any:
+    role = backend.make_role("Teacher", harness.guild)
+    teacher = harness.member(0)
+    teacher._roles.add(role.id)  # dpytest keeps roles on the member object
+    return teacher
+
+
+def test_a_group_quiz_with_three_members_and_the_weekly_leaderboard(
+        bundled_db: Database) -> None:
+    sunday_night = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        clock = [sunday_night]
+        bot.tutorbot.clock = lambda: clock[0]
+        ann, bob, cy = (harness.member(i) for i in range(3))
+        refused = await harness.command("set", bob, group="course", course="python-basics")
+        assert "Only the server's teachers" in refused[0].text
+        teacher = _make_teacher(harness)
+        said = await harness.command("set", teacher, group="course", course="python-basics")
+        assert "now studies **Python Basics**" in said[0].text
+        await harness.command("timezone", teacher, group="course", zone="Berlin")
+        await dpytest.empty_queue()
+        started = await harness.command("groupquiz", ann, questions=1, seconds=5)
+        assert "starts in" in started[0].text and not started[0].ephemeral
+        await wait_for(lambda: not dpytest.sent_queue.empty())
+        question = dpytest.get_message()
+        thread = harness.threads[0]
+        with bundled_db.session() as session:
+            poll = session.scalars(select(Poll)).one()
+            row = session.get(QuestionRow, poll.question_id)
+            assert row is not None
+            options = row.options if row.kind != "true_false" else ["true", "false"]
+            right = next(i for i, o in enumerate(options) if o in row.answers)
+        wrong = (right + 1) % len(options)
+        for member, option in ((ann, right), (bob, right), (cy, wrong), (ann, wrong)):
+            calls = await harness.click(f"gq:{poll.question_id}:{option}", member,
+                                        channel=thread, message_id=question.id)
+            assert calls[-1].ephemeral
+        assert "already" in calls[-1].text  # Ann's second answer does not count
+        await wait_for(lambda: "Final scores" in "".join(
+            e.title or "" for m in _sent(bot, thread.id) for e in m.embeds), 20)
+        [revealed] = [e for e in harness.edits if e["message_id"] == question.id]
+        text = revealed["embeds"][0]["description"]
+        assert "**Answer:" in text and "✅ Ann, Bob" in text
+        assert not revealed.get("components")  # the buttons are gone
+        board = await harness.command("show", cy, group="leaderboard")
+        assert "Ann" in board[0].text and "Bob" in board[0].text and "Cy" not in board[0].text
+        await harness.command("optout", bob, group="leaderboard")
+        board = await harness.command("show", cy, group="leaderboard")
+        assert "Bob" not in board[0].text
+        clock[0] = sunday_night + timedelta(hours=1)  # Monday 00:30 in Berlin: a new week
+        board = await harness.command("show", cy, group="leaderboard")
+        assert "No points yet this week" in board[0].text
+
+    run(bundled_db, scenario)
+    with bundled_db.session() as session:
+        contexts = session.scalars(select(Attempt.context)).all()
+        assert contexts == ["group"] * 3  # counted in each member's own learner model
+
+
+def _sent(bot: TutorDiscordBot, channel_id: int) -> list[Any]:
+    return [m for m in bot._connection._messages if m.channel.id == channel_id] \
+        if bot._connection._messages else []
+
+
+def test_a_missing_permission_is_explained_to_the_member(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        teacher = _make_teacher(harness)
+        await harness.command("set", teacher, group="course", course="earth-science")
+        harness.forbid_threads = True
+        calls = await harness.command("groupquiz", harness.member(1))
+        assert calls[0].ephemeral
+        assert "missing a permission" in calls[0].text and "server admin" in calls[0].text
+        assert "Traceback" not in calls[0].text
+        no_course = await harness.command("groupquiz", harness.member(1),
+                                          guild=True)  # the same channel, still forbidden
+        assert no_course[0].ephemeral
+
+    run(bundled_db, scenario)
