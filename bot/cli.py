@@ -75,25 +75,34 @@ def _app(settings: Settings, *, quiet: bool = False) -> App:
 
 
 @app.command()
-def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run the Telegram bot.")]
-        = False) -> None:
-    """Run the bot on the chat platforms (Telegram with --telegram) until stopped."""
-    settings = _settings()
-    if not telegram:
-        errors.print("Say which platform to run: `tutorbot run --telegram`. "
-                     "For the terminal chat: `tutorbot chat`.")
-        raise typer.Exit(2)
-    if settings.telegram_bot_token is None:
-        errors.print("[red]TELEGRAM_BOT_TOKEN is not set.[/red] Get a token from @BotFather "
-                     "and put it in .env (see .env.example).")
-        raise typer.Exit(2)
-    from bot import telegram as telegram_bot
+def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegram.")] = False,
+        discord: Annotated[bool, typer.Option("--discord", help="Run on Discord.")] = False,
+        ) -> None:
+    """Run the bot on the chat platforms until stopped (Ctrl-C or SIGTERM).
 
+    Without flags, every platform whose token is set runs, in one process.
+    """
+    import asyncio
+
+    from bot.serve import serve
+
+    settings = _settings()
+    tokens = {"telegram": settings.telegram_bot_token, "discord": settings.discord_bot_token}
+    wanted = {name for name, on in (("telegram", telegram), ("discord", discord)) if on} or \
+        {name for name, token in tokens.items() if token is not None}
+    if not wanted:
+        errors.print("No platform to run: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN "
+                     "(see .env.example). For the terminal chat: `tutorbot chat`.")
+        raise typer.Exit(2)
+    missing = [name for name in sorted(wanted) if tokens[name] is None]
+    if missing:
+        errors.print(f"[red]{' and '.join(n.upper() + '_BOT_TOKEN' for n in missing)} "
+                     "not set.[/red] See the README for how to get one.")
+        raise typer.Exit(2)
     tutor_app = _app(settings)
     try:
-        application = telegram_bot.build_application(settings, tutor_app.tutor,
-                                                     tutor_app.database)
-        telegram_bot.run(settings, application)
+        asyncio.run(serve(settings, tutor_app.tutor, tutor_app.database,
+                          telegram="telegram" in wanted, discord="discord" in wanted))
     finally:
         tutor_app.close()
 

@@ -126,3 +126,15 @@ def test_report_unanswered_groups_repeated_questions(env: dict[str, str],
     assert "count to ten" in result.output and "triangle" not in result.output
     other = runner.invoke(app, ["report", "unanswered", "--course", "nothing"])
     assert "No unanswered questions for nothing." in other.output
+
+
+def test_run_says_which_token_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    for name in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+    nothing = runner.invoke(app, ["run"])
+    assert nothing.exit_code == 2 and "No platform to run" in nothing.output
+    discord = runner.invoke(app, ["run", "--discord"])
+    assert discord.exit_code == 2 and "DISCORD_BOT_TOKEN" in discord.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.telegram.adapter import PLATFORM, TelegramBot
@@ -12,7 +11,7 @@ from bot.telegram.limits import ChatRateLimiter
 from tutor import Database, Settings, Tutor
 from tutor.platforms import PlatformStore
 
-__all__ = ["TelegramBot", "build_application", "run"]
+__all__ = ["TelegramBot", "build_application"]
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -35,16 +34,3 @@ def build_application(settings: Settings, tutor: Tutor, database: Database) -> T
     bot.install(application)
     application.bot_data["tutorbot"] = bot
     return application
-
-
-def run(settings: Settings, application: TelegramApp) -> None:
-    """Long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set; until SIGINT/SIGTERM."""
-    if settings.telegram_webhook_url:
-        secret = settings.telegram_webhook_secret
-        application.run_webhook(
-            listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
-            url_path="telegram", webhook_url=settings.telegram_webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=Update.ALL_TYPES)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)

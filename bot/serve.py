@@ -1,0 +1,82 @@
+"""Running the chat platforms in one process, sharing one core and one database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from telegram import Update
+
+from tutor import Database, Settings, Tutor
+
+__all__ = ["serve"]
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegram: bool,
+                discord: bool) -> None:
+    """Until SIGINT or SIGTERM: then every platform stops cleanly (updates in flight are
+    finished, connections closed)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    started: list[Any] = []
+    discord_task: asyncio.Task[None] | None = None
+    try:
+        if telegram:
+            started.append(await _start_telegram(settings, tutor, database))
+        if discord:
+            from bot.discord import build_bot
+
+            assert settings.discord_bot_token is not None
+            client = build_bot(settings, tutor, database)
+            discord_task = asyncio.create_task(
+                client.start(settings.discord_bot_token.get_secret_value()))
+            discord_task.add_done_callback(lambda _: stop.set())  # a fatal login error
+            started.append(client)
+        log.info("tutorbot is running (%s); Ctrl-C to stop",
+                 ", ".join(p for p, on in (("Telegram", telegram), ("Discord", discord)) if on))
+        await stop.wait()
+    finally:
+        for platform in reversed(started):
+            await _stop(platform)
+        if discord_task is not None and discord_task.done() and not discord_task.cancelled() \
+                and discord_task.exception() is not None:
+            raise discord_task.exception()  # type: ignore[misc]
+
+
+async def _start_telegram(settings: Settings, tutor: Tutor, database: Database) -> Any:
+    from bot.telegram import build_application
+
+    application = build_application(settings, tutor, database)
+    await application.initialize()
+    await application.bot_data["tutorbot"].post_init(application)
+    assert application.updater is not None
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        await application.updater.start_webhook(
+            listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
+            url_path="telegram", webhook_url=settings.telegram_webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=Update.ALL_TYPES)
+    else:
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    await application.start()
+    return application
+
+
+async def _stop(platform: Any) -> None:
+    from telegram.ext import Application
+
+    if isinstance(platform, Application):
+        if platform.updater is not None and platform.updater.running:
+            await platform.updater.stop()
+        if platform.running:
+            await platform.stop()
+        await platform.shutdown()
+    else:
+        await platform.close()
