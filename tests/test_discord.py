@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -18,7 +20,8 @@ from tutor.storage.models import Attempt, Poll, QuestionRow
 
 
 async def _bot(db: Database) -> tuple[TutorDiscordBot, DiscordHarness]:
-    bot = build_bot(Settings(), Tutor(db), db, sync_commands=False)
+    charts = Path(tempfile.mkdtemp(prefix="charts-"))
+    bot = build_bot(Settings(), Tutor(db, charts_dir=charts), db, sync_commands=False)
     # dpytest builds its members through the member cache, which the bot itself does not
     # need (no privileged intents); the test world turns it on.
     bot._connection._intents.members = True
@@ -117,6 +120,10 @@ def test_a_typed_answer_through_a_form(bundled_db: Database) -> None:
         assert modal[0].payload["type"] == 9  # a form opens
         calls = await harness.submit(f"tbm:{typed[4:]}", answer, ann)
         assert "Correct" in calls[0].text
+        calls = await harness.command("progress", ann)
+        assert calls[0].ephemeral and "Python Basics" in calls[0].text
+        assert any(f.startswith("progress-") and f.endswith(".png")
+                   for c in calls for f in c.files)  # the chart, attached
 
     run(bundled_db, scenario)
 
