@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from bot.app import App, build_app, build_search, configure_logging
+from bot.campaign_cli import campaign_app
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
@@ -38,6 +39,7 @@ report_app = typer.Typer(no_args_is_help=True, help="Reports for teachers.")
 app.add_typer(report_app, name="report")
 model_app = typer.Typer(no_args_is_help=True, help="The learner model.")
 app.add_typer(model_app, name="model")
+app.add_typer(campaign_app, name="campaign")
 console = Console()
 errors = Console(stderr=True)
 
@@ -233,6 +235,29 @@ def report_unanswered(course: Annotated[str | None, typer.Option(help="Only this
     for row in rows:
         table.add_row(str(row.times), str(row.learners), row.course, row.text, row.closest,
                       f"{row.last_asked:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@report_app.command("campaigns")
+def report_campaigns(course: Annotated[str | None, typer.Option(help="Only this course id.")]
+                     = None) -> None:
+    """Each campaign's nudges per variant against its control group: sent, failed, came
+    back within 24 hours, completed something, and the lift with its 95% interval."""
+    from nudges.admin import report
+
+    settings = _settings()
+    database = _database(settings)
+    with database.session() as session:
+        rows = report(session, course)
+    database.dispose()
+    if not rows:
+        console.print("No campaigns yet: `tutorbot campaign create FILE.yaml`.")
+        return
+    table = Table("campaign", "variant", "planned", "sent", "failed", "back in 24 h",
+                  "completed", "lift vs control")
+    for row in rows:
+        table.add_row(row.campaign, row.variant, str(row.planned), str(row.sent),
+                      str(row.failed), str(row.returned), str(row.completed), row.lift)
     console.print(table)
 
 

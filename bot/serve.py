@@ -26,6 +26,7 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
         loop.add_signal_handler(sig, stop.set)
     started: list[Any] = []
     discord_task: asyncio.Task[None] | None = None
+    service: Any = None
     try:
         if telegram:
             started.append(await _start_telegram(settings, tutor, database))
@@ -38,15 +39,40 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
                 client.start(settings.discord_bot_token.get_secret_value()))
             discord_task.add_done_callback(lambda _: stop.set())  # a fatal login error
             started.append(client)
+        if settings.nudges and started:
+            service = await _start_nudges(settings, database, started)
         log.info("tutorbot is running (%s); Ctrl-C to stop",
                  ", ".join(p for p, on in (("Telegram", telegram), ("Discord", discord)) if on))
         await stop.wait()
     finally:
+        if service is not None:
+            await service.stop()
         for platform in reversed(started):
             await _stop(platform)
         if discord_task is not None and discord_task.done() and not discord_task.cancelled() \
                 and discord_task.exception() is not None:
             raise discord_task.exception()  # type: ignore[misc]
+
+
+async def _start_nudges(settings: Settings, database: Database, started: list[Any]) -> Any:
+    from telegram.ext import Application
+
+    from nudges.service import NudgeService
+
+    channels: dict[str, Any] = {}
+    for platform in started:
+        if isinstance(platform, Application):
+            from bot.telegram.channel import TelegramChannel
+
+            channels["telegram"] = TelegramChannel(platform.bot)
+        else:
+            from bot.discord.channel import DiscordChannel
+
+            channels["discord"] = DiscordChannel(platform)
+    service = NudgeService(database, channels, cap=settings.nudge_daily_cap,
+                           rate=settings.nudge_rate)
+    await service.start()
+    return service
 
 
 async def _start_telegram(settings: Settings, tutor: Tutor, database: Database) -> Any:

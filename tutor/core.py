@@ -137,6 +137,8 @@ class Tutor:
             return self._commands[name](turn)
         if name == "course":
             return _set_course(turn, arg)
+        if name == "mute":
+            return settings.mute(turn, arg)
         if name == "forget" and arg == "yes":
             return account.forget(turn)
         if name == "gans":

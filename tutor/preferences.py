@@ -6,6 +6,7 @@ record never breaks a turn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tutor.storage.models import Learner
@@ -18,25 +19,32 @@ DEFAULT_STUDY_HOUR = 18  # local hour of the daily reminder
 DEFAULT_QUIET = (22, 8)  # local hours: from 22:00 until 08:00 nothing is sent
 
 
-def _int(learner: Learner, key: str, low: int, high: int, default: int) -> int:
-    value = learner.preferences.get(key, default)
+Who = Learner | Mapping[str, Any]  # a learner, or their preferences as read elsewhere
+
+
+def _prefs(who: Who) -> Mapping[str, Any]:
+    return who.preferences if isinstance(who, Learner) else who
+
+
+def _int(who: Who, key: str, low: int, high: int, default: int) -> int:
+    value = _prefs(who).get(key, default)
     return value if isinstance(value, int) and low <= value <= high else default
 
 
-def weekly_goal(learner: Learner) -> int:
+def weekly_goal(learner: Who) -> int:
     return _int(learner, "weekly_goal", 1, 7, DEFAULT_WEEKLY_GOAL)
 
 
-def study_hour(learner: Learner) -> int:
+def study_hour(learner: Who) -> int:
     return _int(learner, "study_hour", 0, 23, DEFAULT_STUDY_HOUR)
 
 
-def reminders_on(learner: Learner) -> bool:
-    return learner.preferences.get("reminders", True) is not False
+def reminders_on(learner: Who) -> bool:
+    return _prefs(learner).get("reminders", True) is not False
 
 
-def quiet_hours(learner: Learner) -> tuple[int, int]:
-    value = learner.preferences.get("quiet")
+def quiet_hours(learner: Who) -> tuple[int, int]:
+    value = _prefs(learner).get("quiet")
     if isinstance(value, list) and len(value) == 2 and all(
             isinstance(v, int) and 0 <= v <= 23 for v in value):
         return value[0], value[1]

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         default=None, description="Sync slash commands to this server only (instant); "
                                   "empty: globally.")
     discord_teacher_role: str = "Teacher"
+    nudges: bool = Field(default=True, description="Plan and send nudges with `tutorbot run`.")
+    nudge_daily_cap: int = Field(default=1, ge=1, le=20)
+    nudge_rate: float | None = Field(
+        default=None, gt=0, le=10_000,
+        description="Nudges a second per platform; empty: the platform's limit.")
+    teachers: list[str] = Field(
+        default_factory=list,
+        description="Who may run campaigns from the bots, as platform:user_id.")
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 

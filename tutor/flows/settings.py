@@ -12,8 +12,16 @@ from tutor.messages import Button, Reply, Text
 from tutor.preferences import quiet_hours, reminders_on, study_hour, update, weekly_goal
 from tutor.turn import Turn
 
-__all__ = ["apply", "onboarding_prompt", "parse_timezone", "set_timezone", "settings", "stop",
-           "study_buttons"]
+__all__ = [
+    "apply",
+    "mute",
+    "onboarding_prompt",
+    "parse_timezone",
+    "set_timezone",
+    "settings",
+    "stop",
+    "study_buttons",
+]
 
 STUDY_HOURS = (8, 12, 18, 20)
 
@@ -172,3 +180,13 @@ def stop(turn: Turn) -> list[Reply]:
     update(turn.learner, reminders=False)
     return [Text("🔕 All reminders paused. I'll only answer when you write. "
                  "Turn them back on in /settings.")]
+
+
+def mute(turn: Turn, what: str) -> list[Reply]:
+    """A nudge's "stop these" button: no more of that campaign or reminder."""
+    listed = turn.learner.preferences.get("muted", [])
+    listed = listed if isinstance(listed, list) else []
+    if what and what not in listed:
+        update(turn.learner, muted=[*listed, what[:40]])
+    return [Text("🔕 Done: you won't get these any more. /settings has your other reminders; "
+                 "/stop pauses them all.")]

@@ -326,3 +326,42 @@ class GroupPoints(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     week_start: Mapped[date] = mapped_column(Date)
     points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Campaign(Base):
+    """A teacher's nudge campaign; audience, schedule and variants as validated JSON
+    (`nudges.campaign.CampaignSpec`)."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="active")  # paused, cancelled
+    created_by: Mapped[str] = mapped_column(String(160), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Nudge(Base):
+    """The outbox: one row per (campaign or rule, occurrence, learner), written before any
+    sending; `key` makes planning idempotent and each nudge go out at most once."""
+
+    __tablename__ = "nudges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(32), default="campaign")
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    variant: Mapped[int] = mapped_column(Integer, default=0)  # -1: the control group
+    text: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(64), default="")
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    # pending -> sending -> sent | failed; or control, skipped, unknown (see dispatcher)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+    sent_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str] = mapped_column(Text, default="")

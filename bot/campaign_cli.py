@@ -1,0 +1,138 @@
+"""`tutorbot campaign ...`: teachers' nudge campaigns from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nudges import admin
+from nudges.campaign import CampaignError, CampaignSpec, load_spec
+from tutor.storage.models import Campaign, utcnow
+
+__all__ = ["campaign_app"]
+
+campaign_app = typer.Typer(no_args_is_help=True, help="Nudge campaigns for teachers.")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    from bot.cli import _database, _settings, errors
+
+    database = _database(_settings())
+    try:
+        with database.session() as session:
+            yield session
+            session.commit()
+    except admin.CampaignProblem as problem:
+        errors.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1) from problem
+    finally:
+        database.dispose()
+
+
+def _spec(path: Path) -> CampaignSpec:
+    from bot.cli import errors
+
+    try:
+        return load_spec(path)
+    except CampaignError as problem:
+        errors.print(f"[red]{problem}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from problem
+
+
+@campaign_app.command()
+def create(file: Annotated[Path, typer.Argument(help="The campaign, as YAML.")]) -> None:
+    """Create a campaign from a YAML file (see nudges/campaign.py for the format)."""
+    from bot.cli import console
+
+    spec = _spec(file)
+    with _session() as session:
+        campaign = admin.create(session, spec, "command line")
+        console.print(f"[green]✓[/green] campaign {campaign.id} created: {campaign.name}")
+
+
+@campaign_app.command("list")
+def list_() -> None:
+    """Every campaign with its status and how many nudges went out."""
+    from bot.cli import console
+
+    table = Table("id", "name", "status", "pending", "sent", "failed", "control", "skipped")
+    with _session() as session:
+        for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
+            found = admin.counts(session, campaign.id)
+            table.add_row(str(campaign.id), campaign.name, campaign.status,
+                          *(str(found.get(s, 0)) for s in
+                            ("pending", "sent", "failed", "control", "skipped")))
+    console.print(table)
+
+
+@campaign_app.command()
+def show(campaign_id: int) -> None:
+    """A campaign's definition and delivery counts."""
+    import yaml
+
+    from bot.cli import console
+
+    with _session() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise admin.CampaignProblem(f"there is no campaign {campaign_id}")
+        console.print(f"[bold]{campaign.id}: {campaign.name}[/bold] ({campaign.status})")
+        console.print(yaml.safe_dump(campaign.spec, sort_keys=False, allow_unicode=True))
+        console.print(admin.counts(session, campaign.id))
+
+
+def _status(campaign_id: int, status: str, said: str) -> None:
+    from bot.cli import console
+
+    with _session() as session:
+        admin.set_status(session, campaign_id, status)
+    console.print(f"campaign {campaign_id} {said}")
+
+
+@campaign_app.command()
+def pause(campaign_id: int) -> None:
+    """Stop planning new nudges for a campaign (pending ones still go)."""
+    _status(campaign_id, "paused", "paused")
+
+
+@campaign_app.command()
+def resume(campaign_id: int) -> None:
+    """Plan a paused campaign's nudges again."""
+    _status(campaign_id, "active", "resumed")
+
+
+@campaign_app.command()
+def cancel(campaign_id: int) -> None:
+    """End a campaign; nudges not yet sent are dropped."""
+    _status(campaign_id, "cancelled", "cancelled")
+
+
+@campaign_app.command("preview")
+def preview_(what: Annotated[str, typer.Argument(help="A YAML file or a campaign id.")]) -> None:
+    """Audience size now, three rendered samples, and how long delivery takes."""
+    from bot.cli import console
+
+    with _session() as session:
+        if what.isdigit():
+            campaign = session.get(Campaign, int(what))
+            if campaign is None:
+                raise admin.CampaignProblem(f"there is no campaign {what}")
+            spec = CampaignSpec.model_validate(campaign.spec)
+        else:
+            spec = _spec(Path(what))
+        found = admin.preview(session, spec, utcnow())
+    console.print(f"Audience now: [bold]{found.audience}[/bold] learners "
+                  f"({', '.join(f'{n} on {p}' for p, n in found.by_platform.items()) or '-'}); "
+                  f"{spec.control_share:.0%} held out as the control group.")
+    for sample in found.samples:
+        console.print(f"  • {sample}", soft_wrap=True)
+    console.print(f"Each occurrence is delivered within {found.finishes_in} at the platforms' "
+                  "limits, once it is due in each learner's own time.")

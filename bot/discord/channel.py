@@ -1,0 +1,31 @@
+"""Nudges out through Discord direct messages (the `nudges.Channel` protocol); discord.py
+keeps within Discord's rate limits itself."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.discord.render import core_view, render
+from nudges.channel import Unreachable
+from tutor import Button, Text
+
+__all__ = ["DiscordChannel"]
+
+
+class DiscordChannel:
+    platform = "discord"
+
+    def __init__(self, client: discord.Client, rate_per_second: float = 10.0) -> None:
+        self.client = client
+        self.rate_per_second = rate_per_second
+
+    async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
+        try:
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
+                int(user_id))
+            for outgoing in render([Text(text)]):
+                outgoing.view = core_view(((*(Button(label, action)
+                                              for label, action in buttons),),))
+                await user.send(**outgoing.kwargs())
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise Unreachable(str(exc)) from exc

@@ -1,0 +1,129 @@
+"""Who a campaign reaches now: the enrolled learners that fit its audience, each with what
+the message may say about them. Learners who paused reminders, or whose every identity is
+unreachable (they blocked the bot), are never in an audience."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nudges.campaign import Audience
+from tutor.learner.dropout import Histories, course_risk
+from tutor.learner.progress import current_streak
+from tutor.preferences import quiet_hours, reminders_on
+from tutor.storage.models import (
+    CourseRow,
+    Enrollment,
+    Identity,
+    Learner,
+    LessonCompletion,
+    LessonRow,
+    ReviewCard,
+)
+from tutor.turn import as_utc
+
+__all__ = ["Recipient", "recipients"]
+
+LOOK_BACK = timedelta(days=45)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    learner_id: int
+    name: str
+    timezone: str
+    quiet: tuple[int, int]
+    platform: str
+    user_id: str
+    due: int
+    streak: int
+    last_active: datetime | None
+    next_lesson: str
+    next_lesson_id: int | None
+    preferences: dict[str, object]
+
+
+def recipients(session: Session, course: CourseRow, audience: Audience, now: datetime
+               ) -> list[Recipient]:
+    history = Histories.load(session, course.id, now - LOOK_BACK)
+    reachable = _reachable(session, course.id)
+    due = dict(session.execute(select(ReviewCard.learner_id, func.count()).where(
+        ReviewCard.course_id == course.id, ReviewCard.due <= now)
+        .group_by(ReviewCard.learner_id)).all())
+    lessons = session.execute(select(LessonRow.id, LessonRow.title).where(
+        LessonRow.course_id == course.id, LessonRow.retired.is_(False))
+        .order_by(LessonRow.position)).all()
+    done: dict[int, set[int]] = defaultdict(set)
+    for learner_id, lesson_id in session.execute(select(
+            LessonCompletion.learner_id, LessonCompletion.lesson_id).join(LessonRow).where(
+            LessonRow.course_id == course.id)):
+        done[learner_id].add(lesson_id)
+    risk_model = course_risk(session, course) if audience.kind == "risk_above" else None
+    found = []
+    for learner_id, learner in history.learners.items():
+        if learner_id not in reachable or not reminders_on(learner):
+            continue
+        counts, signals = history.at(learner_id, now)
+        moments = history.moments.get(learner_id, [])
+        last = max((as_utc(m) for m in moments), default=None)
+        streak = current_streak(counts)
+        if not _fits(audience, learner, counts, streak, last, due.get(learner_id, 0), now,
+                     risk_model.risk(counts, signals) if risk_model else 0.0, session,
+                     course):
+            continue
+        platform, user_id = reachable[learner_id]
+        upcoming = next(((lesson_id, title) for lesson_id, title in lessons
+                         if lesson_id not in done[learner_id]),
+                        (lessons[0][0], lessons[0][1]) if lessons else (None, ""))
+        found.append(Recipient(learner_id, learner.display_name, learner.timezone,
+                               quiet_hours(learner), platform, user_id, due.get(learner_id, 0),
+                               streak, last, upcoming[1], upcoming[0],
+                               dict(learner.preferences)))
+    return found
+
+
+def _reachable(session: Session, course_id: int) -> dict[int, tuple[str, str]]:
+    """Each enrolled learner's newest reachable identity."""
+    rows = session.execute(select(Identity.learner_id, Identity.platform,
+                                  Identity.platform_user_id).join(
+        Enrollment, Enrollment.learner_id == Identity.learner_id).where(
+        Enrollment.course_id == course_id, Identity.unreachable_since.is_(None))
+        .order_by(Identity.id)).all()
+    return {learner: (platform, user) for learner, platform, user in rows}
+
+
+def _fits(audience: Audience, learner: Learner, counts: list[int], streak: int,
+          last: datetime | None, due: int, now: datetime, risk: float, session: Session,
+          course: CourseRow) -> bool:
+    kind = audience.kind
+    if kind == "enrolled":
+        return True
+    if kind == "not_started":
+        return last is None
+    if kind == "inactive":
+        return last is not None and now - last >= timedelta(days=audience.days)
+    if kind == "reviews_due":
+        return due >= audience.reviews
+    if kind == "streak_at_risk":
+        return streak >= 2 and not counts[-1]  # a streak alive only until today ends
+    if kind == "risk_above":
+        return risk > audience.above
+    if kind == "mastery_below":
+        from tutor.learner.adaptive import standing
+        from tutor.learner.fitting import course_model
+
+        model = course_model(session, course)
+        mastery = standing(session, learner.id, course.id, model).mastery(model)
+        return audience.skill in mastery and mastery[audience.skill] < audience.below
+    if kind == "group":
+        from tutor.storage.models import GroupPoints
+
+        return session.scalar(select(GroupPoints.id).where(
+            GroupPoints.learner_id == learner.id, GroupPoints.platform == audience.platform,
+            GroupPoints.group_id == audience.group).limit(1)) is not None
+    return False
+

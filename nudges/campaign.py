@@ -1,0 +1,116 @@
+"""A campaign as a teacher writes it (YAML), checked for shape and meaning.
+
+    name: Come back for your reviews
+    course: python-basics
+    audience: {kind: reviews_due, reviews: 3}
+    schedule: {kind: cron, cron: "0 18 * * mon-fri"}   # 18:00 in each learner's own time
+    variants:
+      - text: "Hi {name}, {due} questions of {course} are waiting for you."
+        button: review
+      - text: "{name}, five minutes of {course} today? Next up: {next_lesson}."
+    control_share: 0.1
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+__all__ = ["PLACEHOLDERS", "Audience", "CampaignError", "CampaignSpec", "Schedule", "Variant",
+           "load_spec"]
+
+PLACEHOLDERS = ("name", "course", "due", "streak", "next_lesson")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Audience(_Strict):
+    kind: Literal["enrolled", "not_started", "inactive", "reviews_due", "mastery_below",
+                  "risk_above", "streak_at_risk", "group"] = "enrolled"
+    days: int = Field(default=3, ge=1, le=365)  # inactive
+    reviews: int = Field(default=1, ge=1, le=1000)  # reviews_due
+    skill: str | None = None  # mastery_below
+    below: float = Field(default=0.6, gt=0, lt=1)
+    above: float = Field(default=0.7, gt=0, lt=1)  # risk_above
+    platform: str | None = None  # group: learners seen in this group
+    group: str | None = None
+
+
+class Schedule(_Strict):
+    kind: Literal["once", "cron", "after_inactivity"]
+    at: datetime | None = None  # once: a local date and time, e.g. 2026-12-01 18:00
+    cron: str | None = None  # cron: five fields, in each learner's local time
+    days: int = Field(default=3, ge=1, le=365)  # after_inactivity
+    hour: int = Field(default=18, ge=0, le=23)  # after_inactivity: local hour to send
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a cron expression ({exc}); e.g. '0 18 * * mon-fri'"
+                                 ) from exc
+        return value
+
+    def model_post_init(self, _context: object) -> None:
+        if self.kind == "once" and self.at is None:
+            raise ValueError("a 'once' schedule needs 'at' (local date and time)")
+        if self.kind == "cron" and self.cron is None:
+            raise ValueError("a 'cron' schedule needs 'cron', e.g. '0 18 * * mon-fri'")
+
+
+class Variant(_Strict):
+    text: str = Field(min_length=1, max_length=1000)
+    button: Literal["lesson", "review", "none"] = "lesson"
+
+    @field_validator("text")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        for _, field, _, _ in string.Formatter().parse(value):
+            if field is not None and field not in PLACEHOLDERS:
+                raise ValueError(f"unknown placeholder {{{field}}}; use "
+                                 + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
+        return value
+
+
+class CampaignSpec(_Strict):
+    name: str = Field(min_length=1, max_length=120)
+    course: str = Field(min_length=1)
+    audience: Audience = Audience()
+    schedule: Schedule
+    variants: list[Variant] = Field(min_length=1, max_length=5)
+    control_share: float = Field(default=0.1, ge=0.0, le=0.5)
+
+
+class CampaignError(Exception):
+    """Every problem of a campaign file, one per line, each with where it is."""
+
+
+def load_spec(path: Path) -> CampaignSpec:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CampaignError(f"{path}: cannot read it ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise CampaignError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+                            ) from exc
+    if not isinstance(data, dict):
+        raise CampaignError(f"{path}: expected a mapping with name, course, schedule, variants")
+    try:
+        return CampaignSpec.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(p) for p in error['loc']) or 'campaign'}: "
+                 f"{error['msg']}" for error in exc.errors()]
+        raise CampaignError("\n".join(lines)) from exc

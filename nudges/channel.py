@@ -1,0 +1,29 @@
+"""How nudges leave: a `Channel` per platform, implemented in bot/ (nudges never import it)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+__all__ = ["Channel", "RetryLater", "Unreachable"]
+
+
+class Unreachable(Exception):
+    """The platform will not deliver to this user (they blocked the bot, left, closed DMs)."""
+
+
+class RetryLater(Exception):
+    """The platform asked us to slow down; try this message again after `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Channel(Protocol):
+    platform: str
+    rate_per_second: float  # the platform's overall limit for a bot
+
+    async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
+        """Deliver a nudge: the core's markup and (label, action) buttons. Raises
+        Unreachable or RetryLater; anything else is a failure to report."""
+        ...

@@ -1,0 +1,144 @@
+"""Sending the outbox, one nudge at a time, within each platform's limits.
+
+Each nudge is claimed (status "sending", committed) just before it is sent and recorded
+("sent" or "failed") just after. After a crash, a row still "sending" is the one message
+that was in flight: the Bot APIs cannot tell us whether it arrived, and a nudge twice is
+worse than one missed, so it becomes "unknown" and is not sent again. Every other row is
+sent exactly once, whenever the process is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from nudges.channel import Channel, RetryLater, Unreachable
+from tutor.preferences import reminders_on
+from tutor.storage.database import Database
+from tutor.storage.models import Identity, Learner, Nudge, utcnow
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+STOP_BUTTON = "🔕 Stop these"
+
+
+class Dispatcher:
+    def __init__(self, database: Database, channels: Mapping[str, Channel], *,
+                 clock: Callable[[], datetime] = utcnow, idle_seconds: float = 1.0,
+                 rates: Mapping[str, float] | None = None) -> None:
+        self._db = database
+        self._channels = channels
+        self._clock = clock
+        self._idle = idle_seconds
+        self._rates = {p: (rates or {}).get(p, c.rate_per_second) for p, c in channels.items()}
+        self._next_slot: dict[str, float] = {}
+        self.worker = f"{os.getpid()}"
+        self.sent = 0
+
+    def recover(self) -> int:
+        """Rows left "sending" by a crashed run become "unknown" (see the module's note)."""
+        with self._db.session() as session:
+            result = session.execute(update(Nudge).where(Nudge.status == "sending").values(
+                status="unknown", error="in flight when the sender stopped"))
+            session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.recover()
+        while not stop.is_set():
+            nudge = await asyncio.to_thread(self._claim)
+            if nudge is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._idle)
+                continue
+            await self._send(nudge)
+
+    def _claim(self) -> Nudge | None:
+        """The next due nudge, marked "sending"; ones whose learner has since blocked the
+        bot or paused reminders are marked "skipped" on the way."""
+        with self._db.session() as session:
+            while True:
+                query = select(Nudge).where(
+                    Nudge.status == "pending", Nudge.due_at <= self._clock(),
+                    Nudge.platform.in_(list(self._channels))).order_by(
+                    Nudge.due_at, Nudge.id).limit(1)
+                if not self._db.is_sqlite:
+                    query = query.with_for_update(skip_locked=True)  # several senders at once
+                nudge = session.scalar(query)
+                if nudge is None:
+                    return None
+                why = self._stale_reason(session, nudge)
+                if why:
+                    nudge.status, nudge.error = "skipped", why
+                    session.commit()
+                    continue
+                nudge.status, nudge.claimed_by = "sending", self.worker
+                session.commit()
+                return nudge
+
+    @staticmethod
+    def _stale_reason(session: Session, nudge: Nudge) -> str:
+        identity = session.scalar(select(Identity).where(
+            Identity.platform == nudge.platform, Identity.platform_user_id == nudge.user_id))
+        if identity is None or identity.unreachable_since is not None:
+            return "unreachable"
+        learner = session.get(Learner, nudge.learner_id)
+        if learner is None or not reminders_on(learner):
+            return "reminders paused"
+        return ""
+
+    async def _pace(self, platform: str) -> None:
+        """At most the platform's rate, spread evenly (no bursts to earn a 429)."""
+        rate = self._rates.get(platform, 30.0)
+        now = time.monotonic()
+        slot = max(now, self._next_slot.get(platform, now))
+        self._next_slot[platform] = slot + 1.0 / rate
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def _send(self, nudge: Nudge) -> None:
+        channel = self._channels[nudge.platform]
+        buttons = ([("Open", nudge.action)] if nudge.action else []) + \
+            [(STOP_BUTTON, f"mute:{f'c{nudge.campaign_id}' if nudge.campaign_id else nudge.rule}")]
+        status, error = "sent", ""
+        for _ in range(5):
+            await self._pace(nudge.platform)
+            try:
+                await channel.send(nudge.user_id, nudge.text, buttons)
+                break
+            except RetryLater as wait:
+                await asyncio.sleep(wait.seconds)
+            except Unreachable as exc:
+                status, error = "failed", f"unreachable: {exc}"[:500]
+                await asyncio.to_thread(self._unreachable, nudge)
+                break
+            except Exception as exc:  # a failure is recorded, never retried blindly
+                log.warning("nudge %s failed: %s", nudge.id, exc)
+                status, error = "failed", repr(exc)[:500]
+                break
+        else:
+            status, error = "failed", "rate limited five times"
+        await asyncio.to_thread(self._record, nudge.id, status, error)
+        self.sent += status == "sent"
+
+    def _record(self, nudge_id: int, status: str, error: str) -> None:
+        with self._db.session() as session:
+            session.execute(update(Nudge).where(Nudge.id == nudge_id).values(
+                status=status, error=error, sent_at=utcnow() if status == "sent" else None))
+            session.commit()
+
+    def _unreachable(self, nudge: Nudge) -> None:
+        with self._db.session() as session:
+            session.execute(update(Identity).where(
+                Identity.platform == nudge.platform,
+                Identity.platform_user_id == nudge.user_id).values(unreachable_since=utcnow()))
+            session.commit()
