@@ -60,6 +60,9 @@ class FakeTelegram:
         default_factory=lambda: defaultdict(list))
     per_chat_limit: float | None = None  # seconds between messages to one private chat
     too_fast: int = 0  # messages that broke per_chat_limit
+    overall_limit: int | None = None  # messages a second in all; beyond it: 429
+    refused: int = 0  # 429s given for overall_limit
+    _recent: list[float] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _new: asyncio.Event | None = None
@@ -192,6 +195,15 @@ class FakeTelegram:
                 body["parameters"] = {"retry_after": retry_after}
             return web.json_response(body, status=code)
         chat_id = params.get("chat_id")
+        if self.overall_limit is not None and method.startswith("send"):
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            if len(self._recent) >= self.overall_limit:
+                self.refused += 1
+                return web.json_response({"ok": False, "error_code": 429, "description":
+                                          "Too Many Requests: retry after 1",
+                                          "parameters": {"retry_after": 1}}, status=429)
+            self._recent.append(now)
         if chat_id is not None and int(chat_id) in self.blocked:
             return web.json_response({"ok": False, "error_code": 403, "description":
                                       "Forbidden: bot was blocked by the user"}, status=403)

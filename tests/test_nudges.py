@@ -227,3 +227,39 @@ def test_the_dispatcher_sends_each_due_nudge_once_and_marks_the_blocked(
             ["failed", "sent", "sent"]
         assert session.scalars(select(Identity.unreachable_since).where(
             Identity.platform_user_id == "5002")).one() is not None
+
+
+def test_dispatching_at_telegrams_rate_earns_no_429(bundled_db: Database) -> None:
+    from telegram import Bot
+
+    from bot.telegram.channel import TelegramChannel
+    from tests.fake_telegram import FakeTelegram
+
+    _learners(bundled_db, ["UTC"] * 75)
+    _campaign(bundled_db, schedule={"kind": "cron", "cron": "0 12 * * *"})
+    now = datetime(2026, 6, 1, 12, 1, tzinfo=UTC)
+    with bundled_db.session() as session:
+        plan(session, now, cap=1)
+        session.commit()
+
+    async def run() -> tuple[int, int, float]:
+        fake = FakeTelegram(overall_limit=30)
+        await fake.start()
+        bot = Bot(fake.token, base_url=fake.base_url)
+        await bot.initialize()
+        dispatcher = Dispatcher(bundled_db, {"telegram": TelegramChannel(bot)},
+                                clock=lambda: now, idle_seconds=0.05)
+        stop = asyncio.Event()
+        started = asyncio.get_running_loop().time()
+        task = asyncio.create_task(dispatcher.run(stop))
+        await fake.wait(lambda: len(fake.sent) >= 75, 30)
+        elapsed = asyncio.get_running_loop().time() - started
+        stop.set()
+        await task
+        await bot.shutdown()
+        await fake.stop()
+        return len(fake.sent), fake.refused, elapsed
+
+    sent, refused, elapsed = asyncio.run(run())
+    assert sent == 75 and refused == 0
+    assert elapsed > 2.0  # 75 messages at 30 a second: spread out, not a burst
