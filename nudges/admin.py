@@ -26,7 +26,7 @@ PLATFORM_RATES = {"telegram": 30.0, "discord": 10.0}  # nudges a second, as sent
 STATUSES = ("active", "paused", "cancelled")
 
 
-class CampaignProblem(Exception):
+class CampaignProblem(ValueError):
     """Said to the teacher as it is."""
 
 
@@ -104,6 +104,9 @@ def report(session: Session, course: str | None = None) -> list[VariantReport]:
         for nudge in nudges:
             groups.setdefault(nudge.variant, []).append(nudge)
         control = _rate(groups.get(CONTROL, []), results)
+        if not groups:
+            rows.append(VariantReport(campaign.name, f"({campaign.status}, nothing due yet)",
+                                      0, 0, 0, 0, 0, ""))
         for variant in sorted(groups, key=lambda v: (v == CONTROL, v)):
             members = groups[variant]
             counted = [n for n in members if n.status in ("sent", "control")]

@@ -22,8 +22,8 @@ import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-__all__ = ["PLACEHOLDERS", "Audience", "CampaignError", "CampaignSpec", "Schedule", "Variant",
-           "load_spec"]
+__all__ = ["AUDIENCES", "PLACEHOLDERS", "Audience", "CampaignError", "CampaignSpec", "Schedule",
+           "Variant", "load_spec", "parse_schedule"]
 
 PLACEHOLDERS = ("name", "course", "due", "streak", "next_lesson")
 
@@ -114,3 +114,34 @@ def load_spec(path: Path) -> CampaignSpec:
         lines = [f"{path}: {'.'.join(str(p) for p in error['loc']) or 'campaign'}: "
                  f"{error['msg']}" for error in exc.errors()]
         raise CampaignError("\n".join(lines)) from exc
+
+
+AUDIENCES = {
+    "everyone": Audience(kind="enrolled"),
+    "not started": Audience(kind="not_started"),
+    "inactive 3+ days": Audience(kind="inactive", days=3),
+    "reviews due": Audience(kind="reviews_due", reviews=1),
+    "streak at risk": Audience(kind="streak_at_risk"),
+    "at risk of dropping out": Audience(kind="risk_above", above=0.7),
+}
+_DAYS = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Teachers' shorthand in a chat: `daily 18:00`, `weekdays 8:30`, `weekends 10:00`,
+    `once 2026-12-01 18:00`, `after 3 days` (at 18:00), or a five-field cron line."""
+    words = text.strip().lower().split()
+    try:
+        if len(words) == 2 and words[0] in _DAYS:
+            hour, minute = (int(p) for p in words[1].split(":"))
+            return Schedule(kind="cron", cron=f"{minute} {hour} * * {_DAYS[words[0]]}")
+        if len(words) == 3 and words[0] == "once":
+            return Schedule(kind="once", at=datetime.fromisoformat(f"{words[1]} {words[2]}"))
+        if len(words) in (2, 3) and words[0] == "after" and words[1].isdigit():
+            return Schedule(kind="after_inactivity", days=int(words[1]))
+        if len(words) == 5:
+            return Schedule(kind="cron", cron=" ".join(words))
+    except (ValueError, ValidationError) as exc:
+        raise ValueError(f"I could not read {text.strip()[:60]!r}: {exc}") from exc
+    raise ValueError("Say `daily 18:00`, `weekdays 8:30`, `once 2026-12-01 18:00` or "
+                     "`after 3 days` (times are each learner's own).")

@@ -10,7 +10,7 @@ from tests.telegram_harness import running
 from tutor import Database, Tutor
 from tutor.knowledge import CourseSearch
 from tutor.qa.answerer import Answerer
-from tutor.storage.models import Attempt, Identity, Poll
+from tutor.storage.models import Attempt, Campaign, Identity, Poll
 
 ANN = 1001
 
@@ -325,3 +325,44 @@ def test_network_errors_are_retried_and_failures_reach_the_learner_politely(
             assert "something went wrong" in reply.text and "Traceback" not in reply.text
 
     asyncio.run(scenario())
+
+
+def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
+        bundled_db: Database) -> None:
+    teacher, learner = 3001, 3002
+
+    async def scenario() -> None:
+        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False,
+                           teachers=[f"telegram:{teacher}"]) as (fake, _):
+            fake.message(learner, "/campaign")
+            [refused] = await fake.reply_to(learner, 0)
+            assert "Campaigns are for teachers" in refused.text
+            fake.message(learner, "/report")
+            [refused] = await fake.reply_to(learner, 1)
+            assert "Campaigns are for teachers" in refused.text
+            fake.message(teacher, "/campaign")
+            [ask] = await fake.reply_to(teacher, 0)
+            fake.press(teacher, ask, "cc:python-basics")
+            [audience] = await fake.reply_to(teacher, 1)
+            fake.press(teacher, audience, "ca:0")
+            await fake.reply_to(teacher, 2)
+            fake.message(teacher, "sometime soon")
+            [problem] = await fake.reply_to(teacher, 3)
+            assert "daily 18:00" in problem.text  # says how, asks again
+            fake.message(teacher, "weekdays 18:30")
+            await fake.reply_to(teacher, 4)
+            fake.message(teacher, "Hi {name}, {course} misses you!")
+            [shown] = await fake.reply_to(teacher, 5)
+            assert "Preview" in shown.text and "cf:yes" in shown.buttons
+            fake.press(teacher, shown, "cf:yes")
+            [done] = await fake.reply_to(teacher, 6)
+            assert "Campaign 1 created" in done.text
+            fake.message(teacher, "/report")
+            [report] = await fake.reply_to(teacher, 7)
+            assert "Campaigns" in report.text
+
+    asyncio.run(scenario())
+    with bundled_db.session() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        assert campaign.spec["schedule"]["cron"] == "30 18 * * mon-fri"
+        assert campaign.created_by == f"telegram:{teacher}"

@@ -21,7 +21,8 @@ def build_application(settings: Settings, tutor: Tutor, database: Database) -> T
         raise ValueError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
                          "it in .env or the environment")
     bot = TelegramBot(tutor, PlatformStore(database, PLATFORM),
-                      group_quiz_seconds=settings.group_quiz_seconds)
+                      group_quiz_seconds=settings.group_quiz_seconds, database=database,
+                      teachers=settings.teachers)
     base = settings.telegram_base_url.rstrip("/")
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder().token(settings.telegram_bot_token.get_secret_value())

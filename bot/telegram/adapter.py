@@ -26,9 +26,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.teaching import NOT_A_TEACHER, campaigns_text, is_listed, report_text
+from bot.telegram.campaigns import CampaignConversation
 from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
-from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor import Database, Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.messages import parse_command
 from tutor.platforms import PlatformStore, fits_poll
 from tutor.storage.models import utcnow
@@ -48,6 +50,8 @@ COMMANDS = (
     ("progress", "Mastery, streak and a chart"),
     ("settings", "Time zone, reminders, difficulty, weekly goal"),
     ("groupquiz", "In a group: a question for everyone"),
+    ("campaign", "Teachers: schedule a nudge campaign"),
+    ("report", "Teachers: how the campaigns are doing"),
     ("stop", "Pause all reminders"),
     ("forgetme", "Delete everything I hold about you"),
     ("help", "Everything I can do"),
@@ -59,9 +63,12 @@ RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
 
 class TelegramBot:
     def __init__(self, tutor: Tutor, store: PlatformStore, *, group_quiz_seconds: int = 30,
-                 retry_delay: float = 0.5) -> None:
+                 retry_delay: float = 0.5, database: Database | None = None,
+                 teachers: Sequence[str] = ()) -> None:
         self.tutor = tutor
         self.store = store
+        self.database = database
+        self.teachers = teachers
         self.group_quiz_seconds = group_quiz_seconds
         self.retry_delay = retry_delay
         self.username = ""
@@ -69,6 +76,9 @@ class TelegramBot:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if self.database is not None:  # first: while a teacher drafts, it has their messages
+            application.add_handler(CampaignConversation(self.database, self.teachers)
+                                    .handler())
         application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
         application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
         application.add_handler(CallbackQueryHandler(self.on_callback))
@@ -93,6 +103,9 @@ class TelegramBot:
         command, rest = parse_command(message.text)
         if command == "groupquiz":
             await self._group_quiz(context, update, rest)
+            return
+        if command in ("report", "campaigns"):
+            await self._teacher_report(context, chat.id, str(user.id), command)
             return
         await self._turn(context, update, Inbound(
             Identity(PLATFORM, str(user.id)), str(chat.id), text=rest, command=command,
@@ -266,6 +279,15 @@ class TelegramBot:
                     raise
                 await asyncio.sleep(self.retry_delay * 2 ** attempt)
         return await call()
+
+    async def _teacher_report(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
+                              user_id: str, command: str) -> None:
+        if self.database is None or not is_listed(self.teachers, PLATFORM, user_id):
+            await self._send(context, chat_id, [Text(NOT_A_TEACHER)])
+            return
+        make = report_text if command == "report" else campaigns_text
+        text = await asyncio.to_thread(make, self.database)
+        await self._send(context, chat_id, [Text(text)])
 
     # -- group quizzes ---------------------------------------------------------------------
 

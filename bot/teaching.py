@@ -1,0 +1,83 @@
+"""Teachers' campaign tools shared by the bots: who is a teacher, drafting a campaign from
+a chat, and the report as text. (Synchronous; the bots call it from a worker thread.)"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from nudges import admin
+from nudges.campaign import AUDIENCES, CampaignSpec, Variant, parse_schedule
+from tutor import Database
+from tutor.storage.models import Campaign, CourseRow, utcnow
+
+__all__ = ["NOT_A_TEACHER", "Draft", "campaigns_text", "courses", "is_listed", "report_text"]
+
+NOT_A_TEACHER = ("Campaigns are for teachers. If you teach this course, ask whoever runs "
+                 "tutorbot to add you to TEACHERS.")
+
+
+def is_listed(teachers: Sequence[str], platform: str, user_id: str) -> bool:
+    return f"{platform}:{user_id}" in teachers
+
+
+def courses(database: Database) -> list[tuple[str, str]]:
+    with database.session() as session:
+        return [(slug, title) for slug, title in session.execute(
+            select(CourseRow.slug, CourseRow.title).order_by(CourseRow.title))]
+
+
+@dataclass
+class Draft:
+    """A campaign being put together in a chat, one answer at a time."""
+
+    course: str = ""
+    audience: str = "everyone"
+    schedule: str = ""
+    text: str = ""
+
+    def spec(self) -> CampaignSpec:
+        return CampaignSpec(name=self.text[:40] or "Campaign", course=self.course,
+                            audience=AUDIENCES[self.audience],
+                            schedule=parse_schedule(self.schedule),
+                            variants=[Variant(text=self.text)])
+
+    def preview(self, database: Database) -> str:
+        with database.session() as session:
+            found = admin.preview(session, self.spec(), utcnow())
+        samples = "\n".join(f"• {s}" for s in found.samples) or "• (nobody to show yet)"
+        return (f"**{found.audience}** learners now ({self.audience}); "
+                f"{self.spec().control_share:.0%} held out as a control group.\n\n{samples}\n\n"
+                f"Each time it is due, delivery takes about {found.finishes_in}.")
+
+    def create(self, database: Database, created_by: str) -> int:
+        with database.session() as session:
+            campaign = admin.create(session, self.spec(), created_by)
+            session.commit()
+            return campaign.id
+
+
+def campaigns_text(database: Database) -> str:
+    with database.session() as session:
+        rows = session.scalars(select(Campaign).order_by(Campaign.id)).all()
+        lines = []
+        for campaign in rows:
+            found = admin.counts(session, campaign.id)
+            lines.append(f"**{campaign.id}. {campaign.name}** ({campaign.status}): "
+                         f"{found.get('sent', 0)} sent, {found.get('pending', 0)} waiting")
+    return "\n".join(lines) or "No campaigns yet."
+
+
+def report_text(database: Database) -> str:
+    with database.session() as session:
+        rows = admin.report(session)
+    if not rows:
+        return "No campaigns yet."
+    lines = ["📣 **Campaigns** (came back within 24 h; lift against the control group)"]
+    for row in rows:
+        lines.append(f"- {row.campaign} {row.variant}: {row.sent} sent, {row.failed} failed, "
+                     f"{row.returned} back, {row.completed} completed"
+                     + (f", lift {row.lift}" if row.lift else ""))
+    return "\n".join(lines)
