@@ -196,9 +196,9 @@ class DiscordHarness:
         return await self._dispatch(payload)
 
     async def submit(self, custom_id: str, value: str, member: discord.abc.User, *,
-                     guild: bool = True) -> list[Call]:
+                     guild: bool = True, field: str = "answer") -> list[Call]:
         data = {"custom_id": custom_id, "components": [{"type": 1, "components": [
-            {"type": 4, "custom_id": "answer", "value": value}]}]}
+            {"type": 4, "custom_id": field, "value": value}]}]}
         return await self._dispatch(self._base(5, data, member, guild))
 
     async def _dispatch(self, payload: dict[str, Any], settle: float = 0.05) -> list[Call]:

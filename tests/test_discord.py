@@ -16,7 +16,7 @@ from bot.discord import TutorDiscordBot, build_bot
 from tests.fake_discord import DiscordHarness, wait_for
 from tutor import Database, Settings, Tutor
 from tutor.grading import expected_answer
-from tutor.storage.models import Attempt, Poll, QuestionRow
+from tutor.storage.models import Attempt, Campaign, Poll, QuestionRow
 
 
 async def _bot(db: Database) -> tuple[TutorDiscordBot, DiscordHarness]:
@@ -223,3 +223,31 @@ def test_a_missing_permission_is_explained_to_the_member(bundled_db: Database) -
         assert no_course[0].ephemeral
 
     run(bundled_db, scenario)
+
+
+def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Database
+                                                                  ) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        member = harness.member(1)
+        refused = await harness.command("create", member, group="campaign",
+                                        course="python-basics", audience="everyone",
+                                        schedule="daily 18:00")
+        assert refused[0].ephemeral and "Campaigns are for teachers" in refused[0].text
+        refused = await harness.command("report", member)
+        assert "Campaigns are for teachers" in refused[0].text
+        teacher = _make_teacher(harness)
+        form = await harness.command("create", teacher, group="campaign",
+                                     course="python-basics", audience="reviews due",
+                                     schedule="weekdays 8:30")
+        assert form[0].payload["type"] == 9  # the message is typed in a form
+        done = await harness.submit("campaign-form", "Hi {name}, {due} reviews wait!",
+                                    teacher, field="message")
+        assert done[0].ephemeral and "Campaign 1 created" in done[0].text
+        report = await harness.command("report", teacher)
+        assert "Campaigns" in report[0].text
+
+    run(bundled_db, scenario)
+    with bundled_db.session() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        assert campaign.spec["audience"]["kind"] == "reviews_due"
+        assert campaign.spec["schedule"]["cron"] == "30 8 * * mon-fri"

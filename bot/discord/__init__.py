@@ -8,6 +8,7 @@ import discord
 from discord.ext import commands
 
 from bot.discord.adapter import PLATFORM, DiscordAdapter
+from bot.discord.campaigns import Campaigns
 from bot.discord.cogs import Groups, Learning
 from bot.discord.views import CoreButton, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
@@ -19,7 +20,8 @@ __all__ = ["DiscordAdapter", "TutorDiscordBot", "build_bot"]
 
 class TutorDiscordBot(commands.Bot):
     def __init__(self, adapter: DiscordAdapter, *, test_guild: int | None = None,
-                 sync_commands: bool = True) -> None:
+                 sync_commands: bool = True, database: Database | None = None,
+                 teachers: tuple[str, ...] = ()) -> None:
         # Guilds and DMs are all it needs: DMs carry their text without the privileged
         # message-content intent, and everything in servers is slash commands and buttons.
         super().__init__(command_prefix=commands.when_mentioned,
@@ -27,12 +29,16 @@ class TutorDiscordBot(commands.Bot):
         self.tutorbot = adapter
         self.test_guild = test_guild
         self.sync_commands = sync_commands
+        self.database = database
+        self.teachers = teachers
 
     async def setup_hook(self) -> None:
         # Persistent: a click on any old message is routed by its custom id.
         self.add_dynamic_items(CoreButton, TypeAnswerButton, GroupAnswerButton)
         await self.add_cog(Learning(self.tutorbot))
         await self.add_cog(Groups(self.tutorbot))
+        if self.database is not None:
+            await self.add_cog(Campaigns(self.tutorbot, self.database, self.teachers))
         if self.sync_commands:
             if self.test_guild is not None:
                 guild = discord.Object(id=self.test_guild)
@@ -52,4 +58,5 @@ def build_bot(settings: Settings, tutor: Tutor, database: Database, **extra: Any
     adapter = DiscordAdapter(tutor, PlatformStore(database, PLATFORM),
                              GroupStore(database, PLATFORM),
                              teacher_role=settings.discord_teacher_role)
-    return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, **extra)
+    return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, database=database,
+                           teachers=tuple(settings.teachers), **extra)
