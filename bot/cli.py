@@ -261,6 +261,24 @@ def report_campaigns(course: Annotated[str | None, typer.Option(help="Only this 
     console.print(table)
 
 
+@report_app.command("class")
+def report_class(course: Annotated[str, typer.Option(help="The course id.")],
+                 out: Annotated[Path | None, typer.Option(help="Where to save the PNG.")]
+                 = None) -> None:
+    """The class overview image: mastery heatmap, active learners per day, at-risk list."""
+    from tutor.overview import class_overview
+
+    settings = _settings()
+    database = _database(settings)
+    path = out or settings.data_dir / "charts" / f"class-{course}.png"
+    made = class_overview(database, course, datetime.now(UTC), path)
+    database.dispose()
+    if made is None:
+        errors.print(f"[red]No course {course!r}.[/red]")
+        raise typer.Exit(1)
+    console.print(f"Saved the class overview to {made}")
+
+
 @report_app.command("at-risk")
 def report_at_risk(course: Annotated[str, typer.Option(help="The course id.")],
                    top: Annotated[int, typer.Option(min=1, help="How many learners.")] = 20

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nudges import admin
 from nudges.campaign import AUDIENCES, CampaignSpec, Variant, parse_schedule
 from tutor import Database
-from tutor.storage.models import Campaign, CourseRow, utcnow
+from tutor.overview import class_overview
+from tutor.reports import unanswered_questions
+from tutor.storage.models import Campaign, CourseRow, Enrollment, utcnow
 
-__all__ = ["NOT_A_TEACHER", "Draft", "campaigns_text", "courses", "is_listed", "report_text"]
+__all__ = ["NOT_A_TEACHER", "Draft", "campaigns_text", "courses", "is_listed", "overview_image",
+           "report_text"]
 
 NOT_A_TEACHER = ("Campaigns are for teachers. If you teach this course, ask whoever runs "
                  "tutorbot to add you to TEACHERS.")
@@ -73,11 +77,27 @@ def campaigns_text(database: Database) -> str:
 def report_text(database: Database) -> str:
     with database.session() as session:
         rows = admin.report(session)
-    if not rows:
-        return "No campaigns yet."
     lines = ["📣 **Campaigns** (came back within 24 h; lift against the control group)"]
     for row in rows:
         lines.append(f"- {row.campaign} {row.variant}: {row.sent} sent, {row.failed} failed, "
                      f"{row.returned} back, {row.completed} completed"
                      + (f", lift {row.lift}" if row.lift else ""))
+    if not rows:
+        lines.append("No campaigns yet: /campaign creates one.")
+    gaps = unanswered_questions(database)[:5]
+    if gaps:
+        lines.append("\n❓ **Asked, but not in the course**")
+        lines += [f"- “{q.text[:80]}” ({q.times}×, {q.course})" for q in gaps]
     return "\n".join(lines)
+
+
+def overview_image(database: Database, course: str | None, folder: Path) -> Path | None:
+    """The class overview of a course: the one named, else the one with most learners."""
+    if not course:
+        with database.session() as session:
+            course = session.scalar(select(CourseRow.slug).join(
+                Enrollment, Enrollment.course_id == CourseRow.id).group_by(CourseRow.slug)
+                .order_by(func.count().desc()).limit(1))
+    if not course:
+        return None
+    return class_overview(database, course, utcnow(), folder / f"class-{course}.png")

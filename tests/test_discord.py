@@ -243,8 +243,12 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
         done = await harness.submit("campaign-form", "Hi {name}, {due} reviews wait!",
                                     teacher, field="message")
         assert done[0].ephemeral and "Campaign 1 created" in done[0].text
-        report = await harness.command("report", teacher)
-        assert "Campaigns" in report[0].text
+        before = len(harness.webhooks.calls)
+        await harness.command("report", teacher, course="python-basics")
+        await wait_for(lambda: len(harness.webhooks.calls) >= before + 2)  # after "thinking"
+        report = harness.webhooks.calls[before:]
+        assert any("Campaigns" in c.text for c in report)
+        assert any(f.startswith("class-") for c in report for f in c.files)  # the overview
 
     run(bundled_db, scenario)
     with bundled_db.session() as session:

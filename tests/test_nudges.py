@@ -263,3 +263,36 @@ def test_dispatching_at_telegrams_rate_earns_no_429(bundled_db: Database) -> Non
     sent, refused, elapsed = asyncio.run(run())
     assert sent == 75 and refused == 0
     assert elapsed > 2.0  # 75 messages at 30 a second: spread out, not a burst
+
+
+def test_the_campaign_command_line(bundled_db: Database, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    url = str(bundled_db.engine.url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    _learners(bundled_db, [BERLIN] * 4)
+    spec = tmp_path / "evening.yaml"
+    spec.write_text("name: Evening\ncourse: python-basics\n"
+                    "schedule: {kind: cron, cron: '0 18 * * *'}\n"
+                    "variants:\n  - text: 'Hi {name}, {course} is waiting.'\n", "utf-8")
+    runner = CliRunner()
+    created = runner.invoke(app, ["campaign", "create", str(spec)])
+    assert created.exit_code == 0 and "campaign 1 created" in created.output
+    shown = runner.invoke(app, ["campaign", "preview", "1"])
+    assert "Audience now: 4 learners" in shown.output and "Hi L" in shown.output
+    assert runner.invoke(app, ["campaign", "pause", "1"]).exit_code == 0
+    listed = runner.invoke(app, ["campaign", "list"])
+    assert "paused" in listed.output
+    assert runner.invoke(app, ["campaign", "cancel", "1"]).exit_code == 0
+    again = runner.invoke(app, ["campaign", "resume", "1"])
+    assert again.exit_code == 1 and "cancelled" in again.output
+    missing = runner.invoke(app, ["campaign", "show", "9"])
+    assert missing.exit_code == 1 and "no campaign 9" in missing.output
+    report = runner.invoke(app, ["report", "campaigns"])
+    assert report.exit_code == 0 and "Evening" in report.output
+    image = runner.invoke(app, ["report", "class", "--course", "python-basics",
+                                "--out", str(tmp_path / "class.png")])
+    assert image.exit_code == 0 and (tmp_path / "class.png").stat().st_size > 5000

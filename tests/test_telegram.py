@@ -358,8 +358,9 @@ def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
             [done] = await fake.reply_to(teacher, 6)
             assert "Campaign 1 created" in done.text
             fake.message(teacher, "/report")
-            [report] = await fake.reply_to(teacher, 7)
+            report, overview = await fake.reply_to(teacher, 7)
             assert "Campaigns" in report.text
+            assert overview.method == "sendPhoto" and overview.params["photo"]["size"] > 5000
 
     asyncio.run(scenario())
     with bundled_db.session() as session:

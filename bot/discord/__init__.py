@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -21,7 +22,7 @@ __all__ = ["DiscordAdapter", "TutorDiscordBot", "build_bot"]
 class TutorDiscordBot(commands.Bot):
     def __init__(self, adapter: DiscordAdapter, *, test_guild: int | None = None,
                  sync_commands: bool = True, database: Database | None = None,
-                 teachers: tuple[str, ...] = ()) -> None:
+                 teachers: tuple[str, ...] = (), charts_dir: Path = Path("charts")) -> None:
         # Guilds and DMs are all it needs: DMs carry their text without the privileged
         # message-content intent, and everything in servers is slash commands and buttons.
         super().__init__(command_prefix=commands.when_mentioned,
@@ -31,6 +32,7 @@ class TutorDiscordBot(commands.Bot):
         self.sync_commands = sync_commands
         self.database = database
         self.teachers = teachers
+        self.charts_dir = charts_dir
 
     async def setup_hook(self) -> None:
         # Persistent: a click on any old message is routed by its custom id.
@@ -38,7 +40,8 @@ class TutorDiscordBot(commands.Bot):
         await self.add_cog(Learning(self.tutorbot))
         await self.add_cog(Groups(self.tutorbot))
         if self.database is not None:
-            await self.add_cog(Campaigns(self.tutorbot, self.database, self.teachers))
+            await self.add_cog(Campaigns(self.tutorbot, self.database, self.teachers,
+                                         self.charts_dir))
         if self.sync_commands:
             if self.test_guild is not None:
                 guild = discord.Object(id=self.test_guild)
@@ -59,4 +62,5 @@ def build_bot(settings: Settings, tutor: Tutor, database: Database, **extra: Any
                              GroupStore(database, PLATFORM),
                              teacher_role=settings.discord_teacher_role)
     return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, database=database,
-                           teachers=tuple(settings.teachers), **extra)
+                           teachers=tuple(settings.teachers),
+                           charts_dir=settings.data_dir / "charts", **extra)

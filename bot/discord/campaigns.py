@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -11,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.adapter import DiscordAdapter
-from bot.teaching import NOT_A_TEACHER, Draft, campaigns_text, report_text
+from bot.teaching import NOT_A_TEACHER, Draft, campaigns_text, overview_image, report_text
 from nudges.campaign import AUDIENCES, parse_schedule
 from tutor import Database
 
@@ -49,8 +50,9 @@ class Campaigns(commands.Cog):
                                   guild_only=True)
 
     def __init__(self, adapter: DiscordAdapter, database: Database,
-                 teachers: tuple[str, ...] = ()) -> None:
+                 teachers: tuple[str, ...] = (), charts_dir: Path = Path("charts")) -> None:
         self.adapter, self.database, self.teachers = adapter, database, teachers
+        self.charts_dir = charts_dir
 
     async def cog_app_command_error(self, interaction: Interaction,
                                     error: app_commands.AppCommandError) -> None:
@@ -91,8 +93,16 @@ class Campaigns(commands.Cog):
 
     @app_commands.command(name="report", description="How the campaigns are doing (teachers)")
     @app_commands.guild_only()
-    async def report(self, interaction: Interaction) -> None:
-        if await self._allowed(interaction):
-            text = await asyncio.to_thread(report_text, self.database)
-            await interaction.response.send_message(text[:2000], ephemeral=True)
+    @app_commands.describe(course="The course of the class overview (default: the largest)")
+    async def report(self, interaction: Interaction, course: str = "") -> None:
+        if not await self._allowed(interaction):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        text = await asyncio.to_thread(report_text, self.database)
+        image = await asyncio.to_thread(overview_image, self.database, course, self.charts_dir)
+        if image is None:
+            await interaction.followup.send(text[:2000], ephemeral=True)
+        else:
+            await interaction.followup.send(text[:2000], ephemeral=True,
+                                            file=discord.File(image, filename=image.name))
 

@@ -22,7 +22,7 @@ def build_application(settings: Settings, tutor: Tutor, database: Database) -> T
                          "it in .env or the environment")
     bot = TelegramBot(tutor, PlatformStore(database, PLATFORM),
                       group_quiz_seconds=settings.group_quiz_seconds, database=database,
-                      teachers=settings.teachers)
+                      teachers=settings.teachers, charts_dir=settings.data_dir / "charts")
     base = settings.telegram_base_url.rstrip("/")
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder().token(settings.telegram_bot_token.get_secret_value())

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from telegram import BotCommand, Chat, Message, Update
@@ -26,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.teaching import NOT_A_TEACHER, campaigns_text, is_listed, report_text
+from bot.teaching import NOT_A_TEACHER, campaigns_text, is_listed, overview_image, report_text
 from bot.telegram.campaigns import CampaignConversation
 from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
@@ -64,11 +65,12 @@ RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
 class TelegramBot:
     def __init__(self, tutor: Tutor, store: PlatformStore, *, group_quiz_seconds: int = 30,
                  retry_delay: float = 0.5, database: Database | None = None,
-                 teachers: Sequence[str] = ()) -> None:
+                 teachers: Sequence[str] = (), charts_dir: Path = Path("charts")) -> None:
         self.tutor = tutor
         self.store = store
         self.database = database
         self.teachers = teachers
+        self.charts_dir = charts_dir
         self.group_quiz_seconds = group_quiz_seconds
         self.retry_delay = retry_delay
         self.username = ""
@@ -105,7 +107,7 @@ class TelegramBot:
             await self._group_quiz(context, update, rest)
             return
         if command in ("report", "campaigns"):
-            await self._teacher_report(context, chat.id, str(user.id), command)
+            await self._teacher_report(context, chat.id, str(user.id), command, rest)
             return
         await self._turn(context, update, Inbound(
             Identity(PLATFORM, str(user.id)), str(chat.id), text=rest, command=command,
@@ -281,13 +283,21 @@ class TelegramBot:
         return await call()
 
     async def _teacher_report(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
-                              user_id: str, command: str) -> None:
+                              user_id: str, command: str, course: str) -> None:
         if self.database is None or not is_listed(self.teachers, PLATFORM, user_id):
             await self._send(context, chat_id, [Text(NOT_A_TEACHER)])
             return
-        make = report_text if command == "report" else campaigns_text
-        text = await asyncio.to_thread(make, self.database)
-        await self._send(context, chat_id, [Text(text)])
+        if command == "campaigns":
+            text = await asyncio.to_thread(campaigns_text, self.database)
+            await self._send(context, chat_id, [Text(text)])
+            return
+        text = await asyncio.to_thread(report_text, self.database)
+        replies: list[Reply] = [Text(text)]
+        image = await asyncio.to_thread(overview_image, self.database, course.strip(),
+                                        self.charts_dir)
+        if image is not None:
+            replies.append(Image(image, caption="The class at a glance"))
+        await self._send(context, chat_id, replies)
 
     # -- group quizzes ---------------------------------------------------------------------
 
