@@ -357,7 +357,7 @@ def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
             fake.press(teacher, shown, "cf:yes")
             [done] = await fake.reply_to(teacher, 6)
             assert "Campaign 1 created" in done.text
-            fake.message(teacher, "/report")
+            fake.message(teacher, "/report python-basics")
             report, overview = await fake.reply_to(teacher, 7)
             assert "Campaigns" in report.text
             assert overview.method == "sendPhoto" and overview.params["photo"]["size"] > 5000
