@@ -26,7 +26,7 @@ from tutor.storage.models import (
 )
 from tutor.turn import as_utc
 
-__all__ = ["Recipient", "recipients"]
+__all__ = ["CourseState", "Recipient", "recipients"]
 
 LOOK_BACK = timedelta(days=45)
 
@@ -47,21 +47,40 @@ class Recipient:
     preferences: dict[str, object]
 
 
-def recipients(session: Session, course: CourseRow, audience: Audience, now: datetime
-               ) -> list[Recipient]:
-    history = Histories.load(session, course.id, now - LOOK_BACK)
-    reachable = _reachable(session, course.id)
-    due = dict(session.execute(select(ReviewCard.learner_id, func.count()).where(
-        ReviewCard.course_id == course.id, ReviewCard.due <= now)
-        .group_by(ReviewCard.learner_id)).all())
-    lessons = session.execute(select(LessonRow.id, LessonRow.title).where(
-        LessonRow.course_id == course.id, LessonRow.retired.is_(False))
-        .order_by(LessonRow.position)).all()
-    done: dict[int, set[int]] = defaultdict(set)
-    for learner_id, lesson_id in session.execute(select(
-            LessonCompletion.learner_id, LessonCompletion.lesson_id).join(LessonRow).where(
-            LessonRow.course_id == course.id)):
-        done[learner_id].add(lesson_id)
+@dataclass
+class CourseState:
+    """What every audience of one course reads, loaded once per planning run."""
+
+    history: Histories
+    reachable: dict[int, tuple[str, str]]
+    due: dict[int, int]
+    lessons: list[tuple[int, str]]
+    done: dict[int, set[int]]
+
+    @classmethod
+    def load(cls, session: Session, course: CourseRow, now: datetime) -> CourseState:
+        due = {learner: count for learner, count in session.execute(
+            select(ReviewCard.learner_id, func.count()).where(
+                ReviewCard.course_id == course.id, ReviewCard.due <= now)
+            .group_by(ReviewCard.learner_id))}
+        lessons = [(lesson_id, title) for lesson_id, title in session.execute(
+            select(LessonRow.id, LessonRow.title).where(
+                LessonRow.course_id == course.id, LessonRow.retired.is_(False))
+            .order_by(LessonRow.position))]
+        done: dict[int, set[int]] = defaultdict(set)
+        for learner_id, lesson_id in session.execute(select(
+                LessonCompletion.learner_id, LessonCompletion.lesson_id).join(LessonRow).where(
+                LessonRow.course_id == course.id)):
+            done[learner_id].add(lesson_id)
+        return cls(Histories.load(session, course.id, now - LOOK_BACK),
+                   _reachable(session, course.id), due, lessons, done)
+
+
+def recipients(session: Session, course: CourseRow, audience: Audience, now: datetime,
+               state: CourseState | None = None) -> list[Recipient]:
+    state = state or CourseState.load(session, course, now)
+    history, reachable, due = state.history, state.reachable, state.due
+    lessons, done = state.lessons, state.done
     risk_model = course_risk(session, course) if audience.kind == "risk_above" else None
     found = []
     for learner_id, learner in history.learners.items():

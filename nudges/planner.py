@@ -9,13 +9,15 @@ recorded as skipped, so the report can say so.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from nudges.audience import Recipient, recipients
+from nudges.audience import CourseState, Recipient, recipients
 from nudges.campaign import Audience, CampaignSpec, Schedule
 from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
@@ -82,25 +84,23 @@ def _button(kind: str, who: Recipient) -> str:
 
 
 class _Cap:
-    """Nudges per learner per local day, counted from the outbox once, then kept here."""
+    """Nudges per learner per local day: the outbox read once, then counted here."""
 
-    def __init__(self, session: Session, cap: int) -> None:
+    def __init__(self, session: Session, cap: int, now: datetime) -> None:
         self.cap = cap
-        self.used: dict[tuple[int, str], int] = {}
-        self._session = session
+        self.planned: dict[int, list[datetime]] = defaultdict(list)
+        for learner, due in session.execute(select(Nudge.learner_id, Nudge.due_at).where(
+                Nudge.status.in_(COUNTED), Nudge.due_at >= now - timedelta(days=2),
+                Nudge.due_at <= now + timedelta(days=2))):
+            self.planned[learner].append(due if due.tzinfo else due.replace(tzinfo=UTC))
 
     def take(self, who: Recipient, due_at: datetime) -> bool:
         day = local_day(due_at, who.timezone)
-        key = (who.learner_id, day)
-        if key not in self.used:
-            self.used[key] = sum(1 for (due,) in self._session.execute(select(Nudge.due_at).where(
-                Nudge.learner_id == who.learner_id, Nudge.status.in_(COUNTED),
-                Nudge.due_at >= due_at - timedelta(days=1),
-                Nudge.due_at <= due_at + timedelta(days=1))) if local_day(
-                due if due.tzinfo else due.replace(tzinfo=UTC), who.timezone) == day)
-        if self.used[key] >= self.cap:
+        used = sum(1 for due in self.planned[who.learner_id]
+                   if local_day(due, who.timezone) == day)
+        if used >= self.cap:
             return False
-        self.used[key] += 1
+        self.planned[who.learner_id].append(due_at)
         return True
 
 
@@ -108,14 +108,22 @@ def plan(session: Session, now: datetime, *, cap: int = 1,
          rng: random.Random | None = None) -> PlanReport:
     rng = rng or random.Random()
     report = PlanReport()
-    limit = _Cap(session, cap)
+    limit = _Cap(session, cap, now)
+    rows: list[dict[str, object]] = []
+    states: dict[int, CourseState] = {}
+
+    def state(course: CourseRow) -> CourseState:
+        if course.id not in states:
+            states[course.id] = CourseState.load(session, course, now)
+        return states[course.id]
+
     for campaign in session.scalars(select(Campaign).where(Campaign.status == "active")):
         spec = CampaignSpec.model_validate(campaign.spec)
         course = session.get(CourseRow, campaign.course_id)
         if course is None:
             continue
         arms = _arms(session, campaign, len(spec.variants), now)
-        people = recipients(session, course, spec.audience, now)
+        people = recipients(session, course, spec.audience, now, state(course))
         keys = _known_keys(session, f"c{campaign.id}:", now)
         added = 0
         for who in people:
@@ -129,21 +137,24 @@ def plan(session: Session, now: datetime, *, cap: int = 1,
                 continue
             variant = choose_variant(arms, spec.control_share, rng)
             chosen = spec.variants[variant] if variant != CONTROL else None
-            added += _add(session, report, limit, key, who, now, occurrence,
+            added += _add(rows, report, limit, key, who, now, occurrence,
                           campaign_id=campaign.id, rule="campaign", variant=variant,
                           text=render(chosen.text, who, course.title) if chosen else "",
                           action=_button(chosen.button, who) if chosen else "")
         report.by_campaign[campaign.name] = added
-    _automatic(session, report, limit, now)
+    _automatic(session, rows, report, limit, now, state)
+    if rows:  # in bulk: a campaign can reach a hundred thousand learners at once
+        session.execute(insert(Nudge), rows)
     return report
 
 
-def _automatic(session: Session, report: PlanReport, limit: _Cap, now: datetime) -> None:
+def _automatic(session: Session, rows: list[dict[str, object]], report: PlanReport,
+               limit: _Cap, now: datetime, state: Callable[[CourseRow], CourseState]) -> None:
     courses = session.scalars(select(CourseRow).where(CourseRow.id.in_(
         select(Enrollment.course_id)))).all()
     for course in courses:
         for name, rule in AUTOMATIC.items():
-            people = recipients(session, course, rule.audience, now)
+            people = recipients(session, course, rule.audience, now, state(course))
             keys = _known_keys(session, f"auto:{name}:{course.id}:", now)
             for who in people:
                 if muted(who, name):
@@ -159,14 +170,14 @@ def _automatic(session: Session, report: PlanReport, limit: _Cap, now: datetime)
                 key = f"auto:{name}:{course.id}:{when}:{who.learner_id}"
                 if key in keys:
                     continue
-                _add(session, report, limit, key, who, now, occurrence, campaign_id=None,
+                _add(rows, report, limit, key, who, now, occurrence, campaign_id=None,
                      rule=name, variant=0, text=render(rule.text, who, course.title),
                      action=_button(rule.button, who))
 
 
-def _add(session: Session, report: PlanReport, limit: _Cap, key: str, who: Recipient,
-         now: datetime, occurrence: datetime, *, campaign_id: int | None, rule: str,
-         variant: int, text: str, action: str) -> int:
+def _add(rows: list[dict[str, object]], report: PlanReport, limit: _Cap, key: str,
+         who: Recipient, now: datetime, occurrence: datetime, *, campaign_id: int | None,
+         rule: str, variant: int, text: str, action: str) -> int:
     # Stored in UTC: SQLite keeps a datetime's wall clock, not its offset.
     due_at = after_quiet_hours(max(occurrence, now - STALE_AFTER), who.timezone,
                                who.quiet).astimezone(UTC)
@@ -178,9 +189,10 @@ def _add(session: Session, report: PlanReport, limit: _Cap, key: str, who: Recip
         report.control += 1
     else:
         report.planned += 1
-    session.add(Nudge(key=key, campaign_id=campaign_id, rule=rule, learner_id=who.learner_id,
-                      platform=who.platform, user_id=who.user_id, variant=variant, text=text,
-                      action=action, due_at=due_at, status=status, claimed_by="", error=""))
+    rows.append({"key": key, "campaign_id": campaign_id, "rule": rule,
+                 "learner_id": who.learner_id, "platform": who.platform,
+                 "user_id": who.user_id, "variant": variant, "text": text, "action": action,
+                 "due_at": due_at, "status": status, "claimed_by": "", "error": ""})
     return 1
 
 

@@ -9,6 +9,7 @@ A nudge that falls in the learner's quiet hours waits for them to end.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -31,7 +32,7 @@ def latest_occurrence(schedule: Schedule, timezone: str, now: datetime,
         return at if earliest <= at <= now else None
     if schedule.kind == "cron":
         assert schedule.cron is not None
-        trigger = CronTrigger.from_crontab(schedule.cron, timezone=tz)
+        trigger = _trigger(schedule.cron, timezone)
         found = None
         moment = trigger.get_next_fire_time(None, earliest)
         while moment is not None and moment <= now:
@@ -45,6 +46,12 @@ def latest_occurrence(schedule: Schedule, timezone: str, now: datetime,
     target = datetime.combine(local_day_of_activity + timedelta(days=schedule.days),
                               time(schedule.hour), tzinfo=tz)
     return target if earliest <= target <= now else None
+
+
+@lru_cache(maxsize=4096)
+def _trigger(cron: str, timezone: str) -> CronTrigger:
+    """Parsed once per expression and zone: planning asks for every learner each minute."""
+    return CronTrigger.from_crontab(cron, timezone=zone(timezone))
 
 
 def after_quiet_hours(moment: datetime, timezone: str, quiet: tuple[int, int]) -> datetime:

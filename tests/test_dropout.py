@@ -78,3 +78,30 @@ def test_the_risk_model_is_fitted_on_the_course_own_history(mini_db: Database) -
         learners = session.scalars(select(Learner.id)).all()
         risks = [learner_risk(session, who, course, NOW) for who in learners[:20]]
     assert all(0.0 <= r <= 1.0 for r in risks)
+
+
+def test_nudges_ignored_count_as_a_signal(mini_db: Database) -> None:
+    from tutor.learner.dropout import Histories
+    from tutor.storage.models import Nudge
+
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        learner = Learner(display_name="n", preferences={}, timezone="UTC")
+        session.add(learner)
+        session.flush()
+        session.add(Enrollment(learner_id=learner.id, course_id=course.id, card_position=0))
+        for days_ago in (2, 5, 9):  # three nudges sent; the learner came back after one
+            session.add(Nudge(key=f"k{days_ago}", rule="review", learner_id=learner.id,
+                              platform="telegram", user_id="1", variant=0, text="x", action="",
+                              due_at=NOW - timedelta(days=days_ago), status="sent",
+                              claimed_by="", error="", sent_at=NOW - timedelta(days=days_ago)))
+        question = session.scalars(select(QuestionRow)).first()
+        assert question is not None
+        session.add(Attempt(learner_id=learner.id, question_id=question.id,
+                            course_id=course.id, response="x", correct=True, score=1.0,
+                            hints_used=0, context="quiz",
+                            answered_at=NOW - timedelta(days=5, hours=-3)))
+        session.commit()
+        history = Histories.load(session, course.id, NOW - timedelta(days=45))
+        _, signals = history.at(learner.id, NOW)
+    assert signals.nudges_ignored == 2.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from tutor.learner.progress import activity_moments, current_streak, daily_counts, zone
 from tutor.learner.risk import WINDOW_DAYS, RiskModel, Signals
-from tutor.storage.models import Attempt, CourseRow, Enrollment, FittedModel, Learner, utcnow
+from tutor.storage.models import (
+    Attempt,
+    CourseRow,
+    Enrollment,
+    FittedModel,
+    Learner,
+    Nudge,
+    utcnow,
+)
 from tutor.turn import as_utc
 
 __all__ = ["HORIZON_DAYS", "LOOK_BACK", "MIN_EACH", "MIN_EXAMPLES", "Histories", "RiskFit",
@@ -63,6 +71,7 @@ class Histories:
     learners: dict[int, Learner]
     moments: dict[int, list[datetime]]
     answers: dict[int, list[tuple[datetime, bool]]]
+    nudged: dict[int, list[datetime]] = field(default_factory=dict)  # when nudges went out
 
     @classmethod
     def load(cls, session: Session, course_id: int, since: datetime,
@@ -79,7 +88,16 @@ class Histories:
         answers: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
         for who, moment, correct in session.execute(answered):
             answers[who].append((as_utc(moment), bool(correct)))
-        return cls(learners, activity_moments(session, course_id, since, learner_id), answers)
+        sent = select(Nudge.learner_id, Nudge.sent_at).where(
+            Nudge.status == "sent", Nudge.sent_at >= since)
+        if learner_id is not None:
+            sent = sent.where(Nudge.learner_id == learner_id)
+        nudged: dict[int, list[datetime]] = defaultdict(list)
+        for who, sent_at in session.execute(sent):
+            if sent_at is not None:
+                nudged[who].append(as_utc(sent_at))
+        return cls(learners, activity_moments(session, course_id, since, learner_id), answers,
+                   nudged)
 
     def at(self, learner_id: int, moment: datetime) -> tuple[list[int], Signals]:
         """Daily counts up to `moment` (its local day last) and the signals then."""
@@ -88,7 +106,16 @@ class Histories:
                                if as_utc(m) <= moment], tz,
                               as_utc(moment).astimezone(tz).date(), WINDOW_DAYS)
         return counts, Signals(accuracy_trend=_trend(self.answers.get(learner_id, []), moment),
-                               streak_broken=streak_broken(counts))
+                               streak_broken=streak_broken(counts),
+                               nudges_ignored=self._ignored(learner_id, as_utc(moment)))
+
+    def _ignored(self, learner_id: int, moment: datetime) -> float:
+        """Nudges of the last 14 days whose 24 hours passed with no activity at all."""
+        active = [as_utc(m) for m in self.moments.get(learner_id, [])]
+        return float(sum(
+            1 for sent in self.nudged.get(learner_id, [])
+            if moment - timedelta(days=14) <= sent <= moment - timedelta(days=1)
+            and not any(sent < m <= sent + timedelta(days=1) for m in active)))
 
 
 def learner_risk(session: Session, learner_id: int, course: CourseRow, now: datetime
