@@ -84,3 +84,17 @@ def test_linking_two_platforms_keeps_one_progress(bundled_db: Database) -> None:
     assert "Questions answered: **2**" in telegram.text()
     discord.say(f"/link {code}")  # used once
     assert "unknown or has expired" in discord.text()
+
+
+def test_each_automatic_reminder_can_be_switched_off(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/settings")
+    assert "set:auto-streak:0" in chat.actions()
+    chat.press("set:auto-streak:0")
+    assert "Off: streak reminders" in chat.text() and "set:auto-streak:1" in chat.actions()
+    chat.press("mute:c7")  # a nudge's "Stop these" button
+    assert "you won't get these any more" in chat.text()
+    with bundled_db.session() as session:
+        learner = session.scalars(select(Learner)).one()
+        assert learner.preferences["auto_streak"] is False
+        assert learner.preferences["muted"] == ["c7"]

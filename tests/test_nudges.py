@@ -296,3 +296,20 @@ def test_the_campaign_command_line(bundled_db: Database, tmp_path: Path,
     image = runner.invoke(app, ["report", "class", "--course", "python-basics",
                                 "--out", str(tmp_path / "class.png")])
     assert image.exit_code == 0 and (tmp_path / "class.png").stat().st_size > 5000
+
+
+@pytest.mark.postgres
+def test_only_one_process_plans_on_postgresql(postgres_url: str) -> None:
+    from nudges.service import NudgeService
+
+    first, second = Database(postgres_url), Database(postgres_url)
+    try:
+        one, other = NudgeService(first, {}), NudgeService(second, {})
+        assert one._holds_scheduler_lock()
+        assert not other._holds_scheduler_lock()  # it only sends
+        one._lock.close()  # the planner's process ends: another takes over
+        assert other._holds_scheduler_lock()
+        other._lock.close()
+    finally:
+        first.dispose()
+        second.dispose()

@@ -24,6 +24,9 @@ __all__ = [
 ]
 
 STUDY_HOURS = (8, 12, 18, 20)
+# The learner model's automatic nudges (nudges/planner.py), each switchable here.
+AUTOMATIC_LABELS = {"review": "Review", "streak": "Streak", "missyou": "Miss you",
+                    "atrisk": "Keep going"}
 
 CHALLENGES = {-1: "easier", 0: "as the course aims", 1: "harder"}
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?$")
@@ -90,6 +93,11 @@ def _overview(turn: Turn) -> Text:
                                  f"set:challenge:{c}") for c, label in CHALLENGES.items()))
     rows.append(tuple(Button(f"{'✓ ' if g == weekly_goal(learner) else ''}{g} days/week",
                              f"set:goal:{g}") for g in (2, 3, 4, 5, 7)))
+    if reminders_on(learner):
+        rows.append(tuple(
+            Button(f"{'✓' if learner.preferences.get(f'auto_{rule}', True) else '✗'} {label}",
+                   f"set:auto-{rule}:{0 if learner.preferences.get(f'auto_{rule}', True) else 1}")
+            for rule, label in AUTOMATIC_LABELS.items()))
     rows.append((Button("Reminders off", "set:reminders:0") if reminders_on(learner)
                  else Button("Reminders on", "set:reminders:1"), Button("Menu", "menu")))
     return Text("\n\n".join(lines), buttons=tuple(rows))
@@ -162,6 +170,10 @@ def apply(turn: Turn, name: str, value: str) -> list[Reply]:
         update(turn.learner, reminders=bool(number))
         said = "on" if number else "off: I won't message you first. /settings turns them on"
         return [Text(f"🔔 Reminders {said}."), _overview(turn)]
+    if name.startswith("auto-") and name[5:] in AUTOMATIC_LABELS and number in (0, 1):
+        update(turn.learner, **{f"auto_{name[5:]}": bool(number)})
+        label = AUTOMATIC_LABELS[name[5:]].lower()
+        return [Text(f"🔔 {'On' if number else 'Off'}: {label} reminders."), _overview(turn)]
     if name == "challenge" and number in CHALLENGES:
         course = turn.course()
         if course is None:
