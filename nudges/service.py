@@ -95,6 +95,13 @@ class NudgeService:
         self._stop.set()
         if self._task is not None:
             await self._task
-        if self._lock is not None:
-            self._lock.close()
+        self.release_lock()
         _running = None
+
+    def release_lock(self) -> None:
+        """Unlock explicitly: the pool would keep the connection, and the lock, alive.
+        (A process that dies drops its connection, and with it the lock.)"""
+        if self._lock is not None:
+            self._lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            self._lock.close()
+            self._lock = None

@@ -307,9 +307,9 @@ def test_only_one_process_plans_on_postgresql(postgres_url: str) -> None:
         one, other = NudgeService(first, {}), NudgeService(second, {})
         assert one._holds_scheduler_lock()
         assert not other._holds_scheduler_lock()  # it only sends
-        one._lock.close()  # the planner's process ends: another takes over
+        one.release_lock()  # the planner's process ends: another takes over
         assert other._holds_scheduler_lock()
-        other._lock.close()
+        other.release_lock()
     finally:
         first.dispose()
         second.dispose()
