@@ -255,3 +255,18 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
         campaign = session.scalars(select(Campaign)).one()
         assert campaign.spec["audience"]["kind"] == "reviews_due"
         assert campaign.spec["schedule"]["cron"] == "30 8 * * mon-fri"
+
+
+def test_nudges_reach_members_by_direct_message(bundled_db: Database) -> None:
+    from bot.discord.channel import DiscordChannel
+
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        member = harness.member(2)
+        await DiscordChannel(bot).send(str(member.id), "🔁 **2** reviews are due.",
+                                       [("Open", "review"), ("🔕 Stop these", "mute:review")])
+        await wait_for(lambda: not dpytest.sent_queue.empty())
+        message = dpytest.get_message()
+        assert message.channel.type == discord.ChannelType.private
+        assert "**2** reviews are due" in (message.embeds[0].description or "")
+
+    run(bundled_db, scenario)
