@@ -30,6 +30,8 @@ def class_overview(database: Database, course: str, now: datetime, path: Path) -
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from tutor.learner.chart import short
+
     with database.session() as session:
         row = session.scalar(select(CourseRow).where(CourseRow.slug == course))
         if row is None:
@@ -63,7 +65,7 @@ def class_overview(database: Database, course: str, now: datetime, path: Path) -
     heat = figure.add_subplot(layout[0, :])
     image = heat.imshow(grid if grid.size else np.zeros((1, 1)), aspect="auto", vmin=0, vmax=1,
                         cmap="RdYlGn")
-    heat.set_xticks(range(len(skills)), [_short(d) for _, d in skills], rotation=30,
+    heat.set_xticks(range(len(skills)), [short(d, 28) for _, d in skills], rotation=30,
                     ha="right", fontsize=8)
     heat.set_yticks(range(len(recent)), [name[:18] for _, name in recent], fontsize=7)
     heat.set_title(f"{title}: mastery by learner and skill (blank: not practised)", loc="left")
@@ -83,6 +85,3 @@ def class_overview(database: Database, course: str, now: datetime, path: Path) -
     plt.close(figure)
     return path
 
-
-def _short(text: str, width: int = 28) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 
 from tutor.learner.progress import Progress
 
-__all__ = ["render_progress"]
+__all__ = ["render_progress", "short"]
 
 
 def render_progress(progress: Progress, path: Path) -> Path:
@@ -23,7 +23,7 @@ def render_progress(progress: Progress, path: Path) -> Path:
     names = sorted(progress.mastery, key=lambda n: progress.mastery[n])
     values = [progress.mastery[n] * 100 for n in names]
     colours = ["#d9534f" if v < 50 else "#f0ad4e" if v < 80 else "#5cb85c" for v in values]
-    skills.barh([_short(n) for n in names], values, color=colours, height=0.6)
+    skills.barh([short(n) for n in names], values, color=colours, height=0.6)
     skills.set_ylim(-0.8, max(len(names), 3) - 0.2)
     skills.set_xlim(0, 100)
     skills.set_xlabel("predicted chance of answering right (%)")
@@ -43,5 +43,5 @@ def render_progress(progress: Progress, path: Path) -> Path:
     return path
 
 
-def _short(name: str, width: int = 38) -> str:
+def short(name: str, width: int = 38) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"

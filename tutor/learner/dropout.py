@@ -16,16 +16,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tutor.learner.fitting import fitted_parameters, store_fitted
 from tutor.learner.progress import activity_moments, current_streak, daily_counts, zone
 from tutor.learner.risk import WINDOW_DAYS, RiskModel, Signals
 from tutor.storage.models import (
     Attempt,
     CourseRow,
     Enrollment,
-    FittedModel,
     Learner,
     Nudge,
-    utcnow,
 )
 from tutor.turn import as_utc
 
@@ -128,9 +127,8 @@ def learner_risk(session: Session, learner_id: int, course: CourseRow, now: date
 
 
 def course_risk(session: Session, course: CourseRow) -> RiskModel:
-    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
-                                                      FittedModel.kind == KIND))
-    return RiskModel.from_json(stored.parameters) if stored is not None else RiskModel.prior()
+    parameters = fitted_parameters(session, course, KIND)
+    return RiskModel.from_json(parameters) if parameters is not None else RiskModel.prior()
 
 
 @dataclass(frozen=True)
@@ -164,12 +162,5 @@ def fit_risk(session: Session, course: CourseRow, now: datetime, *,
                        f"{len(labels)} examples ({dropped} dropped); {min_examples} with "
                        f"{MIN_EACH} of each outcome are needed, so the prior stays in use")
     model = RiskModel.fit(histories, labels, signals=signals)
-    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
-                                                      FittedModel.kind == KIND))
-    if stored is None:
-        stored = FittedModel(course_id=course.id, kind=KIND)
-        session.add(stored)
-    stored.parameters = model.to_json()
-    stored.answers = len(labels)
-    stored.fitted_at = utcnow()
+    store_fitted(session, course, KIND, model.to_json(), len(labels))
     return RiskFit(len(labels), dropped, True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,8 @@ from tutor.learner.items import AnswerRow, calibrate_items
 from tutor.learner.mastery import DEFAULT, KnowledgeModel
 from tutor.storage.models import Attempt, CourseRow, FittedModel, QuestionRow, utcnow
 
-__all__ = ["MIN_ANSWERS", "FitResult", "course_model", "fit_course"]
+__all__ = ["MIN_ANSWERS", "FitResult", "course_model", "fit_course", "fitted_parameters",
+           "store_fitted"]
 
 # Below this the per-skill offsets would be noise: the ASSIST-fitted defaults serve better.
 MIN_ANSWERS = 500
@@ -48,18 +50,29 @@ def fit_course(session: Session, course: CourseRow, *, min_answers: int = MIN_AN
     model = calibrate_items(model, [AnswerRow(str(learner), tuple(skills), key, difficulty,
                                               bool(correct))
                                     for learner, skills, correct, key, difficulty in rows])
-    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
-                                                      FittedModel.kind == KIND))
-    if stored is None:
-        stored = FittedModel(course_id=course.id, kind=KIND)
-        session.add(stored)
-    stored.parameters = model.to_json()
-    stored.answers = len(rows)
-    stored.fitted_at = utcnow()
+    store_fitted(session, course, KIND, model.to_json(), len(rows))
     return FitResult(course.slug, len(rows), True)
 
 
-def course_model(session: Session, course: CourseRow) -> KnowledgeModel:
+def fitted_parameters(session: Session, course: CourseRow, kind: str) -> dict[str, Any] | None:
     stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
-                                                      FittedModel.kind == KIND))
-    return KnowledgeModel.from_json(stored.parameters) if stored is not None else DEFAULT
+                                                      FittedModel.kind == kind))
+    return stored.parameters if stored is not None else None
+
+
+def store_fitted(session: Session, course: CourseRow, kind: str, parameters: dict[str, Any],
+                 examples: int) -> None:
+    """Keep a course's fitted model of this kind, replacing the one before."""
+    stored = session.scalar(select(FittedModel).where(FittedModel.course_id == course.id,
+                                                      FittedModel.kind == kind))
+    if stored is None:
+        stored = FittedModel(course_id=course.id, kind=kind)
+        session.add(stored)
+    stored.parameters = parameters
+    stored.answers = examples
+    stored.fitted_at = utcnow()
+
+
+def course_model(session: Session, course: CourseRow) -> KnowledgeModel:
+    parameters = fitted_parameters(session, course, KIND)
+    return KnowledgeModel.from_json(parameters) if parameters is not None else DEFAULT
