@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from nudges.audience import recipients
 from nudges.campaign import CampaignSpec
+from nudges.dispatcher import HEADROOM
 from nudges.outcomes import outcomes
 from nudges.planner import render
 from nudges.sampler import CONTROL
@@ -76,7 +77,8 @@ def preview(session: Session, spec: CampaignSpec, now: datetime,
     platforms = Counter(who.platform for who in people)
     rates = rates or PLATFORM_RATES
     sent = {p: n * (1 - spec.control_share) for p, n in platforms.items()}
-    seconds = max((n / rates.get(p, 30.0) for p, n in sent.items()), default=0.0)
+    # At the pace the dispatcher keeps: just under each platform's limit.
+    seconds = max((n / (rates.get(p, 30.0) * HEADROOM) for p, n in sent.items()), default=0.0)
     return Preview(len(people), samples, dict(platforms), timedelta(seconds=math.ceil(seconds)))
 
 

@@ -236,6 +236,10 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
         refused = await harness.command("report", member)
         assert "Campaigns are for teachers" in refused[0].text
         teacher = _make_teacher(harness)
+        shown = await harness.command("preview", teacher, group="campaign",
+                                      course="python-basics", audience="everyone",
+                                      schedule="daily 18:00", message="Hi {name}!")
+        assert shown[0].ephemeral and "learners now" in shown[0].text
         form = await harness.command("create", teacher, group="campaign",
                                      course="python-basics", audience="reviews due",
                                      schedule="weekdays 8:30")

@@ -85,6 +85,23 @@ class Campaigns(commands.Cog):
         draft = Draft(course=course, audience=audience.value, schedule=schedule)
         await interaction.response.send_modal(MessageForm(self, draft))
 
+    @campaign.command(name="preview", description="Audience, samples and delivery time")
+    @app_commands.describe(course="The course id", schedule="e.g. daily 18:00",
+                           message="The message, with {name}, {course}, {due}...")
+    @app_commands.choices(audience=[app_commands.Choice(name=label, value=label)
+                                    for label in AUDIENCES])
+    async def preview(self, interaction: Interaction, course: str,
+                      audience: app_commands.Choice[str], schedule: str, message: str) -> None:
+        if not await self._allowed(interaction):
+            return
+        draft = Draft(course=course, audience=audience.value, schedule=schedule, text=message)
+        try:
+            shown = await asyncio.to_thread(draft.preview, self.database)
+        except ValueError as problem:
+            shown = f"That would not work: {problem}"
+        await interaction.response.send_message(shown[:2000], ephemeral=True,
+                                                allowed_mentions=discord.AllowedMentions.none())
+
     @campaign.command(name="list", description="The campaigns and what they sent")
     async def list_(self, interaction: Interaction) -> None:
         if await self._allowed(interaction):
