@@ -16,8 +16,8 @@ from tutor.overview import class_overview
 from tutor.reports import unanswered_questions
 from tutor.storage.models import Campaign, CourseRow, Enrollment, utcnow
 
-__all__ = ["NOT_A_TEACHER", "Draft", "campaigns_text", "courses", "is_listed", "overview_image",
-           "report_text"]
+__all__ = ["NOT_A_TEACHER", "Draft", "campaigns_text", "change_status", "courses", "is_listed",
+           "overview_image", "report_text"]
 
 NOT_A_TEACHER = ("Campaigns are for teachers. If you teach this course, ask whoever runs "
                  "tutorbot to add you to TEACHERS.")
@@ -101,3 +101,18 @@ def overview_image(database: Database, course: str | None, folder: Path) -> Path
     if not course:
         return None
     return class_overview(database, course, utcnow(), folder / f"class-{course}.png")
+
+
+def change_status(database: Database, words: str) -> str:
+    """`pause 3`, `resume 3`, `cancel 3`: a teacher's command about a campaign."""
+    parts = words.split()
+    verbs = {"pause": "paused", "resume": "active", "cancel": "cancelled"}
+    if len(parts) != 2 or parts[0] not in verbs or not parts[1].isdigit():
+        return "Say `pause ID`, `resume ID` or `cancel ID` (the ids are in the list)."
+    try:
+        with database.session() as session:
+            campaign = admin.set_status(session, int(parts[1]), verbs[parts[0]])
+            session.commit()
+            return f"Campaign {campaign.id} ({campaign.name}) is now {campaign.status}."
+    except admin.CampaignProblem as problem:
+        return f"Not changed: {problem}."

@@ -247,6 +247,9 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
         done = await harness.submit("campaign-form", "Hi {name}, {due} reviews wait!",
                                     teacher, field="message")
         assert done[0].ephemeral and "Campaign 1 created" in done[0].text
+        cancelled = await harness.command("status", teacher, group="campaign",
+                                          change="cancel", campaign_id=1)
+        assert "is now cancelled" in cancelled[0].text
         before = len(harness.webhooks.calls)
         await harness.command("report", teacher, course="python-basics")
         await wait_for(lambda: len(harness.webhooks.calls) >= before + 2)  # after "thinking"
@@ -258,6 +261,7 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
     with bundled_db.session() as session:
         campaign = session.scalars(select(Campaign)).one()
         assert campaign.spec["audience"]["kind"] == "reviews_due"
+        assert campaign.status == "cancelled"
         assert campaign.spec["schedule"]["cron"] == "30 8 * * mon-fri"
 
 

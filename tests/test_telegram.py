@@ -361,6 +361,9 @@ def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
             report, overview = await fake.reply_to(teacher, 7)
             assert "Campaigns" in report.text
             assert overview.method == "sendPhoto" and overview.params["photo"]["size"] > 5000
+            fake.message(teacher, "/campaigns pause 1")
+            [paused] = await fake.reply_to(teacher, 9)
+            assert "is now paused" in paused.text
 
     asyncio.run(scenario())
     with bundled_db.session() as session:

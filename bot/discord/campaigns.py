@@ -12,7 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.adapter import DiscordAdapter
-from bot.teaching import NOT_A_TEACHER, Draft, campaigns_text, overview_image, report_text
+from bot.teaching import (
+    NOT_A_TEACHER,
+    Draft,
+    campaigns_text,
+    change_status,
+    overview_image,
+    report_text,
+)
 from nudges.campaign import AUDIENCES, parse_schedule
 from tutor import Database
 
@@ -107,6 +114,16 @@ class Campaigns(commands.Cog):
         if await self._allowed(interaction):
             text = await asyncio.to_thread(campaigns_text, self.database)
             await interaction.response.send_message(text, ephemeral=True)
+
+    @campaign.command(name="status", description="Pause, resume or cancel a campaign")
+    @app_commands.choices(change=[app_commands.Choice(name=v, value=v)
+                                  for v in ("pause", "resume", "cancel")])
+    async def status(self, interaction: Interaction, change: app_commands.Choice[str],
+                     campaign_id: int) -> None:
+        if await self._allowed(interaction):
+            said = await asyncio.to_thread(change_status, self.database,
+                                           f"{change.value} {campaign_id}")
+            await interaction.response.send_message(said, ephemeral=True)
 
     @app_commands.command(name="report", description="How the campaigns are doing (teachers)")
     @app_commands.guild_only()

@@ -27,7 +27,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.teaching import NOT_A_TEACHER, campaigns_text, is_listed, overview_image, report_text
+from bot.teaching import (
+    NOT_A_TEACHER,
+    campaigns_text,
+    change_status,
+    is_listed,
+    overview_image,
+    report_text,
+)
 from bot.telegram.campaigns import CampaignConversation
 from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
@@ -288,7 +295,11 @@ class TelegramBot:
             await self._send(context, chat_id, [Text(NOT_A_TEACHER)])
             return
         if command == "campaigns":
-            text = await asyncio.to_thread(campaigns_text, self.database)
+            if course.strip():  # `/campaigns pause 3` and the like
+                text = await asyncio.to_thread(change_status, self.database, course)
+            else:
+                text = await asyncio.to_thread(campaigns_text, self.database)
+                text += "\n\n`/campaigns pause ID`, `resume ID` or `cancel ID` change one."
             await self._send(context, chat_id, [Text(text)])
             return
         text = await asyncio.to_thread(report_text, self.database)
