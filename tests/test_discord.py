@@ -29,6 +29,8 @@ async def _bot(db: Database) -> tuple[TutorDiscordBot, DiscordHarness]:
     await bot._async_setup_hook()
     dpytest.configure(bot, members=["Ann", "Bob", "Cy"])
     bot._connection._command_tree = bot.tree  # dpytest's state replaced the bot's
+    bot._ready = asyncio.Event()  # no gateway, so no READY event: the world is ready
+    bot._ready.set()
     await bot.setup_hook()
     return bot, DiscordHarness(bot)
 

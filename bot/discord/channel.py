@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 
 from bot.discord.render import core_view, render
-from nudges.channel import Unreachable
+from nudges.channel import RetryLater, Unreachable
 from tutor import Button, Text
 
 __all__ = ["DiscordChannel"]
@@ -20,6 +20,8 @@ class DiscordChannel:
         self.rate_per_second = rate_per_second
 
     async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
+        if not self.client.is_ready():
+            raise RetryLater(2.0)  # still logging in: the nudge waits, it does not fail
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
                 int(user_id))
