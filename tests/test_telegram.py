@@ -42,9 +42,11 @@ def test_a_learners_whole_journey(bundled_db: Database, course_search: CourseSea
             wrong = next(i for i in range(len(poll.params["options"]))
                          if i not in poll.params["correct_option_ids"])
             seen = len(fake.to(ANN))
+            assert poll.params["explanation"]  # the poll itself explains a wrong answer...
             fake.vote(ANN, poll.poll_id, wrong)
             replies = await fake.reply_to(ANN, seen)
-            assert "Not quite" in replies[0].text
+            assert not any("Not quite" in s.text for s in replies)  # ...so no second telling
+            assert "Question 2 of 5" in replies[0].text
             seen = len(fake.to(ANN))
             fake.message(ANN, "/lesson")  # leaves the quiz for the lesson
             await fake.reply_to(ANN, seen)
@@ -86,7 +88,6 @@ def test_a_restart_in_the_middle_of_a_quiz_keeps_the_poll(bundled_db: Database) 
                 seen = len(fake.to(ANN))
                 fake.vote(ANN, poll.poll_id, poll.params["correct_option_ids"][0])
                 replies = await fake.reply_to(ANN, seen)
-                assert "Correct" in replies[0].text
                 assert any("Question 2 of" in s.text for s in replies)
         finally:
             await fake.stop()

@@ -79,6 +79,9 @@ Keyboard = tuple[tuple[Button, ...], ...]
 class Text:
     text: str
     buttons: Keyboard = ()
+    # "feedback" on an answer: a platform whose native quiz already showed right or wrong
+    # and the explanation may leave it out.
+    role: str = ""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class SentPoll:
     message_id: str
     is_group: bool
     closes_at: datetime | None
+    explained: bool = False  # the poll shows the explanation itself
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,13 @@ class PlatformStore:
         self.platform = platform
 
     def remember_poll(self, poll_id: str, question_id: int, chat_id: str, message_id: str,
-                      *, is_group: bool = False, closes_at: datetime | None = None) -> None:
+                      *, is_group: bool = False, closes_at: datetime | None = None,
+                      explained: bool = False) -> None:
         with self._db.session() as session:
             session.add(Poll(platform=self.platform, external_id=poll_id,
                              question_id=question_id, chat_id=chat_id, message_id=message_id,
-                             is_group=is_group, closes_at=closes_at, sent_at=utcnow()))
+                             is_group=is_group, closes_at=closes_at, sent_at=utcnow(),
+                             explained=explained))
             session.commit()
 
     def find_poll(self, poll_id: str) -> SentPoll | None:
@@ -84,7 +87,7 @@ class PlatformStore:
             if row is None:
                 return None
             return SentPoll(row.question_id, row.chat_id, row.message_id, row.is_group,
-                            row.closes_at)
+                            row.closes_at, row.explained)
 
     def _poll(self, session: Session, poll_id: str) -> Poll | None:
         return session.scalar(select(Poll).where(Poll.platform == self.platform,

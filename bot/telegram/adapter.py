@@ -193,9 +193,12 @@ class TelegramBot:
                                           action=f"gans:{sent.question_id}:{option}",
                                           display_name=name, event_id=event_id))
             return None
-        return int(sent.chat_id), self.tutor.handle(Inbound(
+        replies = self.tutor.handle(Inbound(
             identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
             display_name=name, event_id=event_id))
+        # The quiz poll has just shown right or wrong, and the explanation, itself.
+        return int(sent.chat_id), [r for r in replies if not (
+            isinstance(r, Text) and r.role == "feedback" and sent.explained)]
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE
                                 ) -> None:
@@ -260,16 +263,18 @@ class TelegramBot:
                 reply_markup=keyboard(reply.buttons)))
             return
         heading = f"{reply.header}\n{reply.prompt}" if reply.header else reply.prompt
+        explained = 0 < len(reply.explanation) <= POLL_LIMITS.explanation
         extras = tuple(row for row in (tuple(b for b in row if not b.action.startswith("ans:"))
                                        for row in reply.buttons) if row)
         message = await self._retrying(lambda: bot.send_poll(
             chat_id, heading if len(heading) <= POLL_LIMITS.question else reply.prompt,
             list(reply.options), type=PollType.QUIZ, correct_option_ids=list(reply.correct),
-            explanation=reply.explanation if len(reply.explanation) <= POLL_LIMITS.explanation
-            else None, is_anonymous=False, reply_markup=keyboard(extras)))
+            explanation=reply.explanation if explained else None, is_anonymous=False,
+            reply_markup=keyboard(extras)))
         if message.poll is not None:
             await asyncio.to_thread(self.store.remember_poll, message.poll.id, reply.question_id,
-                                    str(chat_id), str(message.message_id), is_group=group)
+                                    str(chat_id), str(message.message_id), is_group=group,
+                                    explained=explained)
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Network trouble is retried with backoff; a 429 is waited out (when no rate

@@ -230,7 +230,7 @@ def _feedback(question: QuestionRow, result: Grade) -> Text:
         head = f"🟡 **Partly right** ({result.score:.0%}). The full answer: **{result.expected}**"
     else:
         head = f"❌ **Not quite.** The answer is **{result.expected}**."
-    return Text(f"{head}\n\n{question.explanation}")
+    return Text(f"{head}\n\n{question.explanation}", role="feedback")
 
 
 def _advance(turn: Turn, result: Grade | None = None) -> list[Reply]:

@@ -277,6 +277,7 @@ class Poll(Base):
     is_group: Mapped[bool] = mapped_column(Boolean, default=False)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     closes_at: Mapped[datetime | None] = mapped_column()
+    explained: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class PollVote(Base):
