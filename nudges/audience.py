@@ -12,14 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nudges.campaign import Audience
-from tutor.learner.dropout import Histories, course_risk
+from tutor.learner.dropout import Histories, LearnerInfo, course_risk
 from tutor.learner.progress import current_streak
 from tutor.preferences import quiet_hours, reminders_on
 from tutor.storage.models import (
     CourseRow,
     Enrollment,
     Identity,
-    Learner,
     LessonCompletion,
     LessonRow,
     ReviewCard,
@@ -84,7 +83,7 @@ def recipients(session: Session, course: CourseRow, audience: Audience, now: dat
     risk_model = course_risk(session, course) if audience.kind == "risk_above" else None
     found = []
     for learner_id, learner in history.learners.items():
-        if learner_id not in reachable or not reminders_on(learner):
+        if learner_id not in reachable or not reminders_on(learner.preferences):
             continue
         counts, signals = history.at(learner_id, now)
         moments = history.moments.get(learner_id, [])
@@ -99,8 +98,8 @@ def recipients(session: Session, course: CourseRow, audience: Audience, now: dat
                          if lesson_id not in done[learner_id]),
                         (lessons[0][0], lessons[0][1]) if lessons else (None, ""))
         found.append(Recipient(learner_id, learner.display_name, learner.timezone,
-                               quiet_hours(learner), platform, user_id, due.get(learner_id, 0),
-                               streak, last, upcoming[1], upcoming[0],
+                               quiet_hours(learner.preferences), platform, user_id,
+                               due.get(learner_id, 0), streak, last, upcoming[1], upcoming[0],
                                dict(learner.preferences)))
     return found
 
@@ -115,7 +114,7 @@ def _reachable(session: Session, course_id: int) -> dict[int, tuple[str, str]]:
     return {learner: (platform, user) for learner, platform, user in rows}
 
 
-def _fits(audience: Audience, learner: Learner, counts: list[int], streak: int,
+def _fits(audience: Audience, learner: LearnerInfo, counts: list[int], streak: int,
           last: datetime | None, due: int, now: datetime, risk: float, session: Session,
           course: CourseRow) -> bool:
     kind = audience.kind
