@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -12,6 +13,7 @@ from telegram.ext import AIORateLimiter
 __all__ = ["ChatRateLimiter"]
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
+MAX_CHATS = 10_000  # private-chat limiters kept; the oldest go first
 _UNLIMITED = {"answerCallbackQuery", "getMe", "getUpdates", "setMyCommands", "deleteWebhook",
               "setWebhook", "getFile"}
 
@@ -23,7 +25,9 @@ class ChatRateLimiter(AIORateLimiter):
     def __init__(self, per_chat_per_second: float = 1.0, max_retries: int = 5) -> None:
         super().__init__(max_retries=max_retries)
         self._rate = per_chat_per_second
-        self._private: dict[int, AsyncLimiter] = {}
+        # The chats heard from lately, oldest first; a chat quiet for longer than the pace
+        # needs no limiter, so the table stays small however many chats there are.
+        self._private: OrderedDict[int, AsyncLimiter] = OrderedDict()
 
     async def process_request(
         self,
@@ -40,7 +44,10 @@ class ChatRateLimiter(AIORateLimiter):
         if chat is None or chat < 0 or endpoint in _UNLIMITED:
             return await super().process_request(callback, args, kwargs, endpoint, data,
                                                   rate_limit_args)
-        limiter = self._private.setdefault(chat, AsyncLimiter(1, 1 / self._rate))
+        limiter = self._private.pop(chat, None) or AsyncLimiter(1, 1 / self._rate)
+        self._private[chat] = limiter
+        while len(self._private) > MAX_CHATS:
+            self._private.popitem(last=False)
 
         async def paced(*a: Any, **k: Any) -> JSON:
             async with limiter:
