@@ -199,16 +199,22 @@ def _record(turn: Turn, question: QuestionRow, response: str | tuple[int, ...],
             result: Grade) -> None:
     shown = turn.state.question_shown_at
     elapsed = max(int((turn.now - as_utc(shown)).total_seconds() * 1000), 0) if shown else None
+    _store_attempt(turn, question, response, result, context=_quiz(turn).get("kind", "practice"),
+                   hints=turn.state.hints_used, elapsed=elapsed,
+                   key=event_key(turn, question.id, shown))
+
+
+def _store_attempt(turn: Turn, question: QuestionRow, response: str | tuple[int, ...],
+                   result: Grade, *, context: str, hints: int, elapsed: int | None,
+                   key: str | None) -> None:
+    """The attempt, and the question's spaced-review card updated from it."""
     text = response if isinstance(response, str) else ",".join(str(i + 1) for i in response)
     turn.memo.clear()
     turn.session.add(Attempt(
         learner_id=turn.learner.id, question_id=question.id, course_id=question.course_id,
         answered_at=turn.now, response=text[:1000], correct=result.correct, score=result.score,
-        response_ms=elapsed,
-        hints_used=turn.state.hints_used, context=_quiz(turn).get("kind", "practice"),
-        event_key=event_key(turn, question.id, shown)))
-    record_review(turn.session, turn.learner.id, question, result.correct,
-                  turn.state.hints_used, elapsed,
+        response_ms=elapsed, hints_used=hints, context=context, event_key=key))
+    record_review(turn.session, turn.learner.id, question, result.correct, hints, elapsed,
                   turn.now)
 
 
@@ -320,11 +326,7 @@ def group_answer(turn: Turn, question_id: int, response: tuple[int, ...]) -> lis
         result = grade(question, response)
     except AnswerShapeError:
         return []
-    text = ",".join(str(i + 1) for i in response)
-    turn.session.add(Attempt(
-        learner_id=turn.learner.id, question_id=question.id, course_id=question.course_id,
-        answered_at=turn.now, response=text, correct=result.correct, score=result.score,
-        response_ms=None, hints_used=0, context="group",
-        event_key=delivery_key(turn.event) or f"group:q{question.id}@{turn.now.isoformat()}"))
-    record_review(turn.session, turn.learner.id, question, result.correct, 0, None, turn.now)
+    _store_attempt(turn, question, response, result, context="group", hints=0, elapsed=None,
+                   key=delivery_key(turn.event) or
+                   f"group:q{question.id}@{turn.now.isoformat()}")
     return []
