@@ -12,12 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nudges.campaign import Audience
-from tutor.learner.dropout import Histories, LearnerInfo, course_risk
+from tutor.learner.adaptive import standing
+from tutor.learner.dropout import Histories, course_risk
+from tutor.learner.fitting import course_model
 from tutor.learner.progress import current_streak
 from tutor.preferences import quiet_hours, reminders_on
 from tutor.storage.models import (
     CourseRow,
     Enrollment,
+    GroupPoints,
     Identity,
     LessonCompletion,
     LessonRow,
@@ -80,7 +83,12 @@ def recipients(session: Session, course: CourseRow, audience: Audience, now: dat
     state = state or CourseState.load(session, course, now)
     history, reachable, due = state.history, state.reachable, state.due
     lessons, done = state.lessons, state.done
+    # Read once for the whole audience, not per learner.
     risk_model = course_risk(session, course) if audience.kind == "risk_above" else None
+    mastery_model = course_model(session, course) if audience.kind == "mastery_below" else None
+    members = set(session.scalars(select(GroupPoints.learner_id).where(
+        GroupPoints.platform == audience.platform, GroupPoints.group_id == audience.group))) \
+        if audience.kind == "group" else set()
     found = []
     for learner_id, learner in history.learners.items():
         if learner_id not in reachable or not reminders_on(learner.preferences):
@@ -89,9 +97,15 @@ def recipients(session: Session, course: CourseRow, audience: Audience, now: dat
         moments = history.moments.get(learner_id, [])
         last = max((as_utc(m) for m in moments), default=None)
         streak = current_streak(counts)
-        if not _fits(audience, learner, counts, streak, last, due.get(learner_id, 0), now,
-                     risk_model.risk(counts, signals) if risk_model else 0.0, session,
-                     course):
+        if audience.kind == "mastery_below":
+            assert mastery_model is not None
+            mastery = standing(session, learner_id, course.id, mastery_model) \
+                .mastery(mastery_model)
+            if not (audience.skill in mastery and mastery[audience.skill] < audience.below):
+                continue
+        elif not _fits(audience, learner_id in members, counts, streak, last,
+                       due.get(learner_id, 0), now,
+                       risk_model.risk(counts, signals) if risk_model else 0.0):
             continue
         platform, user_id = reachable[learner_id]
         upcoming = next(((lesson_id, title) for lesson_id, title in lessons
@@ -114,9 +128,8 @@ def _reachable(session: Session, course_id: int) -> dict[int, tuple[str, str]]:
     return {learner: (platform, user) for learner, platform, user in rows}
 
 
-def _fits(audience: Audience, learner: LearnerInfo, counts: list[int], streak: int,
-          last: datetime | None, due: int, now: datetime, risk: float, session: Session,
-          course: CourseRow) -> bool:
+def _fits(audience: Audience, member: bool, counts: list[int], streak: int,
+          last: datetime | None, due: int, now: datetime, risk: float) -> bool:
     kind = audience.kind
     if kind == "enrolled":
         return True
@@ -130,18 +143,6 @@ def _fits(audience: Audience, learner: LearnerInfo, counts: list[int], streak: i
         return streak >= 2 and not counts[-1]  # a streak alive only until today ends
     if kind == "risk_above":
         return risk > audience.above
-    if kind == "mastery_below":
-        from tutor.learner.adaptive import standing
-        from tutor.learner.fitting import course_model
-
-        model = course_model(session, course)
-        mastery = standing(session, learner.id, course.id, model).mastery(model)
-        return audience.skill in mastery and mastery[audience.skill] < audience.below
-    if kind == "group":
-        from tutor.storage.models import GroupPoints
-
-        return session.scalar(select(GroupPoints.id).where(
-            GroupPoints.learner_id == learner.id, GroupPoints.platform == audience.platform,
-            GroupPoints.group_id == audience.group).limit(1)) is not None
+    if kind == "group":  # learners who have played in the group's quizzes
+        return member
     return False
-

@@ -313,3 +313,32 @@ def test_only_one_process_plans_on_postgresql(postgres_url: str) -> None:
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_group_and_mastery_audiences(bundled_db: Database) -> None:
+    from nudges.audience import recipients
+    from nudges.campaign import Audience
+    from tutor.storage.models import Attempt, GroupPoints
+
+    ids = _learners(bundled_db, ["UTC"] * 3)
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    with bundled_db.session() as session:
+        course = session.scalars(select(CourseRow).where(
+            CourseRow.slug == "python-basics")).one()
+        session.add(GroupPoints(platform="discord", group_id="g1", learner_id=ids[0],
+                                week_start=now.date(), points=2))
+        question = session.scalars(select(QuestionRow).where(
+            QuestionRow.course_id == course.id)).first()
+        assert question is not None
+        for n in range(3):  # the second learner keeps missing this skill
+            session.add(Attempt(learner_id=ids[1], question_id=question.id,
+                                course_id=course.id, response="x", correct=False, score=0.0,
+                                hints_used=0, context="quiz",
+                                answered_at=now - timedelta(hours=n + 1)))
+        session.commit()
+        group = recipients(session, course, Audience(kind="group", platform="discord",
+                                                     group="g1"), now)
+        weak = recipients(session, course, Audience(kind="mastery_below",
+                                                    skill=question.skills[0], below=0.6), now)
+    assert [r.learner_id for r in group] == [ids[0]]
+    assert [r.learner_id for r in weak] == [ids[1]]  # unpractised skills are not "below"
