@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 from benchmarks.common import percentile
 from content import bundled_course_paths, load_course
+from tests.bulk import enroll_many
 from tutor import Database, Inbound, QuestionReply, Tutor
 from tutor import Identity as Who
 from tutor.importer import import_course
@@ -35,8 +36,6 @@ from tutor.learner.fitting import course_model
 from tutor.storage.models import (
     Attempt,
     CourseRow,
-    Enrollment,
-    Identity,
     Learner,
     QuestionRow,
     ReviewCard,
@@ -72,13 +71,7 @@ def _fill(db: Database, learners: int, attempts: int, rng: random.Random) -> Non
         task = bar.add_task(f"{learners:,} learners, {attempts:,} answers", total=attempts)
         first = (session.scalar(select(Learner.id).order_by(Learner.id.desc()).limit(1)) or 0) + 1
         ids = list(range(first, first + learners))
-        session.execute(insert(Learner), [{"id": i, "display_name": f"L{i}", "timezone": "UTC",
-                                           "language": "en", "preferences": {}} for i in ids])
-        session.execute(insert(Identity), [{"learner_id": i, "platform": "bench",
-                                            "platform_user_id": str(i)} for i in ids])
-        session.execute(insert(Enrollment), [{"learner_id": i, "course_id": course_id,
-                                              "card_position": 0, "level": 1, "challenge": 0}
-                                             for i in ids])
+        enroll_many(session, ids, course_id, platform="bench")
         rows, cards = [], []
         per = attempts // learners
         for learner in ids:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from benchmarks.common import console, table
@@ -36,9 +36,10 @@ from nudges.admin import create
 from nudges.campaign import CampaignSpec
 from nudges.planner import plan
 from nudges.sampler import Arm, choose_variant
+from tests.bulk import enroll_many
 from tutor import Database
 from tutor.importer import import_course
-from tutor.storage.models import CourseRow, Enrollment, Identity, Learner, Nudge
+from tutor.storage.models import CourseRow, Nudge
 
 NOW = datetime(2026, 6, 1, 16, 5, tzinfo=UTC)  # 18:05 in Berlin
 CHUNK = 20_000
@@ -53,16 +54,9 @@ def _fill(database: Database, learners: int) -> None:
             CourseRow.slug == "python-basics")).one()
         zones = ["Europe/Berlin", "Europe/Paris", "Africa/Lagos", "Europe/London"]
         for start in range(1, learners + 1, CHUNK):
-            ids = range(start, min(start + CHUNK, learners + 1))
-            session.execute(insert(Learner), [{"id": i, "display_name": f"L{i}",
-                                               "timezone": zones[i % 4], "language": "en",
-                                               "preferences": {}} for i in ids])
-            session.execute(insert(Identity), [{"learner_id": i, "platform": "telegram",
-                                                "platform_user_id": str(10**6 + i)}
-                                               for i in ids])
-            session.execute(insert(Enrollment), [{"learner_id": i, "course_id": course.id,
-                                                  "card_position": 0, "level": 1,
-                                                  "challenge": 0} for i in ids])
+            enroll_many(session, range(start, min(start + CHUNK, learners + 1)), course.id,
+                        platform="telegram", user_id=lambda i: str(10**6 + i),
+                        timezone=lambda i: zones[i % 4])
         create(session, CampaignSpec.model_validate({
             "name": "Evening", "course": "python-basics",
             "schedule": {"kind": "cron", "cron": "0 18 * * *"},

@@ -11,12 +11,13 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from tests.bulk import enroll_many
 from tests.fake_telegram import FakeTelegram
 from tutor import Database
 from tutor.library import import_folders
-from tutor.storage.models import Campaign, CourseRow, Enrollment, Identity, Learner, Nudge
+from tutor.storage.models import Campaign, CourseRow, Nudge
 
 LEARNERS = 5000
 FIRST_CHAT = 700_000
@@ -32,15 +33,8 @@ def _world(data: Path) -> str:
     with database.session() as session:
         course = session.scalars(select(CourseRow).where(
             CourseRow.slug == "python-basics")).one()
-        ids = range(1, LEARNERS + 1)
-        session.execute(insert(Learner), [{"id": i, "display_name": f"L{i}", "timezone": "UTC",
-                                           "language": "en", "preferences": {}} for i in ids])
-        session.execute(insert(Identity), [{"learner_id": i, "platform": "telegram",
-                                            "platform_user_id": str(FIRST_CHAT + i)}
-                                           for i in ids])
-        session.execute(insert(Enrollment), [{"learner_id": i, "course_id": course.id,
-                                              "card_position": 0, "level": 1, "challenge": 0}
-                                             for i in ids])
+        enroll_many(session, range(1, LEARNERS + 1), course.id, platform="telegram",
+                    user_id=lambda i: str(FIRST_CHAT + i))
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         session.add(Campaign(name="Launch", course_id=course.id, status="active",
                              created_by="test", spec={
