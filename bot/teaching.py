@@ -49,11 +49,12 @@ class Draft:
                             variants=[Variant(text=self.text)])
 
     def preview(self, database: Database) -> str:
+        spec = self.spec()
         with database.session() as session:
-            found = admin.preview(session, self.spec(), utcnow())
+            found = admin.preview(session, spec, utcnow())
         samples = "\n".join(f"• {s}" for s in found.samples) or "• (nobody to show yet)"
         return (f"**{found.audience}** learners now ({self.audience}); "
-                f"{self.spec().control_share:.0%} held out as a control group.\n\n{samples}\n\n"
+                f"{spec.control_share:.0%} held out as a control group.\n\n{samples}\n\n"
                 f"Each time it is due, delivery takes about {found.finishes_in}.")
 
     def create(self, database: Database, created_by: str) -> int:

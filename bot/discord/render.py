@@ -3,7 +3,7 @@ is), buttons with stable custom ids, and the chart as an attachment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ class Outgoing:
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
     file: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def kwargs(self) -> dict[str, Any]:
         out: dict[str, Any] = {"allowed_mentions": NO_PINGS}
