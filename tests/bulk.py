@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -14,10 +14,12 @@ __all__ = ["enroll_many"]
 
 def enroll_many(session: Session, ids: Sequence[int], course_id: int, *, platform: str,
                 user_id: Callable[[int], str] = str,
-                timezone: Callable[[int], str] = lambda _: "UTC") -> None:
+                timezone: Callable[[int], str] = lambda _: "UTC",
+                preferences: Mapping[str, object] | None = None) -> None:
     """Learners with these ids, each with one identity and an enrollment (bulk inserts)."""
     session.execute(insert(Learner), [{"id": i, "display_name": f"L{i}", "timezone": timezone(i),
-                                       "language": "en", "preferences": {}} for i in ids])
+                                       "language": "en", "preferences": dict(preferences or {})}
+                                      for i in ids])
     session.execute(insert(Identity), [{"learner_id": i, "platform": platform,
                                         "platform_user_id": user_id(i)} for i in ids])
     session.execute(insert(Enrollment), [{"learner_id": i, "course_id": course_id,

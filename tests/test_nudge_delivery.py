@@ -1,5 +1,9 @@
 """Exactly once through a crash: a real `tutorbot run --telegram` process dispatching 5,000
-nudges to the fake Bot API server, killed with SIGKILL mid-way and started again."""
+nudges to the fake Bot API server, killed with SIGKILL mid-way and started again.
+
+The child runs on the real clock, so nothing here may depend on the hour: the learners have
+no quiet hours (the default 22-08 would hold every nudge at night), and the campaign is due
+at the moment the world is made, whatever that moment is."""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ def _world(data: Path) -> str:
         course = session.scalars(select(CourseRow).where(
             CourseRow.slug == "python-basics")).one()
         enroll_many(session, range(1, LEARNERS + 1), course.id, platform="telegram",
-                    user_id=lambda i: str(FIRST_CHAT + i))
+                    user_id=lambda i: str(FIRST_CHAT + i), preferences={"quiet": [0, 0]})
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         session.add(Campaign(name="Launch", course_id=course.id, status="active",
                              created_by="test", spec={
@@ -50,6 +54,7 @@ def _world(data: Path) -> str:
 def test_every_nudge_goes_out_once_through_a_sigkill(tmp_path: Path) -> None:
     data = tmp_path / "data"
     url = _world(data)
+    log_path = tmp_path / "child.log"
 
     async def scenario() -> None:
         fake = FakeTelegram()
@@ -63,9 +68,11 @@ def test_every_nudge_goes_out_once_through_a_sigkill(tmp_path: Path) -> None:
             return sum(1 for s in fake.sent if s.chat_id > FIRST_CHAT)
 
         async def start() -> asyncio.subprocess.Process:
-            return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", "--telegram", env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            with log_path.open("ab") as log:  # the child keeps its own copy of the handle
+                log.write(b"--- tutorbot run starts\n")
+                return await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.cli", "run", "--telegram", env=env,
+                    stdout=log, stderr=asyncio.subprocess.STDOUT)
 
         try:
             process = await start()
@@ -105,4 +112,9 @@ def test_every_nudge_goes_out_once_through_a_sigkill(tmp_path: Path) -> None:
                 process.kill()
             await fake.stop()
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    except AssertionError as failure:
+        tail = log_path.read_text(errors="replace")[-6000:] if log_path.exists() else "(none)"
+        raise AssertionError(f"{failure}\n--- the child's log (last 6,000 characters):\n"
+                             f"{tail}") from failure
