@@ -30,6 +30,7 @@ from content import bundled_course_paths, load_course
 from tests.bulk import enroll_many
 from tutor import Database, Inbound, QuestionReply, Tutor
 from tutor import Identity as Who
+from tutor.actions import Skip
 from tutor.importer import import_course
 from tutor.learner.adaptive import aim, choose, level, standing
 from tutor.learner.fitting import course_model
@@ -135,7 +136,7 @@ def measure(url: str, learners: int, attempts: int, sample: int = 200, seed: int
             quiz.append(_ms(t))
             question = next(r for r in replies if isinstance(r, QuestionReply))
             t = time.perf_counter()
-            tutor.handle(Inbound(who, "c", action=f"skip:{question.question_id}"))
+            tutor.handle(Inbound(who, "c", action=Skip(question.question_id)))
             answer.append(_ms(t))
     db.dispose()
     return Cost(load_seconds, _p(quiz), _p(answer), _p(update), _p(choice))

@@ -10,15 +10,16 @@ from rich.panel import Panel
 from rich.text import Text as RichText
 
 from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.actions import Action, Hint, Screen, Skip
 
 __all__ = ["PLATFORM", "TerminalChat"]
 
 PLATFORM = "terminal"
 QUIT_WORDS = frozenset({"q", "quit", "exit", "/quit", "/exit"})
 # Actions that always get the same key, so muscle memory works on every card.
-FIXED_KEYS = {"next": "n", "back": "b", "menu": "m", "lessons": "l", "score": "s",
-              "courses": "c"}
-QUESTION_KEYS = {"hint": "h", "skip": "s"}
+FIXED_KEYS: dict[Action, str] = {Screen("next"): "n", Screen("back"): "b", Screen("menu"): "m",
+                                 Screen("lessons"): "l", Screen("score"): "s",
+                                 Screen("courses"): "c"}
 ANSWER_HELP = {"multiple": "type the numbers, e.g. 1, 3", "short": "type your answer",
                "cloze": "type the missing word(s); several blanks: first; second"}
 
@@ -33,7 +34,7 @@ class TerminalChat:
         self._identity = Identity(PLATFORM, learner)
         self._learner = learner
         self._read = read or (lambda prompt: console.input(prompt))
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, Action] = {}
 
     def run(self) -> None:
         self._console.print(f"[dim]tutorbot — learner [bold]{self._learner}[/bold]. Type /help, "
@@ -102,9 +103,9 @@ class TerminalChat:
             mark = "☑ " if index in reply.selected else ""
             parts.append(RichText(f"  {index + 1}. {mark}{option}"))
         # h and s always mean hint and skip here, so a stray key is never graded as an answer.
-        self._keys.update({"h": f"hint:{reply.question_id}", "s": f"skip:{reply.question_id}"})
+        self._keys.update({"h": Hint(reply.question_id), "s": Skip(reply.question_id)})
         keys = [(key, button.label) for row in reply.buttons for button in row
-                for name, key in QUESTION_KEYS.items() if button.action.startswith(f"{name}:")]
+                for key, kind in (("h", Hint), ("s", Skip)) if isinstance(button.action, kind)]
         self._console.print(Panel(Group(*parts), title=reply.header or "Question",
                                   title_align="left", border_style="cyan"))
         self._print_keys(keys, lead=ANSWER_HELP.get(reply.kind, "type the option number"))

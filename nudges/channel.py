@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+from tutor.messages import Button
 
 __all__ = ["Channel", "RetryLater", "Unreachable"]
 
@@ -23,7 +26,7 @@ class Channel(Protocol):
     platform: str
     rate_per_second: float  # the platform's overall limit for a bot
 
-    async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
-        """Deliver a nudge: the core's markup and (label, action) buttons. Raises
+    async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
+        """Deliver a nudge: the core's markup and buttons, in one row. Raises
         Unreachable or RetryLater; anything else is a failure to report."""
         ...

@@ -21,6 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from nudges.channel import Channel, RetryLater, Unreachable
+from tutor.actions import Mute, decode
+from tutor.messages import Button
 from tutor.preferences import reminders_on
 from tutor.storage.database import Database
 from tutor.storage.models import Identity, Learner, Nudge, utcnow
@@ -109,8 +111,9 @@ class Dispatcher:
 
     async def _send(self, nudge: Nudge) -> None:
         channel = self._channels[nudge.platform]
-        buttons = ([("Open", nudge.action)] if nudge.action else []) + \
-            [(STOP_BUTTON, f"mute:{f'c{nudge.campaign_id}' if nudge.campaign_id else nudge.rule}")]
+        opens = decode(nudge.action) if nudge.action else None
+        muting = Mute(f"c{nudge.campaign_id}" if nudge.campaign_id else nudge.rule)
+        buttons = [*([Button("Open", opens)] if opens else []), Button(STOP_BUTTON, muting)]
         status, error = "sent", ""
         for _ in range(5):
             await self._pace(nudge.platform)

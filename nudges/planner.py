@@ -22,6 +22,7 @@ from nudges.campaign import Audience, CampaignSpec, Schedule
 from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
 from nudges.timing import STALE_AFTER, after_quiet_hours, latest_occurrence, local_day
+from tutor.actions import OpenLesson, Screen, encode
 from tutor.preferences import study_hour
 from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
 
@@ -76,10 +77,11 @@ def muted(who: Recipient, what: str) -> bool:
 
 
 def _button(kind: str, who: Recipient) -> str:
+    """The nudge's button as stored in the outbox (its wire form), or "" for none."""
     if kind == "review":
-        return "review"
+        return encode(Screen("review"))
     if kind == "lesson" and who.next_lesson_id is not None:
-        return f"lesson:{who.next_lesson_id}"
+        return encode(OpenLesson(who.next_lesson_id))
     return ""
 
 

@@ -13,6 +13,7 @@ from content import bundled_course_paths, load_course
 from retrieval import SentenceTransformerEmbedder
 from retrieval.embeddings import Vectors
 from tutor import Database, Identity, Inbound, Reply, Tutor
+from tutor.actions import decode, encode
 from tutor.importer import import_course
 from tutor.knowledge import CourseSearch
 
@@ -103,8 +104,9 @@ class Chat:
         self.last = self.tutor.handle(event)
         return self.last
 
-    def press(self, action: str) -> list[Reply]:
-        event = Inbound(self.identity, "chat", action=action, display_name=self.name)
+    def press(self, data: str) -> list[Reply]:
+        """A button press, given as the button's wire form (`ans:12:0`)."""
+        event = Inbound(self.identity, "chat", action=decode(data), display_name=self.name)
         self.last = self.tutor.handle(event)
         return self.last
 
@@ -112,7 +114,8 @@ class Chat:
         return "\n".join(getattr(r, "text", "") or getattr(r, "prompt", "") for r in self.last)
 
     def actions(self) -> list[str]:
-        return [b.action for r in self.last for row in getattr(r, "buttons", ()) for b in row]
+        return [encode(b.action) for r in self.last for row in getattr(r, "buttons", ())
+                for b in row]
 
 
 @pytest.fixture(scope="session")

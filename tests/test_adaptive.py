@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from tests.conftest import Chat
 from tutor import Database, Inbound, QuestionReply, Tutor
 from tutor import Identity as Who
+from tutor.actions import Choose
 from tutor.flows.settings import parse_timezone
 from tutor.learner.adaptive import Standing, aim, choose, level
 from tutor.learner.items import AnswerRow, calibrate_items
@@ -174,7 +175,7 @@ def test_an_answer_delivered_twice_is_counted_once(bundled_db: Database) -> None
     tutor.handle(Inbound.from_text(who, "c", "/course python-basics"))
     question = next(r for r in tutor.handle(Inbound.from_text(who, "c", "/quiz 1"))
                     if isinstance(r, QuestionReply))
-    press = Inbound(who, "c", action=f"ans:{question.question_id}:0", event_id="777")
+    press = Inbound(who, "c", action=Choose(question.question_id, 0), event_id="777")
     assert tutor.handle(press)
     assert tutor.handle(press) == []
     with bundled_db.session() as session:

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from bot.discord import TutorDiscordBot, build_bot
 from tests.fake_discord import DiscordHarness, wait_for
-from tutor import Database, Settings, Tutor
+from tutor import Button, Database, Settings, Tutor
+from tutor.actions import Mute, Screen
 from tutor.grading import expected_answer
 from tutor.storage.models import Attempt, Campaign, Poll, QuestionRow
 
@@ -273,7 +274,8 @@ def test_nudges_reach_members_by_direct_message(bundled_db: Database) -> None:
     async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
         member = harness.member(2)
         await DiscordChannel(bot).send(str(member.id), "🔁 **2** reviews are due.",
-                                       [("Open", "review"), ("🔕 Stop these", "mute:review")])
+                                       [Button("Open", Screen("review")),
+                                        Button("🔕 Stop these", Mute("review"))])
         await wait_for(lambda: not dpytest.sent_queue.empty())
         message = dpytest.get_message()
         assert message.channel.type == discord.ChannelType.private

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,8 @@ from nudges.dispatcher import Dispatcher
 from nudges.planner import plan
 from nudges.timing import after_quiet_hours, latest_occurrence
 from tutor import Database
+from tutor.actions import encode
+from tutor.messages import Button
 from tutor.storage.models import (
     CourseRow,
     Enrollment,
@@ -183,13 +186,13 @@ class Recorder:
     rate_per_second = 1000.0
 
     def __init__(self, blocked: set[str] | None = None) -> None:
-        self.sent: list[tuple[str, str, list[tuple[str, str]]]] = []
+        self.sent: list[tuple[str, str, list[tuple[str, str]]]] = []  # (label, wire form)
         self.blocked = blocked or set()
 
-    async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
+    async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
         if user_id in self.blocked:
             raise Unreachable("bot was blocked by the user")
-        self.sent.append((user_id, text, buttons))
+        self.sent.append((user_id, text, [(b.label, encode(b.action)) for b in buttons]))
 
 
 def test_the_dispatcher_sends_each_due_nudge_once_and_marks_the_blocked(

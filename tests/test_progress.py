@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tests.conftest import Chat
 from tutor import Database, Image, Inbound, QuestionReply, Text, Tutor
 from tutor import Identity as Who
+from tutor.actions import PickCourse, Skip
 from tutor.learner.dropout import learner_risk
 from tutor.learner.progress import current_streak, daily_counts, learner_progress, zone
 from tutor.storage.models import CourseRow
@@ -106,7 +107,7 @@ def test_a_streak_over_several_days_in_the_learners_zone(bundled_db: Database) -
     tutor = Tutor(bundled_db)
     who = Who("test", "streaker")
     start = datetime(2026, 3, 27, 21, 0, tzinfo=UTC)  # 22:00 in Berlin, before the change
-    tutor.handle(Inbound(who, "c", action="course:earth-science", at=start))
+    tutor.handle(Inbound(who, "c", action=PickCourse("earth-science"), at=start))
     with bundled_db.session() as session:
         row = session.scalars(select(IdentityRow).where(
             IdentityRow.platform_user_id == "streaker")).one()
@@ -117,7 +118,7 @@ def test_a_streak_over_several_days_in_the_learners_zone(bundled_db: Database) -
         [question] = [r for r in tutor.handle(Inbound(who, "c", command="quiz", text="7",
                                                       at=moment))
                       if isinstance(r, QuestionReply)]
-        tutor.handle(Inbound(who, "c", action=f"skip:{question.question_id}", at=moment))
+        tutor.handle(Inbound(who, "c", action=Skip(question.question_id), at=moment))
     [summary, *_] = tutor.handle(Inbound(who, "c", command="progress",
                                          at=start + timedelta(days=3, minutes=30)))
     assert isinstance(summary, Text)

@@ -6,6 +6,7 @@ from fsrs import Rating
 from sqlalchemy import select
 
 from tutor import Database, Identity, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.actions import decode
 from tutor.learner.reviews import rating_for
 from tutor.storage.models import QuestionRow, ReviewCard
 
@@ -22,8 +23,11 @@ def test_the_rating_follows_how_the_answer_went() -> None:
     assert rating_for(True, 0, None) is Rating.Good
 
 
-def _say(tutor: Tutor, at: datetime, **kwargs: str) -> list[Reply]:
-    return tutor.handle(Inbound(ME, "c", at=at, **kwargs))  # type: ignore[arg-type]
+def _say(tutor: Tutor, at: datetime, *, action: str | None = None, command: str | None = None,
+         text: str = "") -> list[Reply]:
+    """A turn at `at`; a button is given in its wire form (`ans:12:0`)."""
+    return tutor.handle(Inbound(ME, "c", at=at, action=decode(action) if action else None,
+                                command=command, text=text))
 
 
 def _question(replies: list[Reply]) -> QuestionReply | None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from bot.telegram.render import MAX_CHARS, keyboard, question_text, split, to_html
 from tutor import QuestionReply
+from tutor.actions import Screen
 from tutor.messages import Button
 
 
@@ -30,7 +31,7 @@ def test_questions_and_buttons() -> None:
                           correct=(), explanation="", header="Question 1 of 5")
     assert to_html(question_text(reply)) == \
         "<b>Question 1 of 5</b>\n\n2 &lt; 3?\n\n<i>Type your answer.</i>"
-    markup = keyboard(((Button("Next ▶", "next"), Button("Menu", "menu")),))
+    markup = keyboard(((Button("Next ▶", Screen("next")), Button("Menu", Screen("menu"))),))
     assert markup is not None
     assert [b.callback_data for b in markup.inline_keyboard[0]] == ["next", "menu"]
     assert keyboard(()) is None

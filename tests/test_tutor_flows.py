@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tests.conftest import Chat
 from tutor import Database, Identity, Inbound, QuestionReply, Text, Tutor
+from tutor.actions import PickCourse
 from tutor.storage.models import Attempt, QuestionRow
 
 
@@ -208,7 +209,7 @@ def test_response_time_uses_the_event_clock(mini_db: Database) -> None:
     me = Identity("test", "clock")
     start = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     steps: list[tuple[int, dict[str, Any]]] = [
-        (0, {"command": "start"}), (1, {"action": "course:mini"}),
+        (0, {"command": "start"}), (1, {"action": PickCourse("mini")}),
         (2, {"command": "quiz", "text": "1"}), (9, {"text": "2"})]
     for offset, kwargs in steps:
         tutor.handle(Inbound(me, "c", at=start + timedelta(seconds=offset), **kwargs))

@@ -11,6 +11,25 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tutor.actions import (
+    Action,
+    AnswerTyped,
+    Choose,
+    Forget,
+    GroupChoose,
+    Hint,
+    Mute,
+    OpenCard,
+    OpenLesson,
+    PickCourse,
+    QuestionAction,
+    Screen,
+    SetPreference,
+    Skip,
+    StartQuiz,
+    Submit,
+    Tick,
+)
 from tutor.flows import account, ask, lessons, linking, menu, quizzes, review, settings
 from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
@@ -34,6 +53,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Turn], list[Reply]]
 
 EXPIRED = "⌛ This question has expired."
+NOT_VALID = "That button is not valid here."
 STORAGE_TROUBLE = ("⚠️ I could not save that: {problem}. Nothing was lost; please try again "
                    "in a moment.")
 PLAIN_WORDS = {"next": "next", "n": "next", "back": "back", "b": "back", "menu": "menu",
@@ -96,6 +116,12 @@ class Tutor:
             session.add(state)
             session.flush()
         turn = Turn(session, learner, state, event, event.at or self._clock())
+        replies = self._dispatch(turn)
+        quizzes.note_screen(turn, replies, stays=_keeps_question_on_screen(event))
+        return replies
+
+    def _dispatch(self, turn: Turn) -> list[Reply]:
+        event = turn.event
         if event.action:
             return self._action(turn, event.action)
         if event.command:
@@ -111,11 +137,14 @@ class Tutor:
 
     def _text(self, turn: Turn) -> list[Reply]:
         text = turn.event.text.strip()
-        if turn.state.question_id is not None and text:
+        word = PLAIN_WORDS.get(normalize(text))
+        if turn.state.question_id is not None and text and word is None:
             if ask.reads_as_question_about_quiz(text):
                 return self._ask(turn, text)
+            if quizzes.set_aside(turn):  # what they see now is not the question
+                return [Text("Your question is still open; here it is again."),
+                        *quizzes.ask(turn)]
             return quizzes.answer(turn, text)
-        word = PLAIN_WORDS.get(normalize(text))
         if word is not None:
             return self._commands[word](turn)
         if turn.learner.preferences.get("onboarding") == "timezone" and \
@@ -130,52 +159,60 @@ class Tutor:
         return [Text("I didn't catch that. Use the buttons, /lesson to keep reading, /quiz to "
                      "test yourself, /ask a question, or /help for everything.")]
 
-    def _action(self, turn: Turn, action: str) -> list[Reply]:
-        name, _, arg = action.partition(":")
-        if name in ("next", "back", "menu", "lessons", "score", "courses", "progress",
-                    "review", "settings") and not arg:
-            return self._commands[name](turn)
-        if name == "course":
-            return _set_course(turn, arg)
-        if name == "mute":
-            return settings.mute(turn, arg)
-        if name == "forget" and arg == "yes":
-            return account.forget(turn)
-        if name == "gans":
-            qid, _, option = arg.partition(":")
-            if qid.isdigit() and option.isdigit():
-                return quizzes.group_answer(turn, int(qid), (int(option),))
-        if name == "set":
-            setting, _, value = arg.partition(":")
-            return settings.apply(turn, setting, value)
-        if name == "card" and arg.isdigit():
-            card = turn.session.get(CardRow, int(arg))
-            if card is None:
-                return [Text("That card is no longer in the course."), *menu.menu(turn)]
-            return [*quizzes.leave_quiz(turn), *lessons.open_card(turn, card)]
-        if name in ("lesson", "quiz") and arg.isdigit():
-            lesson = turn.session.get(LessonRow, int(arg))
-            if lesson is None or lesson.retired or lesson.course_id != turn.state.course_id:
-                return [Text("That lesson is no longer available."), *menu.menu(turn)]
-            left = quizzes.leave_quiz(turn)
-            opened = lessons.open_lesson if name == "lesson" else quizzes.start_quiz
-            return [*left, *opened(turn, lesson)]
-        return self._question_action(turn, name, arg)
+    def _action(self, turn: Turn, action: Action) -> list[Reply]:
+        match action:
+            case Screen(name="continue"):
+                return [*quizzes.leave_quiz(turn), *lessons.continue_reading(turn)]
+            case Screen(name=name):
+                return self._commands[name](turn)
+            case PickCourse(slug=slug):
+                return _set_course(turn, slug)
+            case Mute(what=what):
+                return settings.mute(turn, what)
+            case Forget():
+                return account.forget(turn)
+            case SetPreference(name=name, value=value):
+                return settings.apply(turn, name, value)
+            case GroupChoose(question_id=qid, option=option):
+                if not turn.event.is_group:
+                    log.info("refused a group answer in a private chat from %s",
+                             turn.event.identity)
+                    return [Text(NOT_VALID), *menu.resume(turn)]
+                return quizzes.group_answer(turn, qid, (option,))
+            case OpenCard(card_id=card_id):
+                card = turn.session.get(CardRow, card_id)
+                if card is None:
+                    return [Text("That card is no longer in the course."), *menu.menu(turn)]
+                return [*quizzes.leave_quiz(turn), *lessons.open_card(turn, card)]
+            case OpenLesson(lesson_id=lesson_id) | StartQuiz(lesson_id=lesson_id):
+                lesson = turn.session.get(LessonRow, lesson_id)
+                if lesson is None or lesson.retired or lesson.course_id != turn.state.course_id:
+                    return [Text("That lesson is no longer available."), *menu.menu(turn)]
+                left = quizzes.leave_quiz(turn)
+                opened = lessons.open_lesson if isinstance(action, OpenLesson) else \
+                    quizzes.start_quiz
+                return [*left, *opened(turn, lesson)]
+        return self._question_action(turn, action)
 
-    def _question_action(self, turn: Turn, name: str, arg: str) -> list[Reply]:
-        qid, _, option = arg.partition(":")
-        if name not in ("ans", "tog", "sub", "hint", "skip") or not qid.isdigit():
-            log.info("ignored malformed action %r from %s", name, turn.event.identity)
-            return [Text("That button is not valid any more."), *menu.resume(turn)]
-        if int(qid) != turn.state.question_id:
+    def _question_action(self, turn: Turn, action: QuestionAction) -> list[Reply]:
+        """An answer, tick, hint or skip: only for the question open now, where it was
+        shown (another chat's button, an old form or a stale poll gets "expired")."""
+        if action.question_id != turn.state.question_id or \
+                quizzes.shown_in(turn) not in (None, turn.event.chat_id):
             return [Text(EXPIRED), *menu.resume(turn)]
-        if name in ("ans", "tog") and not option.isdigit():
-            return [Text("That button is not valid any more."), *menu.resume(turn)]
-        if name == "ans":
-            return quizzes.answer(turn, (int(option),))
-        if name == "tog":
-            return quizzes.toggle(turn, int(option))
-        return {"sub": quizzes.submit, "hint": quizzes.hint, "skip": quizzes.skip}[name](turn)
+        match action:
+            case Choose(option=option):
+                return quizzes.answer(turn, (option,))
+            case Tick(option=option):
+                return quizzes.toggle(turn, option)
+            case AnswerTyped(text=text):
+                return quizzes.answer(turn, text)
+            case Submit():
+                return quizzes.submit(turn)
+            case Hint():
+                return quizzes.hint(turn)
+            case Skip():
+                return quizzes.skip(turn)
 
     def _lesson(self, turn: Turn) -> list[Reply]:
         if turn.state.course_id is None:
@@ -198,6 +235,16 @@ class Tutor:
             return [Text(f"There is no lesson {ref[:40]!r} to quiz on."), *menu.lesson_list(turn)]
         left = quizzes.leave_quiz(turn)
         return [*left, *quizzes.start_quiz(turn, lesson)]
+
+
+def _keeps_question_on_screen(event: Inbound) -> bool:
+    """Whether this input leaves an open question where the learner sees it: a hint, a
+    question about it, an answer do; the menu, /settings or /help cover it."""
+    if event.action is not None:
+        return isinstance(event.action, (Choose, Tick, Submit, Hint, Skip, AnswerTyped))
+    if event.command is not None:
+        return event.command in ("hint", "ask", "skip")
+    return normalize(event.text) not in PLAIN_WORDS
 
 
 def _set_course(turn: Turn, slug: str) -> list[Reply]:

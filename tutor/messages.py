@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from tutor.actions import Action
+
 __all__ = [
     "Button",
     "Identity",
@@ -32,19 +34,24 @@ class Identity:
 
 @dataclass(frozen=True)
 class Inbound:
-    """One thing a learner did: typed text, a /command, or a button press (`action`)."""
+    """One thing a learner did: typed text, a /command, or a button press, poll answer or
+    form (`action`, decoded by the adapter with `tutor.actions.decode`)."""
 
     identity: Identity
     chat_id: str
     text: str = ""
     command: str | None = None
-    action: str | None = None
+    action: Action | None = None
     is_group: bool = False
     display_name: str = ""
     at: datetime | None = None
     # The platform's id for this delivery (an update or interaction id), when it has one:
     # the same answer delivered twice is then counted once.
     event_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.action, str):  # the commonest slip in an adapter
+            raise TypeError("Inbound.action takes a decoded action: tutor.actions.decode(data)")
 
     @classmethod
     def from_text(cls, identity: Identity, chat_id: str, text: str, **extra: object) -> Inbound:
@@ -69,7 +76,7 @@ def parse_command(text: str) -> tuple[str | None, str]:
 @dataclass(frozen=True)
 class Button:
     label: str
-    action: str  # short, ASCII, at most 64 bytes: Telegram's callback_data limit
+    action: Action  # on the wire: `tutor.actions.encode`, at most 64 ASCII bytes
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

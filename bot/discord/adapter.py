@@ -16,7 +16,8 @@ import discord
 
 from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
-from tutor import Identity, Inbound, QuestionReply, Reply, Tutor
+from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.actions import Action, AnswerTyped, GroupChoose
 from tutor.groups import GroupStore
 from tutor.platforms import PlatformStore
 from tutor.storage.models import utcnow
@@ -26,6 +27,7 @@ __all__ = ["PLATFORM", "DiscordAdapter", "GroupQuizError", "identity"]
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
+EXPIRED_BUTTON = "⌛ This button has expired."
 SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -57,7 +59,7 @@ class DiscordAdapter:
             role.name == self.teacher_role for role in member.roles)
 
     async def turn(self, interaction: discord.Interaction[Any], *, command: str | None = None,
-                   text: str = "", action: str | None = None) -> None:
+                   text: str = "", action: Action | None = None) -> None:
         """A slash command, a button or a form: the core's replies as the response."""
         user = interaction.user
         inbound = Inbound(identity(user), str(interaction.channel_id), text=text,
@@ -68,14 +70,16 @@ class DiscordAdapter:
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
             await self.respond(interaction, replies)
 
-    async def press(self, interaction: discord.Interaction[Any], action: str) -> None:
+    async def press(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
+        if action is None:  # a button whose id no longer means anything
+            await self.respond(interaction, [Text(EXPIRED_BUTTON)])
+            return
         await self.turn(interaction, action=action)
 
     async def typed_answer(self, interaction: discord.Interaction[Any], question: int,
                            answer: str) -> None:
-        # The core reads typed text as the answer to the open question; a form for a
-        # question that is no longer open gets the core's "expired" below.
-        await self.turn(interaction, text=answer or " ")
+        # The form belongs to one question: the core refuses it for any other.
+        await self.turn(interaction, action=AnswerTyped(question, answer))
 
     async def respond(self, interaction: discord.Interaction[Any], replies: list[Reply]
                       ) -> None:
@@ -114,7 +118,7 @@ class DiscordAdapter:
             async with self._lock(str(user.id)):
                 await asyncio.to_thread(self.tutor.handle, Inbound(
                     identity(user), str(interaction.channel_id), is_group=True,
-                    action=f"gans:{question}:{option}", display_name=user.display_name,
+                    action=GroupChoose(question, option), display_name=user.display_name,
                     event_id=str(interaction.id)))
             said = "✅ Your answer is in. Results when the time is up!"
         else:

@@ -3,6 +3,8 @@ keeps within Discord's rate limits itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from bot.discord.render import core_view, render
@@ -19,15 +21,14 @@ class DiscordChannel:
         self.client = client
         self.rate_per_second = rate_per_second
 
-    async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
+    async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
         if not self.client.is_ready():
             raise RetryLater(2.0)  # still logging in: the nudge waits, it does not fail
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
                 int(user_id))
             for outgoing in render([Text(text)]):
-                outgoing.view = core_view(((*(Button(label, action)
-                                              for label, action in buttons),),))
+                outgoing.view = core_view((tuple(buttons),))
                 await user.send(**outgoing.kwargs())
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Unreachable(str(exc)) from exc

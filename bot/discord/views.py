@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from tutor.actions import Action, Choose, Submit, decode, encode
+
 if TYPE_CHECKING:
     from bot.discord.adapter import DiscordAdapter
 
@@ -21,13 +23,16 @@ def _adapter(interaction: discord.Interaction[Any]) -> DiscordAdapter:
 
 class CoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                  template=r"tb:(?P<action>[!-~]{1,64})"):
-    """A button of the core's: its action (at most 64 printable ASCII bytes) is the id."""
+    """A button of the core's: its action's wire form is the id. An id that no longer
+    decodes (a very old message) becomes a press the core answers as expired."""
 
-    def __init__(self, action: str, label: str = "…", row: int | None = None) -> None:
-        style = discord.ButtonStyle.primary if action.startswith(("ans:", "sub:")) else \
+    def __init__(self, action: Action | None, label: str = "…", row: int | None = None,
+                 custom_id: str | None = None) -> None:
+        style = discord.ButtonStyle.primary if isinstance(action, (Choose, Submit)) else \
             discord.ButtonStyle.secondary
-        super().__init__(discord.ui.Button(label=label[:80], custom_id=f"tb:{action}",
-                                           style=style, row=row))
+        data = custom_id or f"tb:{encode(action) if action else ''}"
+        super().__init__(discord.ui.Button(label=label[:80], custom_id=data, style=style,
+                                           row=row))
         self.action = action
 
     @classmethod
@@ -35,7 +40,7 @@ class CoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                              item: discord.ui.Item[Any], match: re.Match[str]
                              ) -> CoreButton:
         label = getattr(item, "label", None) or "…"
-        return cls(match["action"], label)
+        return cls(decode(match["action"]), label, custom_id=match.string)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _adapter(interaction).press(interaction, self.action)

@@ -39,6 +39,7 @@ from bot.telegram.campaigns import CampaignConversation
 from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
 from tutor import Database, Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.actions import Choose, GroupChoose, Tick, decode
 from tutor.messages import parse_command
 from tutor.platforms import PlatformStore, fits_poll
 from tutor.storage.models import utcnow
@@ -146,21 +147,20 @@ class TelegramBot:
         async with self._lock(str(query.from_user.id)):
             await self._retrying(query.answer)  # stops the button's spinner
             message = query.message if isinstance(query.message, Message) else None
-            data = query.data
-            if message is None or not isinstance(data, str) or len(data.encode()) > 64 or \
-                    not data.isascii():
+            action = decode(query.data) if isinstance(query.data, str) else None
+            if message is None or action is None:
                 if message is not None:
                     await self._send(context, message.chat.id, [Text(EXPIRED_BUTTON)])
                 return
             chat = message.chat
             inbound = Inbound(Identity(PLATFORM, str(query.from_user.id)), str(chat.id),
-                              action=data, is_group=_is_group(chat),
+                              action=action, is_group=_is_group(chat),
                               display_name=query.from_user.first_name,
                               event_id=str(update.update_id))
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
             # Ticking an option re-renders the same question: edit it in place.
             only = replies[0] if len(replies) == 1 else None
-            if data.startswith("tog:") and isinstance(only, QuestionReply):
+            if isinstance(action, Tick) and isinstance(only, QuestionReply):
                 await self._retrying(lambda: message.edit_text(
                     to_html(question_text(only)), parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(only.buttons)))
@@ -190,11 +190,11 @@ class TelegramBot:
         if sent.is_group:
             if self.store.record_group_answer(poll_id, identity.user_id, name, option):
                 self.tutor.handle(Inbound(identity, sent.chat_id, is_group=True,
-                                          action=f"gans:{sent.question_id}:{option}",
+                                          action=GroupChoose(sent.question_id, option),
                                           display_name=name, event_id=event_id))
             return None
         replies = self.tutor.handle(Inbound(
-            identity, sent.chat_id, action=f"ans:{sent.question_id}:{option}",
+            identity, sent.chat_id, action=Choose(sent.question_id, option),
             display_name=name, event_id=event_id))
         # The quiz poll has just shown right or wrong, and the explanation, itself.
         return int(sent.chat_id), [r for r in replies if not (
@@ -264,7 +264,7 @@ class TelegramBot:
             return
         heading = f"{reply.header}\n{reply.prompt}" if reply.header else reply.prompt
         explained = 0 < len(reply.explanation) <= POLL_LIMITS.explanation
-        extras = tuple(row for row in (tuple(b for b in row if not b.action.startswith("ans:"))
+        extras = tuple(row for row in (tuple(b for b in row if not isinstance(b.action, Choose))
                                        for row in reply.buttons) if row)
         message = await self._retrying(lambda: bot.send_poll(
             chat_id, heading if len(heading) <= POLL_LIMITS.question else reply.prompt,

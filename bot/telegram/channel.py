@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter
 
-from bot.telegram.render import split
+from bot.telegram.render import keyboard, split
 from nudges.channel import RetryLater, Unreachable
+from tutor.messages import Button
 
 __all__ = ["TelegramChannel"]
 
@@ -21,9 +23,8 @@ class TelegramChannel:
         self.bot = bot
         self.rate_per_second = rate_per_second  # Telegram: about 30 messages a second in all
 
-    async def send(self, user_id: str, text: str, buttons: list[tuple[str, str]]) -> None:
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=action)]
-                                       for label, action in buttons]) if buttons else None
+    async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
+        markup = keyboard(tuple((button,) for button in buttons)) if buttons else None
         pieces = split(text) or [" "]
         try:
             for n, piece in enumerate(pieces):

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from tutor.actions import encode
 from tutor.messages import Keyboard, QuestionReply
 
 __all__ = ["MAX_CHARS", "keyboard", "question_text", "split", "to_html"]
@@ -154,5 +155,5 @@ def question_text(reply: QuestionReply) -> str:
 def keyboard(rows: Keyboard) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label[:64], callback_data=b.action)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label[:64], callback_data=encode(b.action))
                                   for b in row] for row in rows])

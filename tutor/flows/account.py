@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
+from tutor.actions import Forget, Screen
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import Learner
 from tutor.turn import Turn
@@ -14,8 +15,8 @@ __all__ = ["confirm_forget", "forget"]
 def confirm_forget(turn: Turn) -> list[Reply]:
     return [Text("⚠️ This deletes everything I hold about you: your progress, answers, "
                  "questions, settings and linked accounts. It cannot be undone. Are you sure?",
-                 buttons=((Button("Yes, delete everything", "forget:yes"),
-                           Button("No, keep it", "menu")),))]
+                 buttons=((Button("Yes, delete everything", Forget()),
+                           Button("No, keep it", Screen("menu"))),))]
 
 
 def forget(turn: Turn) -> list[Reply]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tutor.actions import OpenCard
 from tutor.flows import quizzes
 from tutor.grading import display_options
 from tutor.messages import Button, Reply, Text
@@ -22,6 +23,9 @@ HISTORY_TURNS = 3
 _QUESTION_START = re.compile(
     r"^(what|why|how|when|where|which|who|whose|whom|is|are|was|were|can|could|does|do|did|"
     r"should|would|will|explain|tell me|define|describe)\b", re.IGNORECASE)
+_ASKING_FOR_HELP = re.compile(
+    r"^(what|why|how|when|where|which|who|whose|whom|can|could|does|do|did|should|would|"
+    r"explain|tell me|define|describe|i don'?t (get|understand))\b", re.IGNORECASE)
 _REFERRING = re.compile(r"\b(it|its|that|this|they|them|those|these|there|he|she|one)\b",
                         re.IGNORECASE)
 _CONTINUING = re.compile(r"^(and|but|so|then|also|why|how come|what about|how about)\b",
@@ -35,9 +39,10 @@ def reads_as_question(text: str) -> bool:
 
 
 def reads_as_question_about_quiz(text: str) -> bool:
-    """Stricter while a question is open: "is it the mantle?" is an answer, not a question."""
+    """Stricter while a question is open: "is it the mantle?" is a hedged answer, but
+    "what does int(3.9) give?" asks for help."""
     text = text.strip()
-    return text.endswith("?") and bool(_QUESTION_START.match(text)) and len(text.split()) >= 5
+    return len(text.split()) >= 3 and bool(_ASKING_FOR_HELP.match(text))
 
 
 def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> list[Reply]:
@@ -94,11 +99,11 @@ def _render(turn: Turn, answer: Answer) -> Text:
                 card = _card(turn, source)
                 if card is not None:
                     buttons.append((Button(f"Open lesson {source.lesson_number}"[:60],
-                                           f"card:{card.id}"),))
+                                           OpenCard(card.id)),))
         lines.append("\nI've noted the question so your teacher can see what is missing.")
         return Text("\n".join(lines), buttons=tuple(buttons))
     labels = "; ".join(s.label for s in answer.sources)
-    buttons = [(Button(f"Open: {s.card_title}"[:60], f"card:{card.id}"),)
+    buttons = [(Button(f"Open: {s.card_title}"[:60], OpenCard(card.id)),)
                for s in answer.sources if (card := _card(turn, s)) is not None]
     return Text(f"{answer.text}\n\n📖 *Source: {labels}*", buttons=tuple(buttons))
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tutor.actions import OpenLesson, Screen, StartQuiz
 from tutor.messages import Button, Reply, Text
-from tutor.storage.models import CardRow, LessonCompletion, LessonRow, QuestionRow
+from tutor.storage.models import CardRow, CourseRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
 
-__all__ = ["current_lesson", "find_lesson", "open_card", "open_lesson", "show_card", "step"]
+__all__ = ["continue_reading", "current_lesson", "find_lesson", "next_to_read", "open_card",
+           "open_lesson", "show_card", "step"]
 
-NAV_ROW = (Button("◀ Back", "back"), Button("Next ▶", "next"))
+NAV_ROW = (Button("◀ Back", Screen("back")), Button("Next ▶", Screen("next")))
 
 
 def _cards(turn: Turn, lesson: LessonRow) -> list[CardRow]:
@@ -31,6 +33,38 @@ def current_lesson(turn: Turn) -> LessonRow | None:
         enrollment.lesson_id = lesson.id if lesson else None
         enrollment.card_position = 0
     return lesson
+
+
+def next_to_read(turn: Turn) -> LessonRow | None:
+    """Where "Continue" goes: the current lesson, unless it is finished and read to its
+    last card; then the first unfinished lesson after it (None when every one is done)."""
+    lesson = current_lesson(turn)
+    course = turn.course()
+    if lesson is None or course is None or not _read_through(turn, course, lesson):
+        return lesson
+    lessons = turn.lessons(course)
+    done = set(turn.session.scalars(select(LessonCompletion.lesson_id).where(
+        LessonCompletion.learner_id == turn.learner.id)))
+    after = lessons[lessons.index(lesson) + 1:] if lesson in lessons else lessons
+    return next((other for other in after if other.id not in done), None)
+
+
+def _read_through(turn: Turn, course: CourseRow, lesson: LessonRow) -> bool:
+    finished = turn.session.scalar(select(LessonCompletion.id).where(
+        LessonCompletion.learner_id == turn.learner.id,
+        LessonCompletion.lesson_id == lesson.id)) is not None
+    return finished and turn.enrollment(course).card_position >= len(_cards(turn, lesson)) - 1
+
+
+def continue_reading(turn: Turn) -> list[Reply]:
+    """The card the learner was on; the next lesson's first card once a lesson is done."""
+    lesson = next_to_read(turn)
+    if lesson is None:
+        return [Text("🎓 You have finished every lesson of this course. /review keeps it "
+                     "fresh; /lessons lists them all.")]
+    if lesson.id != turn.enrollment(lesson.course).lesson_id:
+        return open_lesson(turn, lesson)
+    return show_card(turn)
 
 
 def find_lesson(turn: Turn, ref: str) -> LessonRow | None:
@@ -83,7 +117,7 @@ def show_card(turn: Turn) -> list[Reply]:
     header = f"**Lesson {number} · {lesson.title}** — card {position + 1} of {len(cards)}"
     heading = f"## {card.title}\n\n" if card.title != lesson.title else ""
     return [Text(f"{header}\n\n{heading}{card.body}",
-                 buttons=(NAV_ROW, (Button("Menu", "menu"),)))]
+                 buttons=(NAV_ROW, (Button("Menu", Screen("menu")),)))]
 
 
 def step(turn: Turn, delta: int) -> list[Reply]:
@@ -116,11 +150,11 @@ def _finish(turn: Turn, lesson: LessonRow) -> list[Reply]:
     text = f"🎉 You finished **{lesson.title}**."
     if questions:
         text += " Ready for a quick quiz on it?"
-        buttons.append(Button("Start the quiz", f"quiz:{lesson.id}"))
+        buttons.append(Button("Start the quiz", StartQuiz(lesson.id)))
     following = _next_lesson(turn, lesson)
     if following is not None:
-        buttons.append(Button(f"Next lesson: {following.title}", f"lesson:{following.id}"))
-    return [Text(text, buttons=(tuple(buttons), (Button("Menu", "menu"),)))]
+        buttons.append(Button(f"Next lesson: {following.title}", OpenLesson(following.id)))
+    return [Text(text, buttons=(tuple(buttons), (Button("Menu", Screen("menu")),)))]
 
 
 def _next_lesson(turn: Turn, lesson: LessonRow) -> LessonRow | None:

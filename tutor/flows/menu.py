@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import distinct, func, select
 
+from tutor.actions import OpenLesson, PickCourse, Screen, StartQuiz
 from tutor.flows import lessons as lesson_flow
 from tutor.flows import quizzes
 from tutor.messages import Button, Reply, Text
@@ -55,7 +56,7 @@ def choose_course(turn: Turn) -> list[Reply]:
                      "`tutorbot content import PATH`.")]
     lines = [f"- **{c.title}** (`{c.slug}`): {' '.join(c.description.split())}"
              for c in courses]
-    buttons = tuple((Button(c.title, f"course:{c.slug}"),) for c in courses)
+    buttons = tuple((Button(c.title, PickCourse(c.slug)),) for c in courses)
     return [Text("Which course would you like?\n\n" + "\n".join(lines), buttons=buttons)]
 
 
@@ -92,16 +93,16 @@ def menu(turn: Turn) -> list[Reply]:
         return choose_course(turn)
     lessons = turn.lessons(course)
     done = _completed(turn, course)
-    current = lesson_flow.current_lesson(turn)
+    current = lesson_flow.next_to_read(turn)
     finished = len(done & {lesson.id for lesson in lessons})
     text = f"📚 **{course.title}**: {finished} of {len(lessons)} lessons done."
     rows: list[tuple[Button, ...]] = []
     if current is not None:
-        rows.append((Button(f"Continue: {current.title}"[:60], f"lesson:{current.id}"),
-                     Button("Quiz", f"quiz:{current.id}")))
-    rows.append((Button("All lessons", "lessons"), Button("My progress", "progress"),
-                 Button("Courses", "courses")))
-    rows.append((Button("Settings", "settings"),))
+        rows.append((Button(f"Continue: {current.title}"[:60], Screen("continue")),
+                     Button("Quiz", StartQuiz(current.id))))
+    rows.append((Button("All lessons", Screen("lessons")),
+                 Button("My progress", Screen("progress")), Button("Courses", Screen("courses"))))
+    rows.append((Button("Settings", Screen("settings")),))
     return [Text(text, buttons=tuple(rows))]
 
 
@@ -113,7 +114,7 @@ def lesson_list(turn: Turn) -> list[Reply]:
     lessons = turn.lessons(course)
     lines = [f"{i}. {'✅' if lesson.id in done else '▫️'} {lesson.title}"
              for i, lesson in enumerate(lessons, 1)]
-    buttons = tuple((Button(f"{i}. {lesson.title}"[:60], f"lesson:{lesson.id}"),)
+    buttons = tuple((Button(f"{i}. {lesson.title}"[:60], OpenLesson(lesson.id)),)
                     for i, lesson in enumerate(lessons, 1))
     return [Text(f"**{course.title}**: lessons\n\n" + "\n".join(lines), buttons=buttons)]
 
@@ -133,4 +134,4 @@ def score(turn: Turn) -> list[Reply]:
              f"Questions answered: **{attempts}** ({distinct_questions} different)"]
     if attempts:
         lines.append(f"Average score: **{correct / attempts:.0%}**")
-    return [Text("\n\n".join(lines), buttons=((Button("Menu", "menu"),),))]
+    return [Text("\n\n".join(lines), buttons=((Button("Menu", Screen("menu")),),))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tutor.actions import Screen
 from tutor.flows import menu
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import Progress, learner_progress
@@ -22,10 +23,10 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
                              level=turn.enrollment(course).level)
     due = due_count(turn.session, turn.learner.id, course.id, turn.now)
     text = summary(found, course.target_success)
-    buttons = [Button("Menu", "menu")]
+    buttons = [Button("Menu", Screen("menu"))]
     if due:
         text += f"\n\n🔁 {due} question{'s' if due != 1 else ''} due for review: /review"
-        buttons.insert(0, Button("Review now", "review"))
+        buttons.insert(0, Button("Review now", Screen("review")))
     replies: list[Reply] = [Text(text, buttons=(tuple(buttons),))]
     if charts_dir is not None and found.answered:
         from tutor.learner.chart import render_progress  # matplotlib loads only when asked

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from content import CLOZE_BLANK
+from tutor.actions import Choose, Hint, Screen, Skip, StartQuiz, Submit, Tick, decode, encode
 from tutor.grading import (
     AnswerShapeError,
     Grade,
@@ -25,9 +26,8 @@ from tutor.storage.models import Attempt, CourseRow, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
 
 __all__ = ["QUIZ_LENGTH", "answer", "ask", "correct_indices", "delivery_key", "event_key",
-           "group_answer", "hint", "learner_model", "leave_quiz", "render_question", "skip",
-           "start_quiz",
-           "start_session", "submit", "toggle"]
+           "group_answer", "hint", "learner_model", "leave_quiz", "note_screen", "render_question",
+           "set_aside", "shown_in", "skip", "start_quiz", "start_session", "submit", "toggle"]
 
 QUIZ_LENGTH = 5
 REVIEW_POOL = 10  # due reviews that may join a lesson quiz
@@ -54,7 +54,7 @@ def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
         pool += [q.id for q in questions if q.id not in pool]
     turn.state.mode = "quiz"
     length = min(QUIZ_LENGTH, len(pool))
-    turn.state.quiz = {"kind": "quiz", "retry": f"quiz:{lesson.id}", "pool": pool,
+    turn.state.quiz = {"kind": "quiz", "retry": encode(StartQuiz(lesson.id)), "pool": pool,
                        "length": length, "questions": [], "index": 0, "correct": 0,
                        "score": 0.0}
     return [Text(f"📝 Quiz on **{lesson.title}**: {_count(length)}."), *ask(turn)]
@@ -160,14 +160,14 @@ def render_question(turn: Turn, question: QuestionRow) -> QuestionReply:
     selected = tuple(int(s) for s in turn.state.selected)
     rows: list[tuple[Button, ...]] = []
     if question.kind == "multiple":
-        rows += [(Button(f"{'☑' if i in selected else '☐'} {i + 1}", f"tog:{question.id}:{i}"),)
+        rows += [(Button(f"{'☑' if i in selected else '☐'} {i + 1}", Tick(question.id, i)),)
                  for i in range(len(options))]
-        rows.append((Button("Submit", f"sub:{question.id}"),))
+        rows.append((Button("Submit", Submit(question.id)),))
     elif options:
-        rows += [(Button(f"{i + 1}. {o}"[:60], f"ans:{question.id}:{i}"),)
+        rows += [(Button(f"{i + 1}. {o}"[:60], Choose(question.id, i)),)
                  for i, o in enumerate(options)]
-    extras = [Button("💡 Hint", f"hint:{question.id}")] if question.hints else []
-    rows.append((*extras, Button("Skip", f"skip:{question.id}")))
+    extras = [Button("💡 Hint", Hint(question.id))] if question.hints else []
+    rows.append((*extras, Button("Skip", Skip(question.id))))
     prompt = question.prompt if question.kind != "cloze" else _blanked(question.prompt)
     if question.kind == "multiple":
         prompt += "\n\n_Select all that apply._"
@@ -263,7 +263,8 @@ def _summary(turn: Turn) -> list[Reply]:
     verdict = "Excellent!" if correct == total else "Well done." if correct * 2 >= total else \
         "Worth another look at the lesson."
     what = "Review" if quiz.get("kind") == "review" else "Quiz"
-    buttons = ((Button("Try again", retry),) if retry else ()) + (Button("Menu", "menu"),)
+    again = decode(retry) if isinstance(retry, str) else None
+    buttons = ((Button("Try again", again),) if again else ()) + (Button("Menu", Screen("menu")),)
     return [Text(f"🏁 {what} finished: **{correct} of {total}** correct. {verdict}",
                  buttons=(buttons,))]
 
@@ -303,6 +304,33 @@ def submit(turn: Turn) -> list[Reply]:
     if not turn.state.selected:
         return [Text("Select at least one option, then press Submit.")]
     return answer(turn, tuple(int(s) for s in turn.state.selected))
+
+
+def shown_in(turn: Turn) -> str | None:
+    """The chat where the open question was last shown (None before this was recorded)."""
+    chat = _quiz(turn).get("chat")
+    return chat if isinstance(chat, str) else None
+
+
+def set_aside(turn: Turn) -> bool:
+    """True when the learner moved on to something else (the menu, /settings, /help...)
+    since the open question was shown: typed text is then not read as its answer."""
+    return bool(_quiz(turn).get("aside"))
+
+
+def note_screen(turn: Turn, replies: list[Reply], *, stays: bool) -> None:
+    """After a turn: is the open question what the learner sees now, and in which chat?"""
+    if turn.state.question_id is None:
+        return
+    quiz = _quiz(turn)
+    if any(isinstance(r, QuestionReply) and r.question_id == turn.state.question_id
+           for r in replies):
+        quiz.update(chat=turn.event.chat_id, aside=False)
+    elif not stays and replies:
+        quiz["aside"] = True
+    else:
+        return
+    turn.state.quiz = quiz
 
 
 def leave_quiz(turn: Turn) -> list[Reply]:

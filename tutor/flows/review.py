@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tutor.actions import Screen
 from tutor.flows import menu, quizzes
 from tutor.learner.reviews import due_questions, next_due
 from tutor.messages import Button, Reply, Text
@@ -24,7 +25,7 @@ def review(turn: Turn) -> list[Reply]:
         later = f" The next one is due {when(upcoming, turn.now)}." if upcoming else \
             " Questions you answer in quizzes come back here when it's time to refresh them."
         return [Text(f"✅ Nothing to review right now.{later}",
-                     buttons=((Button("Menu", "menu"),),))]
+                     buttons=((Button("Menu", Screen("menu")),),))]
     return [*quizzes.leave_quiz(turn),
             *quizzes.start_session(turn, due, "🔁 Review", kind="review", retry=None)]
 

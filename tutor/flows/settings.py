@@ -6,6 +6,7 @@ import re
 from functools import cache
 from zoneinfo import available_timezones
 
+from tutor.actions import Screen, SetPreference
 from tutor.flows import menu
 from tutor.learner.progress import zone
 from tutor.messages import Button, Reply, Text
@@ -84,22 +85,25 @@ def _overview(turn: Turn) -> Text:
         challenge = turn.enrollment(course).challenge
         lines.append(f"Questions in {course.title}: **{CHALLENGES[challenge]}**.")
         rows.append(tuple(Button(("✓ " if c == challenge else "") + label.capitalize()[:20],
-                                 f"set:challenge:{c}") for c, label in CHALLENGES.items()))
+                                 SetPreference("challenge", str(c)))
+                          for c, label in CHALLENGES.items()))
     rows.append(tuple(Button(f"{'✓ ' if g == weekly_goal(learner) else ''}{g} days/week",
-                             f"set:goal:{g}") for g in (2, 3, 4, 5, 7)))
+                             SetPreference("goal", str(g))) for g in (2, 3, 4, 5, 7)))
     if reminders_on(learner):
         rows.append(tuple(
             Button(f"{'✓' if learner.preferences.get(f'auto_{rule}', True) else '✗'} {label}",
-                   f"set:auto-{rule}:{0 if learner.preferences.get(f'auto_{rule}', True) else 1}")
+                   SetPreference(f"auto-{rule}",
+                                 "0" if learner.preferences.get(f"auto_{rule}", True) else "1"))
             for rule, label in AUTOMATIC_LABELS.items()))
-    rows.append((Button("Reminders off", "set:reminders:0") if reminders_on(learner)
-                 else Button("Reminders on", "set:reminders:1"), Button("Menu", "menu")))
+    rows.append((Button("Reminders off", SetPreference("reminders", "0")) if reminders_on(learner)
+                 else Button("Reminders on", SetPreference("reminders", "1")),
+                 Button("Menu", Screen("menu"))))
     return Text("\n\n".join(lines), buttons=tuple(rows))
 
 
 def study_buttons() -> tuple[tuple[Button, ...], ...]:
-    return (tuple(Button(f"{h:02d}:00", f"set:study:{h}") for h in STUDY_HOURS),
-            (Button("No reminders", "set:reminders:0"),))
+    return (tuple(Button(f"{h:02d}:00", SetPreference("study", str(h))) for h in STUDY_HOURS),
+            (Button("No reminders", SetPreference("reminders", "0")),))
 
 
 def set_timezone(turn: Turn, value: str) -> list[Reply]:

@@ -1,0 +1,171 @@
+"""The one action vocabulary: every button, poll answer and form an adapter receives is one
+of these, decoded once here. `Tutor.handle` decides whether it is valid here and now.
+
+On the wire (Telegram's callback data, Discord's custom ids, the nudge outbox) an action is
+a short ASCII string, `code:field:field`, at most 64 bytes (Telegram's callback_data limit).
+The codes are stable: buttons on old messages must keep working after an upgrade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, fields
+from typing import Literal, get_args
+
+__all__ = ["MAX_BYTES", "Action", "AnswerTyped", "Choose", "Forget", "GroupChoose", "Hint",
+           "Mute", "OpenCard", "OpenLesson", "PickCourse", "QuestionAction", "Screen",
+           "ScreenName", "SetPreference", "Skip", "StartQuiz", "Submit", "Tick", "decode",
+           "encode"]
+
+MAX_BYTES = 64
+
+ScreenName = Literal["continue", "next", "back", "menu", "lessons", "score", "courses", "progress",
+                     "review", "settings"]
+SCREENS: frozenset[str] = frozenset(get_args(ScreenName))
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Go to one of the fixed places: the menu, the next card, the settings..."""
+
+    name: ScreenName
+
+
+@dataclass(frozen=True)
+class PickCourse:
+    slug: str
+
+
+@dataclass(frozen=True)
+class OpenLesson:
+    lesson_id: int
+
+
+@dataclass(frozen=True)
+class StartQuiz:
+    lesson_id: int
+
+
+@dataclass(frozen=True)
+class OpenCard:
+    card_id: int
+
+
+@dataclass(frozen=True)
+class Choose:
+    """Pick an option of a single-answer question (a button or a quiz poll)."""
+
+    question_id: int
+    option: int
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Tick or untick an option of a multiple-answer question."""
+
+    question_id: int
+    option: int
+
+
+@dataclass(frozen=True)
+class Submit:
+    question_id: int
+
+
+@dataclass(frozen=True)
+class Hint:
+    question_id: int
+
+
+@dataclass(frozen=True)
+class Skip:
+    question_id: int
+
+
+@dataclass(frozen=True)
+class AnswerTyped:
+    """A typed answer from a form that belongs to one question (never a button)."""
+
+    question_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class GroupChoose:
+    """An answer to a question put to a whole group."""
+
+    question_id: int
+    option: int
+
+
+@dataclass(frozen=True)
+class Mute:
+    """A nudge's "Stop these": `c<campaign id>` or an automatic rule's name."""
+
+    what: str
+
+
+@dataclass(frozen=True)
+class SetPreference:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Forget:
+    """The confirmation of /forgetme."""
+
+
+Action = (Screen | PickCourse | OpenLesson | StartQuiz | OpenCard | Choose | Tick | Submit
+          | Hint | Skip | AnswerTyped | GroupChoose | Mute | SetPreference | Forget)
+QuestionAction = Choose | Tick | Submit | Hint | Skip | AnswerTyped
+
+_CODES: dict[type, str] = {
+    PickCourse: "course", OpenLesson: "lesson", StartQuiz: "quiz", OpenCard: "card",
+    Choose: "ans", Tick: "tog", Submit: "sub", Hint: "hint", Skip: "skip",
+    GroupChoose: "gans", Mute: "mute", SetPreference: "set",
+}
+_KINDS = {code: kind for kind, code in _CODES.items()}
+FORGET = "forget:yes"
+
+
+def encode(action: Action) -> str:
+    """The wire form; ValueError for an action that has none or would not fit."""
+    if isinstance(action, Screen):
+        return action.name
+    if isinstance(action, Forget):
+        return FORGET
+    code = _CODES.get(type(action))
+    if code is None:
+        raise ValueError(f"{type(action).__name__} is never sent as a button")
+    data = ":".join([code, *map(str, astuple(action))])
+    if len(data.encode()) > MAX_BYTES or not data.isascii():
+        raise ValueError(f"the action {data[:80]!r} does not fit in {MAX_BYTES} ASCII bytes")
+    return data
+
+
+def decode(data: str) -> Action | None:
+    """The action a button's data stands for; None for anything malformed or unknown."""
+    if len(data.encode()) > MAX_BYTES or not data.isascii():
+        return None
+    if data in SCREENS:
+        return Screen(data)  # type: ignore[arg-type]  # checked against ScreenName above
+    if data == FORGET:
+        return Forget()
+    code, _, rest = data.partition(":")
+    kind = _KINDS.get(code)
+    if kind is None:
+        return None
+    slots = fields(kind)
+    parts = rest.split(":", len(slots) - 1)
+    if len(parts) != len(slots) or not all(parts):
+        return None
+    values: list[object] = []
+    for slot, part in zip(slots, parts, strict=True):
+        if slot.type == "int":
+            if not part.isdigit() or len(part) > 12:
+                return None
+            values.append(int(part))
+        else:
+            values.append(part)
+    found: Action = kind(*values)
+    return found
