@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord.adapter import PLATFORM, DiscordAdapter
 from bot.discord.campaigns import Campaigns
-from bot.discord.cogs import Groups, Learning
+from bot.discord.cogs import Groups, learning_commands
 from bot.discord.views import CoreButton, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
 from tutor.groups import GroupStore
@@ -37,7 +37,8 @@ class TutorDiscordBot(commands.Bot):
     async def setup_hook(self) -> None:
         # Persistent: a click on any old message is routed by its custom id.
         self.add_dynamic_items(CoreButton, TypeAnswerButton, GroupAnswerButton)
-        await self.add_cog(Learning(self.tutorbot))
+        for command in learning_commands(self.tutorbot):
+            self.tree.add_command(command)
         await self.add_cog(Groups(self.tutorbot))
         if self.database is not None:
             await self.add_cog(Campaigns(self.tutorbot, self.database, self.teachers,

@@ -9,10 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.adapter import DiscordAdapter, GroupQuizError, identity
+from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError, identity
+from tutor import commands as core_commands
 from tutor.flows.settings import parse_timezone
 
-__all__ = ["Groups", "Learning"]
+__all__ = ["Groups", "learning_commands"]
 
 Interaction = discord.Interaction[Any]
 
@@ -21,66 +22,42 @@ def _original(error: app_commands.AppCommandError) -> BaseException:
     return error.original if isinstance(error, app_commands.CommandInvokeError) else error
 
 
-class Learning(commands.Cog):
-    """The same commands as in Telegram and the terminal; the core answers them."""
+def learning_commands(adapter: DiscordAdapter) -> list[app_commands.Command[Any, Any, None]]:
+    """The core's commands for everyone, as slash commands generated from its list: the
+    core answers each of them, as in Telegram and the terminal."""
+    return [_slash(adapter, spec) for spec in core_commands.menu(PLATFORM, "everyone")]
 
-    def __init__(self, adapter: DiscordAdapter) -> None:
-        self.adapter = adapter
 
-    async def cog_app_command_error(self, interaction: Interaction,
-                                    error: app_commands.AppCommandError) -> None:
-        await self.adapter.report_error(interaction, _original(error))
+def _slash(adapter: DiscordAdapter, spec: core_commands.Command
+           ) -> app_commands.Command[Any, Any, None]:
+    async def turn(interaction: Interaction, text: str) -> None:
+        if spec.slow:
+            await interaction.response.defer(ephemeral=interaction.guild is not None,
+                                             thinking=True)
+        await adapter.turn(interaction, command=spec.name, text=text)
 
-    @app_commands.command(description="Start, or pick up where you left off")
-    async def start(self, interaction: Interaction) -> None:
-        await self.adapter.turn(interaction, command="start")
+    async def bare(interaction: Interaction) -> None:
+        await turn(interaction, "")
 
-    @app_commands.command(description="Continue the lesson, or open one by number or name")
-    @app_commands.describe(lesson="A lesson number or name (optional)")
-    async def lesson(self, interaction: Interaction, lesson: str = "") -> None:
-        await self.adapter.turn(interaction, command="lesson", text=lesson)
+    async def optional(interaction: Interaction, text: str = "") -> None:
+        await turn(interaction, text)
 
-    @app_commands.command(description="A quiz on the current lesson, or on another one")
-    @app_commands.describe(lesson="A lesson number or name (optional)")
-    async def quiz(self, interaction: Interaction, lesson: str = "") -> None:
-        await self.adapter.turn(interaction, command="quiz", text=lesson)
+    async def required(interaction: Interaction,
+                       text: app_commands.Range[str, 1, 1000]) -> None:
+        await turn(interaction, text)
 
-    @app_commands.command(description="Questions due for a refresh (spaced repetition)")
-    async def review(self, interaction: Interaction) -> None:
-        await self.adapter.turn(interaction, command="review")
+    callback: Any = bare
+    if spec.argument:
+        callback = app_commands.rename(text=spec.argument)(app_commands.describe(
+            text=spec.argument_help or spec.argument)(required if spec.required else optional))
+    command: app_commands.Command[Any, Any, None] = app_commands.Command(
+        name=spec.name, description=spec.summary[:100], callback=callback)
 
-    @app_commands.command(description="Ask about the course in your own words")
-    @app_commands.describe(question="Your question")
-    async def ask(self, interaction: Interaction,
-                  question: app_commands.Range[str, 1, 1000]) -> None:
-        await interaction.response.defer(ephemeral=interaction.guild is not None, thinking=True)
-        await self.adapter.turn(interaction, command="ask", text=question)
+    @command.error
+    async def on_error(interaction: Interaction, error: app_commands.AppCommandError) -> None:
+        await adapter.report_error(interaction, _original(error))
 
-    @app_commands.command(description="Mastery per skill, your streak, and a chart")
-    async def progress(self, interaction: Interaction) -> None:
-        await self.adapter.turn(interaction, command="progress")
-
-    @app_commands.command(description="Time zone, reminders, difficulty, weekly goal")
-    @app_commands.describe(change="e.g. `timezone Paris`, `goal 5`, `difficulty harder`")
-    async def settings(self, interaction: Interaction, change: str = "") -> None:
-        await self.adapter.turn(interaction, command="settings", text=change)
-
-    @app_commands.command(description="Pause all reminders")
-    async def stop(self, interaction: Interaction) -> None:
-        await self.adapter.turn(interaction, command="stop")
-
-    @app_commands.command(description="Delete everything tutorbot holds about you")
-    async def forgetme(self, interaction: Interaction) -> None:
-        await self.adapter.turn(interaction, command="forgetme")
-
-    @app_commands.command(description="One progress on Discord and Telegram")
-    @app_commands.describe(code="The code from /link on the other app (leave empty for one)")
-    async def link(self, interaction: Interaction, code: str = "") -> None:
-        await self.adapter.turn(interaction, command="link", text=code)
-
-    @app_commands.command(name="help", description="Everything tutorbot can do")
-    async def help_(self, interaction: Interaction) -> None:
-        await self.adapter.turn(interaction, command="help")
+    return command
 
 
 class Groups(commands.Cog):
@@ -139,7 +116,7 @@ class Groups(commands.Cog):
             f"🕰 Server time zone: **{found}**. Leaderboards reset on Monday 00:00 there.",
             ephemeral=True)
 
-    @app_commands.command(description="A quiz for everyone here, in a thread")
+    @app_commands.command(description=core_commands.command("groupquiz").summary)
     @app_commands.guild_only()
     @app_commands.describe(questions="How many questions", seconds="Seconds per question")
     async def groupquiz(self, interaction: Interaction,

@@ -38,33 +38,18 @@ from bot.teaching import (
 from bot.telegram.campaigns import CampaignConversation
 from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
-from tutor import Database, Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor import Database, Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
 from tutor.actions import Choose, GroupChoose, Tick, decode
 from tutor.messages import parse_command
 from tutor.platforms import PlatformStore, fits_poll
 from tutor.storage.models import utcnow
 
-__all__ = ["COMMANDS", "PLATFORM", "TelegramBot"]
+__all__ = ["PLATFORM", "TelegramBot"]
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 T = TypeVar("T")
 
-COMMANDS = (
-    ("start", "Start, or pick up where you left off"),
-    ("lesson", "Continue the lesson (or /lesson 3)"),
-    ("quiz", "A quiz on the current lesson"),
-    ("review", "Questions due for a refresh"),
-    ("ask", "Ask about the course in your own words"),
-    ("progress", "Mastery, streak and a chart"),
-    ("settings", "Time zone, reminders, difficulty, weekly goal"),
-    ("groupquiz", "In a group: a question for everyone"),
-    ("campaign", "Teachers: schedule a nudge campaign"),
-    ("report", "Teachers: how the campaigns are doing"),
-    ("stop", "Pause all reminders"),
-    ("forgetme", "Delete everything I hold about you"),
-    ("help", "Everything I can do"),
-)
 SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
 EXPIRED_BUTTON = "⌛ This question has expired."
 RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
@@ -99,7 +84,8 @@ class TelegramBot:
 
     async def post_init(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self.username = application.bot.username or ""
-        await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+        await application.bot.set_my_commands([BotCommand(c.name, c.summary)
+                                               for c in commands.menu(PLATFORM)])
 
     # -- updates ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import distinct, func, select
 
+from tutor import commands
 from tutor.actions import OpenLesson, PickCourse, Screen, StartQuiz
 from tutor.flows import lessons as lesson_flow
 from tutor.flows import quizzes
@@ -11,33 +12,11 @@ from tutor.messages import Button, Reply, Text
 from tutor.storage.models import Attempt, CourseRow, LessonCompletion, LessonRow
 from tutor.turn import Turn
 
-__all__ = ["HELP", "choose_course", "help_text", "lesson_list", "menu", "resume", "score",
+__all__ = ["choose_course", "help_text", "lesson_list", "menu", "resume", "score",
            "set_course", "start"]
 
-HELP = """**What I can do**
-/courses — pick a course
-/lesson — continue the lesson (or `/lesson 3` for lesson 3)
-/lessons — list the lessons of your course
-/next, /back — move between cards
-/quiz — a quiz on the current lesson (or `/quiz 3`)
-/ask — ask about the course in your own words (or just type a question)
-/review — questions due for a refresh (spaced repetition)
-/hint — a hint for the open question
-/skip — skip the open question and see the answer
-/progress — mastery per skill, your streak, and a chart
-/score — your score in this course
-/settings — time zone, reminders, easier or harder questions, weekly goal
-/stop — pause all reminders
-/link — one progress on Telegram and Discord (a code from one, typed in the other)
-/forgetme — delete everything I hold about you
-/menu — where you are and what is next
-/help — this list
-
-Answer a question with the buttons, or type an option number like `2` (several: `1, 3`)."""
-
-
-def help_text(_turn: Turn) -> list[Reply]:
-    return [Text(HELP)]
+def help_text(turn: Turn) -> list[Reply]:
+    return [Text(commands.help_text(turn.event.identity.platform))]
 
 
 def start(turn: Turn) -> list[Reply]:
