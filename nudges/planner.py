@@ -23,6 +23,7 @@ from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
 from nudges.timing import STALE_AFTER, after_quiet_hours, latest_occurrence, local_day
 from tutor.actions import OpenLesson, Screen, encode
+from tutor.markup import plain
 from tutor.preferences import study_hour
 from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
 
@@ -65,7 +66,7 @@ class PlanReport:
 
 
 def render(text: str, who: Recipient, course: str) -> str:
-    return text.format_map({"name": who.name, "course": course, "due": who.due,
+    return text.format_map({"name": plain(who.name), "course": course, "due": who.due,
                             "streak": who.streak, "next_lesson": who.next_lesson})
 
 

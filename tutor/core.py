@@ -56,6 +56,12 @@ EXPIRED = "⌛ This question has expired."
 NOT_VALID = "That button is not valid here."
 STORAGE_TROUBLE = ("⚠️ I could not save that: {problem}. Nothing was lost; please try again "
                    "in a moment.")
+_MEDIA_REPLY = ("I can only read text, so I can't take in {what}. Type your answer or your "
+                "question (a photo's caption counts as text), or /help for everything I do.")
+_MEDIA_NAMES = {"voice": "voice messages", "video_note": "video messages", "audio": "audio",
+                "video": "videos", "sticker": "stickers", "animation": "GIFs",
+                "photo": "pictures", "document": "files", "location": "locations",
+                "contact": "contacts", "poll": "polls", "dice": "dice"}
 PLAIN_WORDS = {"next": "next", "n": "next", "back": "back", "b": "back", "menu": "menu",
                "m": "menu", "help": "help"}
 
@@ -150,6 +156,9 @@ class Tutor:
         if turn.learner.preferences.get("onboarding") == "timezone" and \
                 settings.parse_timezone(text) is not None:
             return settings.set_timezone(turn, text)
+        if not text and turn.event.media:
+            return [Text(_MEDIA_REPLY.format(what=_MEDIA_NAMES.get(turn.event.media,
+                                                                   "attachments")))]
         if not text:
             return [Text("Send me a message, or type /help to see what I can do.")]
         if ask.reads_as_question(text) and self._answerer is not None:

@@ -48,6 +48,8 @@ class Inbound:
     # The platform's id for this delivery (an update or interaction id), when it has one:
     # the same answer delivered twice is then counted once.
     event_id: str | None = None
+    # Something the learner sent that is not text ("voice", "sticker", "photo"...).
+    media: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.action, str):  # the commonest slip in an adapter

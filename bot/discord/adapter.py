@@ -19,6 +19,7 @@ from bot.discord.views import GroupAnswerButton
 from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, GroupChoose
 from tutor.groups import GroupStore
+from tutor.markup import plain
 from tutor.platforms import PlatformStore
 from tutor.storage.models import utcnow
 from tutor.turn import as_utc
@@ -167,7 +168,7 @@ class DiscordAdapter:
                 await self._one_question(thread, guild, found, number, questions, seconds,
                                          scores)
             board = sorted(scores.values(), key=lambda s: (-s[1], s[0]))
-            lines = [f"**{i}.** {name}: {points} point{'s' if points != 1 else ''}"
+            lines = [f"**{i}.** {plain(name)}: {points} point{'s' if points != 1 else ''}"
                      for i, (name, points) in enumerate(board, 1)] or ["Nobody answered."]
             await thread.send(embed=discord.Embed(title="🏁 Final scores",
                                                   description="\n".join(lines)),
@@ -213,7 +214,7 @@ class DiscordAdapter:
                 else:
                     scores.setdefault(user_id, (name, 0))
         answer = found.options[found.correct[0]]
-        who = ", ".join(sorted(right_users)) or "nobody this time"
+        who = ", ".join(plain(name) for name in sorted(right_users)) or "nobody this time"
         embed.description = (f"{found.prompt}\n\n**Answer: {answer}**\n\n{found.explanation}"
                              f"\n\n✅ {who}")
         await message.edit(embed=embed, view=None, allowed_mentions=NO_PINGS)

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError, identity
 from tutor import commands as core_commands
 from tutor.flows.settings import parse_timezone
+from tutor.markup import plain
 
 __all__ = ["Groups", "learning_commands"]
 
@@ -137,7 +138,7 @@ class Groups(commands.Cog):
             return
         standings = await asyncio.to_thread(self.adapter.groups.leaderboard,
                                             str(interaction.guild.id), self.adapter.clock())
-        lines = [f"**{i}.** {s.name}: {s.points}" for i, s in enumerate(standings, 1)]
+        lines = [f"**{i}.** {plain(s.name)}: {s.points}" for i, s in enumerate(standings, 1)]
         await interaction.response.send_message(
             embed=discord.Embed(title="🏆 This week's leaderboard",
                                 description="\n".join(lines) or "No points yet this week: "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
@@ -40,6 +41,7 @@ from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
 from tutor import Database, Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
 from tutor.actions import Choose, GroupChoose, Tick, decode
+from tutor.markup import plain
 from tutor.messages import parse_command
 from tutor.platforms import PlatformStore, fits_poll
 from tutor.storage.models import utcnow
@@ -52,6 +54,12 @@ T = TypeVar("T")
 
 SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
 EXPIRED_BUTTON = "⌛ This question has expired."
+EDITS_IGNORED = ("✏️ I only read new messages, so that edit changes nothing. Send it again as "
+                 "a new message.")
+ANONYMOUS = ("🕶 I can't tell who is writing when you post as the group or as a channel. "
+             "Send it from your own account, so your progress is yours.")
+MEDIA = ("voice", "video_note", "audio", "video", "sticker", "animation", "photo", "document",
+         "location", "contact", "poll", "dice")
 RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
 
 
@@ -74,8 +82,8 @@ class TelegramBot:
         if self.database is not None:  # first: while a teacher drafts, it has their messages
             application.add_handler(CampaignConversation(self.database, self.teachers)
                                     .handler())
-        application.add_handler(MessageHandler(filters.COMMAND, self.on_command))
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+        application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
+        application.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
         application.add_handler(CallbackQueryHandler(self.on_callback))
         application.add_handler(PollAnswerHandler(self.on_poll_answer))
         application.add_handler(ChatMemberHandler(self.on_my_chat_member,
@@ -89,14 +97,51 @@ class TelegramBot:
 
     # -- updates ---------------------------------------------------------------------------
 
-    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A new message: its text, or a photo's or document's caption, read the same way."""
         message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-        if message is None or user is None or chat is None or not message.text:
+        if message is None or user is None or chat is None:
             return
-        head = message.text.split(maxsplit=1)[0]
+        text = message.text if message.text is not None else message.caption
+        if text is None:
+            await self._media(context, update, message)
+            return
+        if message.sender_chat is not None:  # an anonymous group admin, or a channel
+            if text.startswith("/") or self._addressed(message, text):
+                await self._send(context, chat.id, [Text(ANONYMOUS)], group=_is_group(chat))
+            return
+        command, rest = parse_command(text)
+        if command is not None:
+            await self._command(context, update, text, command, rest)
+            return
+        if _is_group(chat):
+            if not self._addressed(message, text):
+                return  # in a group, only what is addressed to the bot
+            text = re.sub(re.escape(f"@{self.username}"), "", text, flags=re.IGNORECASE).strip()
+        await self._turn(context, update, Inbound(
+            Identity(PLATFORM, str(user.id)), str(chat.id), text=text,
+            is_group=_is_group(chat), display_name=user.first_name,
+            event_id=str(update.update_id)))
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edit is never a new answer or command; in a private chat we say so."""
+        message = update.edited_message
+        if message is not None and message.chat.type == Chat.PRIVATE:
+            await self._send(context, message.chat.id, [Text(EDITS_IGNORED)])
+
+    def _addressed(self, message: Message, text: str) -> bool:
+        replying = message.reply_to_message is not None and \
+            message.reply_to_message.from_user is not None and \
+            message.reply_to_message.from_user.username == self.username
+        return replying or f"@{self.username}".lower() in text.lower()
+
+    async def _command(self, context: ContextTypes.DEFAULT_TYPE, update: Update, text: str,
+                       command: str, rest: str) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None  # checked by on_message
+        head = text.split(maxsplit=1)[0]
         if "@" in head and head.split("@", 1)[1].lower() != self.username.lower():
             return  # a command for another bot in the group
-        command, rest = parse_command(message.text)
         if command == "groupquiz":
             await self._group_quiz(context, update, rest)
             return
@@ -108,30 +153,26 @@ class TelegramBot:
             is_group=_is_group(chat), display_name=user.first_name,
             event_id=str(update.update_id)))
 
-    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-        if message is None or user is None or chat is None or message.text is None:
-            return
-        text = message.text
-        if _is_group(chat):
-            mention = f"@{self.username}"
-            replying = message.reply_to_message is not None and \
-                message.reply_to_message.from_user is not None and \
-                message.reply_to_message.from_user.username == self.username
-            if mention.lower() not in text.lower() and not replying:
-                return  # in a group, only what is addressed to the bot
-            text = text.replace(mention, "").strip()
+    async def _media(self, context: ContextTypes.DEFAULT_TYPE, update: Update,
+                     message: Message) -> None:
+        """A sticker, voice message, photo without a caption...: the core says what it reads."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or _is_group(chat) or message.sender_chat is not None:
+            return  # in groups, media are the members' own conversation
+        kind = next((name for name in MEDIA if getattr(message, name, None)), "attachment")
         await self._turn(context, update, Inbound(
-            Identity(PLATFORM, str(user.id)), str(chat.id), text=text,
-            is_group=_is_group(chat), display_name=user.first_name,
-            event_id=str(update.update_id)))
+            Identity(PLATFORM, str(user.id)), str(chat.id), media=kind,
+            display_name=user.first_name, event_id=str(update.update_id)))
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
         async with self._lock(str(query.from_user.id)):
-            await self._retrying(query.answer)  # stops the button's spinner
+            try:
+                await self._retrying(query.answer)  # stops the button's spinner
+            except TelegramError as exc:  # "query is too old": the press still counts
+                log.info("could not answer callback query %s: %s", query.id, exc)
             message = query.message if isinstance(query.message, Message) else None
             action = decode(query.data) if isinstance(query.data, str) else None
             if message is None or action is None:
@@ -172,6 +213,11 @@ class TelegramBot:
         sent = self.store.find_poll(poll_id)
         if sent is None:
             log.info("an answer to an unknown poll %s", poll_id)
+            return None
+        if not sent.is_group and sent.chat_id != identity.user_id:
+            # A forwarded quiz answered by someone else: their vote is theirs, and the
+            # owner's chat must not get replies meant for another person.
+            log.info("ignored a vote by %s on a poll sent to %s", identity.user_id, sent.chat_id)
             return None
         if sent.is_group:
             if self.store.record_group_answer(poll_id, identity.user_id, name, option):
@@ -343,7 +389,8 @@ class TelegramBot:
         question = results.question
         answer = question.options[question.correct[0]]
         lines = [f"⏱ **Time's up!** The answer: **{answer}**", question.explanation]
-        right, wrong = results.right(), results.wrong()
+        right = [plain(name) for name in results.right()]
+        wrong = [plain(name) for name in results.wrong()]
         lines.append(f"✅ {', '.join(right)}" if right else "Nobody got it this time.")
         if wrong:
             lines.append(f"❌ {', '.join(wrong)}")

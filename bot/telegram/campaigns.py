@@ -32,6 +32,9 @@ COURSE, AUDIENCE, SCHEDULE, TEXT, CONFIRM = range(5)
 Context = ContextTypes.DEFAULT_TYPE
 
 
+# Typed text in a new message: an edit of an earlier answer is never read as the next one.
+NEW_TEXT = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+
 class CampaignConversation:
     def __init__(self, database: Database, teachers: Sequence[str]) -> None:
         self.database = database
@@ -50,8 +53,8 @@ class CampaignConversation:
             states={
                 COURSE: [CallbackQueryHandler(self.course, pattern=r"^cc:")],
                 AUDIENCE: [CallbackQueryHandler(self.audience, pattern=r"^ca:")],
-                SCHEDULE: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.schedule)],
-                TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, self.text)],
+                SCHEDULE: [MessageHandler(NEW_TEXT, self.schedule)],
+                TEXT: [MessageHandler(NEW_TEXT, self.text)],
                 CONFIRM: [CallbackQueryHandler(self.confirm, pattern=r"^cf:")],
             },
             fallbacks=[CommandHandler("cancel", self.cancel)],

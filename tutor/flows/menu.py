@@ -8,6 +8,7 @@ from tutor import commands
 from tutor.actions import OpenLesson, PickCourse, Screen, StartQuiz
 from tutor.flows import lessons as lesson_flow
 from tutor.flows import quizzes
+from tutor.markup import plain
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import Attempt, CourseRow, LessonCompletion, LessonRow
 from tutor.turn import Turn
@@ -20,7 +21,7 @@ def help_text(turn: Turn) -> list[Reply]:
 
 
 def start(turn: Turn) -> list[Reply]:
-    name = turn.learner.display_name
+    name = plain(turn.learner.display_name)
     if turn.state.course_id is None:
         return [Text(f"👋 Hi {name}! I'm tutorbot. I teach in small cards and check "
                      "understanding with short quizzes. Type /help any time."),
