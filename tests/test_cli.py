@@ -54,7 +54,8 @@ def test_a_wrong_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("DATABASE_URL", "mysql://localhost/x")
     result = runner.invoke(app, ["content", "import", str(MINI_COURSE)])
     assert result.exit_code == 2
-    assert "DATABASE_URL" in result.output and "sqlite:// or postgresql://" in result.output
+    assert "DATABASE_URL" in result.output
+    assert "sqlite://, postgresql:// or postgres://" in result.output
 
 
 def _tutorbot() -> list[str]:

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 from tests.conftest import MINI_COURSE, Chat, import_path
-from tutor import Database, StorageError, Tutor
+from tutor import Database, Settings, StorageError, Tutor
 from tutor.storage import database as database_module
 from tutor.storage.models import Base
 
@@ -34,7 +35,8 @@ def test_sqlite_uses_wal(sqlite_db: Database) -> None:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_read_only_database_gets_a_clear_message_and_loses_nothing(tmp_path: Path) -> None:
+def test_read_only_database_gets_a_clear_message_and_loses_nothing(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "tutorbot.db"
     writable = Database(f"sqlite:///{path}")
     import_path(writable, MINI_COURSE)
@@ -44,16 +46,18 @@ def test_read_only_database_gets_a_clear_message_and_loses_nothing(tmp_path: Pat
     read_only = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
     chat = Chat(Tutor(read_only), "bob")
     chat.say("/start")
-    assert "could not save that: the database file is read-only" in chat.text()
-    assert "Nothing was lost" in chat.text()
+    # The learner is told it did not work, in words; the operator's log says why.
+    assert "could not save that just now, so nothing changed" in chat.text()
+    assert "read-only" not in chat.text() and "sqlite" not in chat.text().lower()
+    assert "is read-only: check the file's permissions or DATA_DIR" in caplog.text
     read_only.dispose()
     again = Chat(Tutor(Database(f"sqlite:///{path}")), "ann")
     again.say("/start")
     assert "Welcome back" in again.text()
 
 
-def test_locked_database_gets_a_clear_message(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_locked_database_gets_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(database_module, "SQLITE_BUSY_MS", 100)
     path = tmp_path / "tutorbot.db"
     db = Database(f"sqlite:///{path}")
@@ -63,7 +67,8 @@ def test_locked_database_gets_a_clear_message(tmp_path: Path,
     try:
         chat = Chat(Tutor(db))
         chat.say("/start")
-        assert "is locked by another program" in chat.text()
+        assert "try again in a moment" in chat.text()
+        assert "is locked by another program" in caplog.text
     finally:
         blocker.rollback()
         blocker.close()
@@ -81,3 +86,31 @@ def test_unusable_data_folder_is_named(tmp_path: Path) -> None:
 def test_unreachable_postgres_is_named() -> None:
     with pytest.raises(StorageError, match="cannot connect to the database"):
         Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+
+
+def test_raw_database_errors_never_reach_a_learner(mini_db: Database,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    with mini_db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE conversation_states")  # a broken schema
+    chat = Chat(Tutor(mini_db))
+    chat.say("/start")
+    assert "could not save that just now" in chat.text()
+    assert "conversation_states" not in chat.text() and "no such table" not in chat.text()
+    assert "no such table: conversation_states" in caplog.text
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
+def test_every_common_postgresql_url_form_is_accepted(scheme: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"{scheme}://user@db.example:5432/tutorbot")
+    assert Settings().resolved_database_url == \
+        "postgresql+psycopg://user@db.example:5432/tutorbot"
+
+
+def test_a_missing_postgresql_database_is_named(postgres_url: str) -> None:
+    url = make_url(postgres_url).set(database="no_such_tutorbot_db", query={})
+    with pytest.raises(StorageError) as raised:
+        Database(url.render_as_string(hide_password=False))
+    said = str(raised.value)
+    assert "has no database 'no_such_tutorbot_db'" in said and "createdb" in said
+    assert "is the server running" not in said

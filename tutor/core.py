@@ -54,7 +54,7 @@ Handler = Callable[[Turn], list[Reply]]
 
 EXPIRED = "⌛ This question has expired."
 NOT_VALID = "That button is not valid here."
-STORAGE_TROUBLE = ("⚠️ I could not save that: {problem}. Nothing was lost; please try again "
+STORAGE_TROUBLE = ("⚠️ I could not save that just now, so nothing changed. Please try again "
                    "in a moment.")
 _MEDIA_REPLY = ("I can only read text, so I can't take in {what}. Type your answer or your "
                 "question (a photo's caption counts as text), or /help for everything I do.")
@@ -104,9 +104,10 @@ class Tutor:
                 session.commit()
                 return replies
         except SQLAlchemyError as exc:
-            log.exception("storage failed while handling %s", event.identity)
-            problem = describe_storage_error(exc, "file" if self._db.is_sqlite else "server")
-            return [Text(STORAGE_TROUBLE.format(problem=problem))]
+            # The operator gets the detail; a learner can do nothing with it.
+            log.exception("storage failed while handling %s: %s", event.identity,
+                          describe_storage_error(exc, self._db.url.render_as_string()))
+            return [Text(STORAGE_TROUBLE)]
 
     def _turn(self, session: Session, event: Inbound) -> list[Reply]:
         learner = _learner(session, event)

@@ -90,9 +90,12 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: str | None) -> str | None:
         if not value:
             return None
-        if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("DATABASE_URL must start with sqlite:// or postgresql:// "
-                             f"(got {value.split(':', 1)[0]!r})")
+        scheme, separator, rest = value.partition("://")
+        if not separator or not scheme.startswith(("sqlite", "postgres")):
+            raise ValueError("DATABASE_URL must start with sqlite://, postgresql:// or "
+                             f"postgres:// (got {value.split(':', 1)[0]!r})")
+        if scheme in ("postgres", "postgresql"):  # the forms hosting providers hand out
+            return f"postgresql+psycopg://{rest}"
         return value
 
     @field_validator("telegram_webhook_secret")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,14 @@ def describe_storage_error(exc: BaseException, where: str) -> str:
                 "(another tutorbot, a DB browser) and try again")
     if "unable to open" in text:
         return f"cannot open the database {where}: check that the folder exists and is writable"
+    missing = re.search(r'(database|role) "([^"]+)" does not exist', text)
+    if missing:
+        kind, name = missing.groups()
+        fix = f"create it (`createdb {name}`)" if kind == "database" else \
+            f"create the role (`createuser {name}`)"
+        return f"the server at {where} has no {kind} {name!r}: {fix} or correct DATABASE_URL"
+    if "password authentication failed" in text or "no password supplied" in text:
+        return f"the server at {where} refused the user name or password in DATABASE_URL"
     if isinstance(exc, OperationalError) and ("connect" in text or "connection" in text):
-        return f"cannot connect to the database {where}: is the server running?"
+        return f"cannot connect to the database {where}: is the server running there?"
     return f"the database {where} failed: {text.splitlines()[0] if text else type(exc).__name__}"
