@@ -14,7 +14,7 @@ from functools import lru_cache
 from apscheduler.triggers.cron import CronTrigger
 
 from nudges.campaign import Schedule
-from tutor.learner.progress import zone
+from tutor.timezones import zone
 
 __all__ = ["STALE_AFTER", "after_quiet_hours", "latest_occurrence", "local_day"]
 

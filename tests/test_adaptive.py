@@ -9,11 +9,11 @@ from tests.conftest import Chat
 from tutor import Database, Inbound, QuestionReply, Tutor
 from tutor import Identity as Who
 from tutor.actions import Choose
-from tutor.flows.settings import parse_timezone
 from tutor.learner.adaptive import Standing, aim, choose, level
 from tutor.learner.items import AnswerRow, calibrate_items
 from tutor.learner.mastery import DEFAULT
 from tutor.storage.models import Attempt, Enrollment, Learner, QuestionRow
+from tutor.timezones import describe_zone, parse_timezone, zone
 
 NOW = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)  # a Wednesday
 
@@ -150,11 +150,33 @@ def test_settings_time_zone_goal_and_bad_values(bundled_db: Database) -> None:
 def test_time_zones_by_name_city_or_offset() -> None:
     assert parse_timezone("Europe/Paris") == "Europe/Paris"
     assert parse_timezone("  paris ") == "Europe/Paris"
-    assert parse_timezone("+2") == "Etc/GMT-2"  # Etc/ zones count the other way round
-    assert parse_timezone("UTC-05:00") == "Etc/GMT+5"
+    assert parse_timezone("+2") == "UTC+02:00"
+    assert parse_timezone("UTC-05:00") == "UTC-05:00"
+    for typed in ("+5:30", "+05:30", "UTC+0530", "gmt +5:30"):
+        assert parse_timezone(typed) == "UTC+05:30", typed
+    assert parse_timezone("+5:45") == "UTC+05:45"  # Nepal
+    assert parse_timezone("Delhi") == parse_timezone("mumbai") == "Asia/Kolkata"
+    assert parse_timezone("Beijing") == "Asia/Shanghai"
     assert parse_timezone("gmt") == "UTC"
-    assert parse_timezone("+15") is None
-    assert parse_timezone("<b>x</b>") is None
+    for wrong in ("+15", "+5:20", "+14:30", "<b>x</b>", "+5:3"):
+        assert parse_timezone(wrong) is None, wrong
+
+
+def test_time_zones_read_back_as_people_write_them() -> None:
+    assert describe_zone("UTC+02:00") == "UTC+02:00"
+    assert describe_zone("Etc/GMT-2") == "UTC+02:00"  # records from before: Etc/ is reversed
+    assert describe_zone("Etc/GMT+5") == "UTC-05:00"
+    assert describe_zone("America/New_York") == "New York (America/New_York)"
+    india = datetime(2026, 12, 2, 12, 0, tzinfo=UTC).astimezone(zone("UTC+05:30"))
+    assert (india.hour, india.minute) == (17, 30)
+
+
+def test_a_half_hour_zone_is_set_and_shown_back(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db, clock=lambda: NOW))
+    chat.say("/settings timezone +5:30")
+    assert "Time zone set to **UTC+05:30**" in chat.text()
+    chat.say("/settings timezone +2")
+    assert "Etc/GMT" not in chat.text() and "**UTC+02:00**" in chat.text()
 
 
 def test_progress_shows_the_weekly_goal(bundled_db: Database) -> None:

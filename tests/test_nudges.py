@@ -345,3 +345,13 @@ def test_group_and_mastery_audiences(bundled_db: Database) -> None:
                                                     skill=question.skills[0], below=0.6), now)
     assert [r.learner_id for r in group] == [ids[0]]
     assert [r.learner_id for r in weak] == [ids[1]]  # unpractised skills are not "below"
+
+
+def test_a_half_hour_time_zone_gets_its_nudges_at_its_own_hour() -> None:
+    from nudges.timing import _trigger, after_quiet_hours
+
+    trigger = _trigger("0 18 * * *", "UTC+05:30")
+    fire = trigger.get_next_fire_time(None, datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
+    assert fire.astimezone(UTC) == datetime(2026, 12, 2, 12, 30, tzinfo=UTC)
+    held = after_quiet_hours(datetime(2026, 12, 2, 18, 0, tzinfo=UTC), "UTC+05:30", (22, 8))
+    assert held.astimezone(UTC) == datetime(2026, 12, 3, 2, 30, tzinfo=UTC)  # 08:00 there

@@ -11,9 +11,10 @@ from tutor import Database, Image, Inbound, QuestionReply, Text, Tutor
 from tutor import Identity as Who
 from tutor.actions import PickCourse, Skip
 from tutor.learner.dropout import learner_risk
-from tutor.learner.progress import current_streak, daily_counts, learner_progress, zone
+from tutor.learner.progress import current_streak, daily_counts, learner_progress
 from tutor.storage.models import CourseRow
 from tutor.storage.models import Identity as IdentityRow
+from tutor.timezones import zone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tutor.learner.progress import zone
 from tutor.messages import Identity
 from tutor.preferences import update
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, GroupPoints, Learner, StudyGroup
 from tutor.storage.models import Identity as IdentityRow
+from tutor.timezones import zone
 
 __all__ = ["GroupStore", "Standing", "week_start"]
 

@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError, identity
 from tutor import commands as core_commands
-from tutor.flows.settings import parse_timezone
 from tutor.markup import plain
+from tutor.timezones import describe_zone, parse_timezone
 
 __all__ = ["Groups", "learning_commands"]
 
@@ -114,7 +114,8 @@ class Groups(commands.Cog):
         await asyncio.to_thread(self.adapter.groups.set_timezone, str(interaction.guild.id),
                                 found)
         await interaction.response.send_message(
-            f"🕰 Server time zone: **{found}**. Leaderboards reset on Monday 00:00 there.",
+            f"🕰 Server time zone: **{describe_zone(found)}**. Leaderboards reset on Monday "
+            "00:00 there.",
             ephemeral=True)
 
     @app_commands.command(description=core_commands.command("groupquiz").summary)

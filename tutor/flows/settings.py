@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from functools import cache
-from zoneinfo import available_timezones
 
 from tutor.actions import Screen, SetPreference
 from tutor.flows import menu
-from tutor.learner.progress import zone
 from tutor.messages import Button, Reply, Text
 from tutor.preferences import quiet_hours, reminders_on, study_hour, update, weekly_goal
+from tutor.timezones import describe_zone, parse_timezone, zone
 from tutor.turn import Turn
 
 __all__ = [
@@ -30,35 +28,6 @@ AUTOMATIC_LABELS = {"review": "Review", "streak": "Streak", "missyou": "Miss you
                     "atrisk": "Keep going"}
 
 CHALLENGES = {-1: "easier", 0: "as the course aims", 1: "harder"}
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?$")
-
-
-@cache
-def _zones_by_city() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for key in sorted(available_timezones()):
-        names.setdefault(key.lower(), key)
-        if "/" in key and not key.startswith("Etc/"):
-            names.setdefault(key.rsplit("/", 1)[1].replace("_", " ").lower(), key)
-    return names
-
-
-def parse_timezone(text: str) -> str | None:
-    """An IANA name, a city in one ("paris", "new york"), or a whole-hour UTC offset."""
-    cleaned = " ".join(text.strip().split()).lower()
-    if cleaned in ("utc", "gmt", "z"):
-        return "UTC"
-    match = _OFFSET.match(cleaned)
-    if match:
-        sign, hours = match.group(1), int(match.group(2))
-        if hours > 14:
-            return None
-        # The Etc/ zones count the other way round: Etc/GMT-2 is two hours ahead of UTC.
-        return "UTC" if hours == 0 else f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
-    # Keys of available_timezones(), so each one loads.
-    return _zones_by_city().get(cleaned) or _zones_by_city().get(cleaned.replace(" ", "_"))
-
-
 def settings(turn: Turn) -> list[Reply]:
     """Show the settings, or change one: `/settings timezone Paris`, `/settings goal 5`."""
     words = turn.event.text.split(maxsplit=1)
@@ -75,7 +44,8 @@ def _overview(turn: Turn) -> Text:
     reminders = (f"**on**, daily at {study_hour(learner):02d}:00; quiet from {quiet[0]:02d}:00 "
                  f"to {quiet[1]:02d}:00" if reminders_on(learner) else "**off**")
     lines = ["⚙️ **Settings**",
-             f"Time zone: **{learner.timezone}** (your time now: {local:%H:%M}). Change it "
+             f"Time zone: **{describe_zone(learner.timezone)}** (your time now: "
+             f"{local:%H:%M}). Change it "
              "with `/settings timezone Paris`: a city, `Europe/Paris`, or an offset like `+2`.",
              f"Reminders: {reminders}. `/settings study 19` sets the hour, "
              "`/settings quiet 22-7` the quiet hours.",
@@ -115,7 +85,8 @@ def set_timezone(turn: Turn, value: str) -> list[Reply]:
     turn.learner.timezone = found
     onboarding = turn.learner.preferences.get("onboarding") == "timezone"
     update(turn.learner, onboarding=None)
-    done = Text(f"🕰 Time zone set to **{found}**: your days now start at midnight there.")
+    done = Text(f"🕰 Time zone set to **{describe_zone(found)}**: your days now start at "
+                "midnight there.")
     if onboarding:
         return [done, Text("⏰ When would you like your daily reminder?",
                            buttons=study_buttons())]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutor.learner.fitting import fitted_parameters, store_fitted
-from tutor.learner.progress import activity_moments, current_streak, daily_counts, zone
+from tutor.learner.progress import activity_moments, current_streak, daily_counts
 from tutor.learner.risk import WINDOW_DAYS, RiskModel, Signals
 from tutor.storage.models import (
     Attempt,
@@ -27,6 +27,7 @@ from tutor.storage.models import (
     Learner,
     Nudge,
 )
+from tutor.timezones import zone
 from tutor.turn import as_utc
 
 __all__ = ["HORIZON_DAYS", "LOOK_BACK", "MIN_EACH", "MIN_EXAMPLES", "Histories", "LearnerInfo",

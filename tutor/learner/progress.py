@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,10 +24,11 @@ from tutor.storage.models import (
     LessonRow,
     SkillRow,
 )
+from tutor.timezones import zone
 from tutor.turn import as_utc
 
 __all__ = ["Progress", "activity_moments", "current_streak", "daily_counts",
-           "learner_progress", "zone"]
+           "learner_progress"]
 
 SHOWN_DAYS = 14
 
@@ -49,14 +49,7 @@ class Progress:
     level: int = 1
 
 
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def daily_counts(moments: Iterable[datetime], tz: ZoneInfo, today: date, days: int
+def daily_counts(moments: Iterable[datetime], tz: tzinfo, today: date, days: int
                  ) -> list[int]:
     """Events per calendar day in the learner's own time zone, oldest first, ending today.
 
