@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.app import App, build_app, build_search, configure_logging
 from bot.campaign_cli import campaign_app
+from bot.startup import startup_problem
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
@@ -50,7 +51,8 @@ def _settings() -> Settings:
     except ValidationError as exc:
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]).upper()
-            errors.print(f"[red]Configuration error: {name}: {err['msg']}[/red]")
+            said = str(err["msg"]).removeprefix("Value error, ")
+            errors.print(f"[red]Configuration error: {name}: {said}[/red]")
         errors.print("See .env.example for every setting and its allowed values.")
         raise typer.Exit(2) from exc
 
@@ -105,6 +107,12 @@ def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegr
     try:
         asyncio.run(serve(settings, tutor_app.tutor, tutor_app.database,
                           telegram="telegram" in wanted, discord="discord" in wanted))
+    except Exception as exc:
+        problem = startup_problem(exc, settings)
+        if problem is None:
+            raise
+        errors.print(f"[red]{problem}[/red]")
+        raise typer.Exit(1) from exc
     finally:
         tutor_app.close()
 

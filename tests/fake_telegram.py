@@ -51,7 +51,7 @@ class Sent:
 
 @dataclass
 class FakeTelegram:
-    token: str = "123:TEST"
+    token: str = "123456:TEST" + "t" * 30  # the shape of a real token
     sent: list[Sent] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)

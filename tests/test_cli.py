@@ -55,7 +55,7 @@ def test_a_wrong_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
     result = runner.invoke(app, ["content", "import", str(MINI_COURSE)])
     assert result.exit_code == 2
     assert "DATABASE_URL" in result.output
-    assert "sqlite://, postgresql:// or postgres://" in result.output
+    assert "sqlite://, postgresql:// or postgres://" in " ".join(result.output.split())
 
 
 def _tutorbot() -> list[str]:
@@ -139,3 +139,48 @@ def test_run_says_which_token_is_missing(tmp_path: Path, monkeypatch: pytest.Mon
     assert nothing.exit_code == 2 and "No platform to run" in nothing.output
     discord = runner.invoke(app, ["run", "--discord"])
     assert discord.exit_code == 2 and "DISCORD_BOT_TOKEN" in discord.output
+
+
+def test_run_without_network_says_what_failed_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port on this machine where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:" + "A" * 35)
+    monkeypatch.setenv("TELEGRAM_BASE_URL", f"http://127.0.0.1:{closed}/bot")
+    monkeypatch.setenv("NUDGES", "false")
+    result = CliRunner().invoke(app, ["run", "--telegram"])
+    assert result.exit_code == 1
+    assert "Could not reach Telegram at http://127.0.0.1" in " ".join(result.output.split())
+    assert "Traceback" not in result.output and len(result.output.splitlines()) <= 6
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("TELEGRAM_BOT_TOKEN", "x"), ("TELEGRAM_BOT_TOKEN", "123456:short"),
+    ("DISCORD_BOT_TOKEN", "x"), ("DISCORD_BOT_TOKEN", "not.a token.at all")])
+def test_a_token_of_the_wrong_shape_is_refused_before_connecting(
+        variable: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["run"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert f"{variable}: {variable} does not look like a bot token" in said
+
+
+def test_platform_refusals_read_as_sentences() -> None:
+    import discord
+    from telegram.error import InvalidToken
+
+    from bot.startup import startup_problem
+    from tutor import Settings
+
+    settings = Settings()
+    assert "Telegram refused TELEGRAM_BOT_TOKEN" in str(startup_problem(InvalidToken(),
+                                                                        settings))
+    assert "Discord refused DISCORD_BOT_TOKEN" in str(startup_problem(
+        discord.LoginFailure("Improper token has been passed."), settings))
+    assert startup_problem(KeyError("a bug"), settings) is None  # bugs keep their traceback

@@ -98,6 +98,27 @@ class Settings(BaseSettings):
             return f"postgresql+psycopg://{rest}"
         return value
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # BotFather's tokens are `<bot id>:<35 characters>`; checked before any connection.
+        if value is not None and not re.fullmatch(r"\d{3,20}:[A-Za-z0-9_-]{30,100}",
+                                                  value.get_secret_value().strip()):
+            raise ValueError("TELEGRAM_BOT_TOKEN does not look like a bot token from "
+                             "@BotFather (digits, a colon, then about 35 letters and digits)")
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @field_validator("discord_bot_token")
+    @classmethod
+    def _discord_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # The Developer Portal's bot tokens are three dot-separated base64url parts.
+        if value is not None and not re.fullmatch(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}",
+                                                  value.get_secret_value().strip()):
+            raise ValueError("DISCORD_BOT_TOKEN does not look like a bot token (three parts "
+                             "separated by dots: copy it from the Developer Portal, Bot, "
+                             "Reset Token)")
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _valid_secret(cls, value: SecretStr | None) -> SecretStr | None:
