@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from tests.conftest import Chat
 from tutor import Database, Tutor
-from tutor.storage.models import Attempt, ConversationState, Identity, Learner, ReviewCard
+from tutor.storage.models import (
+    Attempt,
+    Base,
+    Campaign,
+    ConversationState,
+    Identity,
+    Learner,
+    PollVote,
+    QuestionRow,
+    ReviewCard,
+)
 
 
 def test_forgetme_deletes_everything_after_a_confirmation(bundled_db: Database) -> None:
@@ -98,3 +110,39 @@ def test_each_automatic_reminder_can_be_switched_off(bundled_db: Database) -> No
         learner = session.scalars(select(Learner)).one()
         assert learner.preferences["auto_streak"] is False
         assert learner.preferences["muted"] == ["c7"]
+
+
+def test_forgetme_leaves_nothing_tied_to_the_learner_in_any_table_or_file(
+        bundled_db: Database, tmp_path: Path) -> None:
+    from tutor.platforms import PlatformStore
+
+    user, name = "4242424242", "Zelda Quux"
+    charts = tmp_path / "charts"
+    tutor = Tutor(bundled_db, charts_dir=charts)
+    chat = Chat(tutor, user=user, name=name)
+    chat.say("/course python-basics")
+    chat.say("/quiz 1")
+    chat.say("/skip")
+    chat.say("/ask what is a variable?")
+    chat.say("/link")
+    chat.say("/progress")
+    assert list(charts.glob("*.png"))  # the progress chart, named after the learner
+    polls = PlatformStore(bundled_db, "test")
+    with bundled_db.session() as session:
+        any_question = session.scalars(select(QuestionRow.id)).first()
+        session.add(Campaign(name="Mine", course_id=1, spec={}, created_by=f"test:{user}"))
+        session.commit()
+    assert any_question is not None
+    polls.remember_poll("p-private", any_question, user, "m1")  # a quiz poll in their chat
+    polls.remember_poll("p-group", any_question, "-100", "m2", is_group=True)
+    assert polls.record_group_answer("p-group", user, name, 0)
+    assert polls.record_group_answer("p-group", "someone-else", "Other", 1)
+    chat.say("/forgetme")
+    chat.press("forget:yes")
+    with bundled_db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)).all():
+                text = repr(tuple(row))
+                assert user not in text and name not in text, (table.name, text)
+        assert session.scalar(select(func.count()).select_from(PollVote)) == 1  # theirs only
+    assert not [p for p in charts.rglob("*") if p.is_file()]

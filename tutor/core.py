@@ -180,7 +180,7 @@ class Tutor:
             case Mute(what=what):
                 return settings.mute(turn, what)
             case Forget():
-                return account.forget(turn)
+                return account.forget(turn, self._charts_dir)
             case SetPreference(name=name, value=value):
                 return settings.apply(turn, name, value)
             case GroupChoose(question_id=qid, option=option):
