@@ -133,3 +133,35 @@ def test_a_real_question_inside_chatter_is_still_answered(bundled_db: Database,
              "Which planet is the hottest?")
     assert "Venus" in chat.text()
     assert "The Moon and the planets – The solar system" in chat.text()
+
+
+def test_a_new_why_question_is_not_read_as_a_follow_up(bundled_db: Database,
+                                                       course_search: CourseSearch) -> None:
+    chat = Chat(_tutor(bundled_db, course_search), "sky")
+    chat.say("/ask Why does the Moon look different during the month?")
+    first = chat.text()
+    assert "Phases of the Moon" in first
+    chat.say("/ask why is the sky blue?")
+    assert chat.text() != first and "does not cover" in chat.text()
+
+
+def test_a_follow_up_adds_to_the_answer_instead_of_repeating_it(
+        bundled_db: Database, course_search: CourseSearch) -> None:
+    chat = Chat(_tutor(bundled_db, course_search), "why")
+    chat.say("/ask Why does the Moon look different during the month?")
+    first = chat.text().split("📖")[0].strip()
+    chat.say("/ask and why?")
+    second = chat.text().split("📖")[0].strip()
+    assert second and second != first
+    assert not set(first.split(". ")) & set(second.split(". "))  # no sentence said twice
+
+
+def test_follow_ups_are_told_apart_from_new_questions() -> None:
+    from tutor.flows.ask import is_follow_up
+
+    for follow_up in ("and why?", "what causes that?", "why does that happen?",
+                      "what about Mars?", "how come it's liquid?"):
+        assert is_follow_up(follow_up), follow_up
+    for fresh in ("why is the sky blue?", "why is the inner core solid?",
+                  "what is a variable?", "how do loops work in python?"):
+        assert not is_follow_up(fresh), fresh

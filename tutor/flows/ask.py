@@ -30,6 +30,13 @@ _REFERRING = re.compile(r"\b(it|its|that|this|they|them|those|these|there|he|she
                         re.IGNORECASE)
 _CONTINUING = re.compile(r"^(and|but|so|then|also|why|how come|what about|how about)\b",
                          re.IGNORECASE)
+_WORDS = re.compile(r"[^\W\d_]{3,}")
+_FUNCTION_WORDS = frozenset({
+    "and", "but", "so", "then", "also", "why", "how", "come", "what", "about", "the", "does",
+    "did", "was", "were", "are", "its", "that", "this", "they", "them", "those", "these",
+    "there", "one", "with", "from", "for", "into", "happen", "happens", "happened", "mean",
+    "means", "more", "cause", "causes", "caused", "work", "works", "make", "makes", "made",
+})
 NOT_SET_UP = "Questions need the course search, which is not set up here."
 
 
@@ -55,10 +62,12 @@ def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> lis
         return _hint(turn, answerer, question, llm_quota)
     course = turn.course()
     recent = _recent(turn)
-    query = f"{recent[-1].text} {question}" if recent and _is_follow_up(question) else question
+    follows = recent[-1] if recent and is_follow_up(question) else None
+    query = f"{follows.text} {question}" if follows else question
     use_llm = answerer.llm is not None and _llm_calls_today(turn) < llm_quota
     answer = answerer.answer(query, course=course.slug if course else None,
-                             history=[(q.text, q.answer) for q in recent], use_llm=use_llm)
+                             history=[(q.text, q.answer) for q in recent], use_llm=use_llm,
+                             already_said=follows.answer if follows else "")
     turn.session.add(AskedQuestion(
         learner_id=turn.learner.id, course_id=course.id if course else None, asked_at=turn.now,
         text=question[:2000], answer=answer.text, answered=answer.covered,
@@ -67,9 +76,12 @@ def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> lis
     return [_render(turn, answer)]
 
 
-def _is_follow_up(question: str) -> bool:
-    return len(question.split()) <= 8 and bool(_REFERRING.search(question)
-                                              or _CONTINUING.match(question))
+def is_follow_up(question: str) -> bool:
+    """Needs the question before to make sense: it points back ("that", "it") or carries
+    on ("and", "what about"), and names at most one thing of its own. "Why is the sky
+    blue?" stands alone; "and why?" and "what causes that?" do not."""
+    own = [w for w in _WORDS.findall(question.lower()) if w not in _FUNCTION_WORDS]
+    return len(own) <= 1 and bool(_REFERRING.search(question) or _CONTINUING.match(question))
 
 
 def _recent(turn: Turn) -> list[AskedQuestion]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from retrieval import SearchIndex
 from tutor.qa.evidence import Evidence, EvidenceModel, Passage, SentenceVectors, gather
-from tutor.qa.offline import Draft, compose
+from tutor.qa.offline import Draft, as_sentence, compose
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -32,6 +32,8 @@ class PassageSource(Protocol):
 
     def retriever(self, *, course: str | None = None, k: int = 5) -> IndexRetriever: ...
 
+NOTHING_NEW = ("That is all the course says about it, as far as I can find: the answer above is "
+               "the whole of it. The lesson it cites tells it in context.")
 
 @dataclass(frozen=True)
 class Source:
@@ -76,13 +78,17 @@ class Answerer:
         self._sentence_vectors = SentenceVectors(search.index)
 
     def answer(self, question: str, *, course: str | None = None,
-               history: Sequence[tuple[str, str]] = (), use_llm: bool = True) -> Answer:
+               history: Sequence[tuple[str, str]] = (), use_llm: bool = True,
+               already_said: str = "") -> Answer:
+        """`already_said`: the answer a follow-up follows; its sentences are not quoted
+        again, so "and why?" adds what the course says beyond it."""
         # Imported on first use: LangChain costs the chat's start-up almost a second.
         from langchain_core.runnables import RunnableLambda
 
         retriever = self.source.retriever(course=course, k=RETRIEVE)
         chain = retriever | RunnableLambda(lambda docs: self._evidence(question, docs)) | \
-            RunnableLambda(lambda evidence: self._respond(evidence, history, use_llm))
+            RunnableLambda(lambda evidence: self._respond(evidence, history, use_llm,
+                                                          already_said))
         result: Answer = chain.invoke(question)
         return result
 
@@ -95,7 +101,7 @@ class Answerer:
                       self._sentence_vectors)
 
     def _respond(self, evidence: Evidence, history: Sequence[tuple[str, str]],
-                 use_llm: bool) -> Answer:
+                 use_llm: bool, already_said: str = "") -> Answer:
         if not evidence.covered:
             closest = tuple(dict.fromkeys(Source.of(p) for p in evidence.passages))
             lessons = tuple({(s.course, s.lesson): s for s in closest}.values())[:CLOSEST]
@@ -105,7 +111,12 @@ class Answerer:
         if use_llm and self.llm is not None:
             draft, engine = self.llm.answer(evidence, history), "llm"
         if draft is None:
-            draft, engine = compose(evidence, keep_ratio=self._model.keep_ratio,
+            fresh = replace(evidence, sentences=tuple(
+                s for s in evidence.sentences if as_sentence(s.text) not in already_said))
+            if not fresh.sentences:
+                return Answer(evidence.question, NOTHING_NEW, (), True, "offline",
+                              evidence.confidence)
+            draft, engine = compose(fresh, keep_ratio=self._model.keep_ratio,
                                     max_passages=self._model.max_passages), "offline"
         return self._answer(evidence, draft, engine)
 

@@ -32,10 +32,10 @@ def compose(evidence: Evidence, *, keep_ratio: float, max_passages: int) -> Draf
     chosen.sort(key=lambda s: (str(evidence.passages[s.passage].metadata.get("order", "")),
                                s.passage, s.position))
     cited = tuple(dict.fromkeys(s.passage for s in chosen))
-    return Draft(" ".join(_as_sentence(s.text) for s in chosen), cited)
+    return Draft(" ".join(as_sentence(s.text) for s in chosen), cited)
 
 
-def _as_sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
     """List items and lead-ins quoted on their own still read as sentences."""
     text = text[:1].upper() + text[1:] if text[:1].islower() else text
     if text.endswith(":"):
