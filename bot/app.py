@@ -86,8 +86,10 @@ def build_app(settings: Settings, console: Console) -> App:
         database = Database(settings.resolved_database_url)
     report = _import_with_progress(database, course_folders(settings), console)
     for folder, problems in report.rejected.items():
-        console.print(f"[yellow]Skipped the course in {folder}: {len(problems)} error(s). "
-                      f"Run `tutorbot content validate {folder}` for the list.[/yellow]")
+        detail = problems[0].message if len(problems) == 1 else \
+            f"{len(problems)} error(s). Run `tutorbot content validate {folder}` for the list"
+        console.print(f"[yellow]Skipped the course in {folder}: {detail}.[/yellow]",
+                      soft_wrap=True, highlight=False)
     search = build_search(settings, database)
     search.sync_in_background()
     tutor = Tutor(database, answerer=Answerer(search, llm=build_llm(settings)),

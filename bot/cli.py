@@ -156,11 +156,14 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Course folders.")
 
 
 @content_app.command("import")
-def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]) -> None:
+def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")],
+            replace: Annotated[bool, typer.Option(
+                "--replace", help="These folders now hold their courses, even where another "
+                "folder's course has the same id.")] = False) -> None:
     """Validate and import courses; re-importing keeps every learner's progress."""
     settings = _settings()
     database = _database(settings)
-    report = import_folders(database, paths)
+    report = import_folders(database, paths, replace=replace)
     for folder, problems in report.rejected.items():
         for problem in problems:
             console.print(f"[red]{problem}[/red]", highlight=False, soft_wrap=True)

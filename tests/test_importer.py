@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from content import load_course
@@ -94,3 +96,40 @@ def test_removed_lesson_is_retired_and_restored_on_return(sqlite_db: Database,
     assert summary.lessons.updated == 1
     with sqlite_db.session() as session:
         assert not session.scalars(select(LessonRow).where(LessonRow.retired)).all()
+
+
+def test_a_copy_of_a_bundled_course_is_never_overwritten_in_silence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from bot.app import build_app
+    from bot.cli import app
+    from content import bundled_course_paths
+    from tutor import Settings
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    bundled = next(p for p in bundled_course_paths() if p.name == "python-basics")
+    copy = tmp_path / "my-python"
+    shutil.copytree(bundled, copy)
+    lesson = copy / "01-values-and-variables.md"
+    lesson.write_text(lesson.read_text() + "\n```question\nid: teachers-own\ntype: single\n"
+                      "prompt: Is this the teacher's question?\nskills: [types]\n"
+                      "difficulty: 1\noptions: [right, wrong]\nanswer: right\n"
+                      "explanation: It is.\n```\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["content", "import", str(bundled)]).exit_code == 0
+    refused = runner.invoke(app, ["content", "import", str(copy)])
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1
+    assert str(copy) in said and str(bundled.resolve()) in said and "--replace" in said
+    assert runner.invoke(app, ["content", "import", "--replace", str(copy)]).exit_code == 0
+    # The next start imports the bundled courses again: the teacher's copy must stay.
+    from rich.console import Console
+
+    started = build_app(Settings(), Console(file=io.StringIO()))
+    with started.database.session() as session:
+        keys = set(session.scalars(select(QuestionRow.key).where(
+            QuestionRow.retired.is_(False))))
+    started.close()
+    assert "teachers-own" in keys

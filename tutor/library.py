@@ -7,11 +7,33 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content import Problem, load_course
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content import Problem, Severity, load_course
 from tutor.importer import ImportSummary, import_course
 from tutor.storage.database import Database
+from tutor.storage.models import CourseRow
 
 __all__ = ["LibraryReport", "import_folders"]
+
+
+def _id_clash(session: Session, course_id: str, folder: Path) -> Problem | None:
+    """Another folder's course under the same id: never overwritten in silence."""
+    held = session.scalar(select(CourseRow.source_path).where(CourseRow.slug == course_id))
+    if not held or _same_folder(Path(held), folder):
+        return None
+    return Problem(folder / "course.yaml", 1, Severity.ERROR,
+                   f"the course id {course_id!r} is already taken by the course imported from "
+                   f"{held}. Give this copy its own `id:` in course.yaml, or, if this folder "
+                   "now holds that course, import it with `tutorbot content import --replace`")
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +46,13 @@ class LibraryReport:
 
 
 def import_folders(database: Database, folders: Iterable[Path],
-                   on_course: Callable[[Path], None] | None = None) -> LibraryReport:
+                   on_course: Callable[[Path], None] | None = None, *,
+                   replace: bool = False) -> LibraryReport:
     """Import every valid course; a broken one is reported and skipped, the rest go in.
 
-    Each course is its own transaction, so one failure never undoes another course.
+    Each course is its own transaction, so one failure never undoes another course. A
+    course whose id is already taken by a course from another folder is refused, naming
+    both folders, unless `replace` says this folder now holds that course.
     """
     report = LibraryReport()
     for folder in folders:
@@ -40,6 +65,11 @@ def import_folders(database: Database, folders: Iterable[Path],
             log.warning("course %s has %d error(s); not imported", folder, len(result.errors))
             continue
         with database.session() as session:
+            clash = None if replace else _id_clash(session, result.course.id, folder)
+            if clash is not None:
+                report.rejected[folder] = [clash]
+                log.warning("%s", clash)
+                continue
             summary = import_course(session, result.course)
             session.commit()
         report.imported.append(summary)
