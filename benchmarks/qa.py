@@ -31,6 +31,7 @@ class IndexSource:
     """Answers over any index, for data that is not a course (OpenBookQA's facts)."""
 
     index: SearchIndex
+    preparing: bool = False  # built before the benchmark asks anything
 
     def retriever(self, *, course: str | None = None, k: int = 5) -> IndexRetriever:
         return IndexRetriever(index=self.index, k=k,

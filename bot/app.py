@@ -32,6 +32,9 @@ class App:
     tutor: Tutor
 
     def close(self) -> None:
+        # A background index sync still embedding at exit would be killed inside torch
+        # (an abort); letting it finish also keeps what it computed.
+        self.search.wait()
         self.database.dispose()
 
 

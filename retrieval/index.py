@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -75,6 +76,9 @@ class SearchIndex:
         self._embedder = embedder
         self._kind = kind
         self.weights = weights or FusionWeights()
+        # Searches may run while a sync embeds (the slow part, done outside the lock); the
+        # lock only makes the switch to the new chunks, vectors and terms one step.
+        self._swap = threading.RLock()
         self._chunks: list[Chunk] = []
         self._dense = DenseIndex.build(np.zeros((0, 1), dtype=np.float32), "flat")
         self._lexical = LexicalIndex([])
@@ -174,11 +178,13 @@ class SearchIndex:
         report.embedded = len(new)
         rows = outside + kept
         old = self._dense.vectors()[rows] if rows else fresh[:0]
-        self._chunks = [self._chunks[i] for i in rows] + new
+        chunks = [self._chunks[i] for i in rows] + new
         vectors = np.ascontiguousarray(np.concatenate([old, fresh]), dtype=np.float32)
-        self._dense = DenseIndex.build(vectors, self._kind)
-        self._lexical = LexicalIndex([c.embed_text for c in self._chunks])
-        self._save()
+        dense = DenseIndex.build(vectors, self._kind)
+        lexical = LexicalIndex([c.embed_text for c in chunks])
+        with self._swap:
+            self._chunks, self._dense, self._lexical = chunks, dense, lexical
+            self._save()
         self.load_problem = None
         report.seconds = time.perf_counter() - started
         return report
@@ -191,7 +197,11 @@ class SearchIndex:
 
         A query without a single letter or digit (empty, only emoji) finds nothing.
         """
-        query = query[:MAX_QUERY_CHARS]
+        with self._swap:
+            return self._search(query[:MAX_QUERY_CHARS], k, where, mode)
+
+    def _search(self, query: str, k: int, where: Mapping[str, str] | None,
+                mode: SearchMode) -> list[Hit]:
         if not self._chunks or k <= 0 or not _WORD.search(query):
             return []
         allowed = None

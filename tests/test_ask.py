@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
 from sqlalchemy import select
 
-from tests.conftest import Chat
+from retrieval import SearchIndex, SentenceTransformerEmbedder
+from retrieval.embeddings import Vectors
+from tests.conftest import Chat, CountingEmbedder
 from tutor import Database, QuestionReply, Tutor
 from tutor.knowledge import CourseSearch
 from tutor.qa.answerer import Answerer
@@ -165,3 +171,36 @@ def test_follow_ups_are_told_apart_from_new_questions() -> None:
     for fresh in ("why is the sky blue?", "why is the inner core solid?",
                   "what is a variable?", "how do loops work in python?"):
         assert not is_follow_up(fresh), fresh
+
+
+class _GatedEmbedder(CountingEmbedder):
+    """The real model, but a sync's batch waits at a gate the test opens."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        super().__init__(inner)
+        self.gate = threading.Event()
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> Vectors:
+        if len(texts) > 1:
+            assert self.gate.wait(60), "the test never opened the gate"
+        return super().embed(texts, progress=progress)
+
+
+def test_the_first_question_never_waits_for_the_index(
+        bundled_db: Database, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    gated = _GatedEmbedder(embedder)
+    search = CourseSearch(bundled_db, SearchIndex(tmp_path / "index", gated))
+    assert search.sync_in_background() is not None and search.preparing
+    chat = Chat(_tutor(bundled_db, search), "early")
+    asking = threading.Thread(target=chat.say, args=("/ask why is the inner core solid?",))
+    asking.start()
+    asking.join(30)
+    try:
+        assert not asking.is_alive(), "the question waited for the index sync"
+        assert "still preparing the course search" in chat.text()
+        assert unanswered_questions(bundled_db) == []  # not a gap in the course
+    finally:
+        gated.gate.set()
+        search.wait()
+    chat.say("/ask why is the inner core solid?")
+    assert "Source:" in chat.text()

@@ -38,6 +38,7 @@ def test_search_by_course_after_a_background_sync(bundled_db: Database, tmp_path
                                                   embedder: SentenceTransformerEmbedder) -> None:
     search, counting = _search(bundled_db, tmp_path / "ix", embedder)
     assert search.sync_in_background() is not None
+    search.wait()  # searches do not wait for it (test_ask); this one wants its result
     hits = search.search("why does the Moon change shape during the month", k=3)
     assert hits[0].chunk.section == "earth-science/moon-and-planets/phases-of-the-moon"
     python_only = search.search("why does the Moon change shape", course="python-basics")

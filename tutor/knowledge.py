@@ -88,9 +88,15 @@ class CourseSearch:
         if thread is not None:
             thread.join()
 
+    @property
+    def preparing(self) -> bool:
+        """A background sync is under way: searches use the index as it was until it ends."""
+        thread = self._background
+        return thread is not None and thread.is_alive()
+
     def search(self, query: str, *, course: str | None = None, k: int = 5,
                mode: SearchMode = "hybrid") -> Sequence[Hit]:
-        self.wait()
+        # Never waits for a background sync: the chat answers from the index as it is.
         return self.index.search(query, k=k, where={"course": course} if course else None,
                                  mode=mode)
 
@@ -98,6 +104,5 @@ class CourseSearch:
         # Imported here: LangChain's import costs half a second the chat need not pay.
         from retrieval.langchain import IndexRetriever
 
-        self.wait()
         return IndexRetriever(index=self.index, k=k,
                               where={"course": course} if course else None)

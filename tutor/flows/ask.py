@@ -37,6 +37,8 @@ _FUNCTION_WORDS = frozenset({
     "there", "one", "with", "from", "for", "into", "happen", "happens", "happened", "mean",
     "means", "more", "cause", "causes", "caused", "work", "works", "make", "makes", "made",
 })
+PREPARING = ("⏳ I'm still preparing the course search (it takes a minute or so after a course "
+             "is added), and found nothing yet. Please ask again in a moment.")
 NOT_SET_UP = "Questions need the course search, which is not set up here."
 
 
@@ -68,6 +70,8 @@ def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> lis
     answer = answerer.answer(query, course=course.slug if course else None,
                              history=[(q.text, q.answer) for q in recent], use_llm=use_llm,
                              already_said=follows.answer if follows else "")
+    if not answer.covered and answerer.source.preparing:
+        return [Text(PREPARING)]  # not a gap in the course: the index is not whole yet
     turn.session.add(AskedQuestion(
         learner_id=turn.learner.id, course_id=course.id if course else None, asked_at=turn.now,
         text=question[:2000], answer=answer.text, answered=answer.covered,

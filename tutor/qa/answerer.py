@@ -24,6 +24,10 @@ RETRIEVE = 4  # passages the evidence is gathered from
 CLOSEST = 3  # lessons suggested with a decline
 
 
+NOTHING_NEW = ("That is all the course says about it, as far as I can find: the answer above is "
+               "the whole of it. The lesson it cites tells it in context.")
+
+
 class PassageSource(Protocol):
     """Where answers come from: `tutor.knowledge.CourseSearch`, or any index with sources."""
 
@@ -32,8 +36,11 @@ class PassageSource(Protocol):
 
     def retriever(self, *, course: str | None = None, k: int = 5) -> IndexRetriever: ...
 
-NOTHING_NEW = ("That is all the course says about it, as far as I can find: the answer above is "
-               "the whole of it. The lesson it cites tells it in context.")
+    @property
+    def preparing(self) -> bool:
+        """The index is still being built or brought up to date."""
+        ...
+
 
 @dataclass(frozen=True)
 class Source:
