@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.app import App, build_app, build_search, configure_logging
+from bot.app import App, build_app, build_search, configure_logging, course_folders
 from bot.campaign_cli import campaign_app
 from bot.startup import startup_problem
 from content import Severity, load_course
@@ -63,6 +63,16 @@ def _database(settings: Settings) -> Database:
     except StorageError as exc:
         errors.print(f"[red]Cannot open the database: {exc}[/red]")
         raise typer.Exit(1) from exc
+
+
+def _library(settings: Settings) -> Database:
+    """The database with the courses every start imports (bundled, COURSES_DIR): on a
+    fresh machine, indexing and searching then see them, not an empty database."""
+    database = _database(settings)
+    for folder, problems in import_folders(database, course_folders(settings)).rejected.items():
+        errors.print(f"[yellow]Skipped the course in {folder}: {problems[0].message}[/yellow]",
+                     soft_wrap=True, highlight=False)
+    return database
 
 
 def _app(settings: Settings, *, quiet: bool = False) -> App:
@@ -194,7 +204,7 @@ def index_build(course: Annotated[str | None, typer.Option(help="Only this cours
     """Bring the search index up to date; only changed text is embedded again."""
     settings = _settings()
     configure_logging(settings.log_level, errors)
-    database = _database(settings)
+    database = _library(settings)
     _print_sync(build_search(settings, database).sync(course, progress=True))
     database.dispose()
 
@@ -212,7 +222,7 @@ def search(
         raise typer.Exit(2)
     settings = _settings()
     configure_logging(settings.log_level, errors)
-    database = _database(settings)
+    database = _library(settings)
     finder = build_search(settings, database)
     if not finder.is_current():
         _print_sync(finder.sync(progress=True))

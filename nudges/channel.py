@@ -25,6 +25,7 @@ class RetryLater(Exception):
 class Channel(Protocol):
     platform: str
     rate_per_second: float  # the platform's overall limit for a bot
+    paces_itself: bool  # the platform's client keeps that limit: the dispatcher need not
 
     async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
         """Deliver a nudge: the core's markup and buttons, in one row. Raises

@@ -42,7 +42,10 @@ class Dispatcher:
         self._channels = channels
         self._clock = clock
         self._idle = idle_seconds
-        self._rates = {p: (rates or {}).get(p, c.rate_per_second) for p, c in channels.items()}
+        # Paced here: platforms whose client does not pace itself, and any rate set on purpose
+        # (NUDGE_RATE); a self-pacing client paced here as well would go at half speed.
+        self._rates = {p: (rates or {}).get(p, c.rate_per_second) for p, c in channels.items()
+                       if (rates and p in rates) or not c.paces_itself}
         self._next_slot: dict[str, float] = {}
         self.worker = f"{os.getpid()}"
         self.sent = 0
@@ -102,7 +105,9 @@ class Dispatcher:
     async def _pace(self, platform: str) -> None:
         """Just under the platform's rate, spread evenly: network jitter bunches messages
         up on arrival, and at exactly the limit a one-second window would see one too many."""
-        rate = self._rates.get(platform, 30.0) * HEADROOM
+        if platform not in self._rates:
+            return
+        rate = self._rates[platform] * HEADROOM
         now = time.monotonic()
         slot = max(now, self._next_slot.get(platform, now))
         self._next_slot[platform] = slot + 1.0 / rate
@@ -127,7 +132,7 @@ class Dispatcher:
                 await asyncio.to_thread(self._unreachable, nudge)
                 break
             except Exception as exc:  # a failure is recorded, never retried blindly
-                log.warning("nudge %s failed: %s", nudge.id, exc)
+                log.warning("nudge %s failed", nudge.id, exc_info=True)
                 status, error = "failed", repr(exc)[:500]
                 break
         else:

@@ -184,3 +184,13 @@ def test_platform_refusals_read_as_sentences() -> None:
     assert "Discord refused DISCORD_BOT_TOKEN" in str(startup_problem(
         discord.LoginFailure("Improper token has been passed."), settings))
     assert startup_problem(KeyError("a bug"), settings) is None  # bugs keep their traceback
+
+
+def test_index_build_on_a_fresh_machine_indexes_the_bundled_courses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, ["index", "build"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "0 chunks added" not in said and "chunks added" in said

@@ -146,6 +146,10 @@ def test_terminal_chat_in_llm_mode(tmp_path: Path) -> None:
                "LLM_BASE_URL": stub.url, "LLM_API_KEY": "test-key", "COLUMNS": "120"}
         script = Path(sys.executable).with_name("tutorbot")
         command = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+        # The chat never waits for the search index (it says it is still being prepared):
+        # build it first, as `tutorbot index build` does for an operator.
+        subprocess.run([*command, "index", "build"], env=env, capture_output=True,
+                       timeout=180, check=True)
         done = subprocess.run([*command, "chat", "--learner", "llm"], env=env, text=True,
                               input="1\n/ask why is the inner core solid?\nq\n",
                               capture_output=True, timeout=180, check=True)

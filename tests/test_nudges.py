@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.telegram.channel import TelegramChannel
 from nudges.campaign import CampaignError, CampaignSpec, Schedule, load_spec
 from nudges.channel import Unreachable
 from nudges.dispatcher import Dispatcher
 from nudges.planner import plan
 from nudges.timing import after_quiet_hours, latest_occurrence
+from tests.bulk import enroll_many
+from tests.fake_telegram import FakeTelegram
 from tutor import Database
 from tutor.actions import encode
 from tutor.messages import Button
@@ -184,6 +187,7 @@ def test_the_control_group_gets_nothing_and_automatic_reminders_come_at_study_ti
 class Recorder:
     platform = "telegram"
     rate_per_second = 1000.0
+    paces_itself = False
 
     def __init__(self, blocked: set[str] | None = None) -> None:
         self.sent: list[tuple[str, str, list[tuple[str, str]]]] = []  # (label, wire form)
@@ -355,3 +359,87 @@ def test_a_half_hour_time_zone_gets_its_nudges_at_its_own_hour() -> None:
     assert fire.astimezone(UTC) == datetime(2026, 12, 2, 12, 30, tzinfo=UTC)
     held = after_quiet_hours(datetime(2026, 12, 2, 18, 0, tzinfo=UTC), "UTC+05:30", (22, 8))
     assert held.astimezone(UTC) == datetime(2026, 12, 3, 2, 30, tzinfo=UTC)  # 08:00 there
+
+
+def _one_nudge_world(db: Database, count: int) -> datetime:
+    now = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
+    with db.session() as session:
+        course = session.scalars(select(CourseRow)).first()
+        assert course is not None
+        enroll_many(session, range(9001, 9001 + count), course.id, platform="telegram",
+                    user_id=lambda i: str(i))
+        session.add_all(Nudge(key=f"k{i}", rule="review", learner_id=i, platform="telegram",
+                              user_id=str(i), variant=0, text="x", action="", due_at=now,
+                              status="pending", claimed_by="", error="")
+                        for i in range(9001, 9001 + count))
+        session.commit()
+    return now
+
+
+def test_a_refused_nudge_is_retried_in_one_layer_only(bundled_db: Database) -> None:
+    """The limiter paces and never retries; the dispatcher retries a 429 five times."""
+    from telegram.ext import ExtBot
+
+    from bot.telegram.limits import ChatRateLimiter
+
+    now = _one_nudge_world(bundled_db, 1)
+
+    async def run() -> int:
+        fake = FakeTelegram()
+        fake.failures["sendMessage"] = [(429, "Too Many Requests: retry after 1", 1)] * 50
+        await fake.start()
+        bot = ExtBot(fake.token, base_url=fake.base_url, rate_limiter=ChatRateLimiter())
+        await bot.initialize()
+        dispatcher = Dispatcher(bundled_db, {"telegram": TelegramChannel(bot)},
+                                clock=lambda: now, idle_seconds=0.05)
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop))
+        await fake.wait(lambda: dispatcher_done(bundled_db), 30)
+        stop.set()
+        await task
+        await bot.shutdown()
+        await fake.stop()
+        return sum(1 for method, _ in fake.calls if method == "sendMessage")
+
+    assert asyncio.run(run()) == 5  # not 5 x 6 (limiter) x 4 (adapter)
+    with bundled_db.session() as session:
+        assert session.scalars(select(Nudge.error)).one() == "rate limited five times"
+
+
+def dispatcher_done(db: Database) -> bool:
+    with db.session() as session:
+        return not session.scalars(select(Nudge.id).where(
+            Nudge.status.in_(("pending", "sending")))).first()
+
+
+def test_the_rate_limiter_alone_keeps_nudges_under_telegrams_limit(bundled_db: Database
+                                                                   ) -> None:
+    from telegram.ext import ExtBot
+
+    from bot.telegram.limits import ChatRateLimiter
+
+    now = _one_nudge_world(bundled_db, 75)
+
+    async def run() -> tuple[int, int, float]:
+        fake = FakeTelegram(overall_limit=30)
+        await fake.start()
+        bot = ExtBot(fake.token, base_url=fake.base_url, rate_limiter=ChatRateLimiter())
+        await bot.initialize()
+        channel = TelegramChannel(bot)
+        assert channel.paces_itself
+        dispatcher = Dispatcher(bundled_db, {"telegram": channel}, clock=lambda: now,
+                                idle_seconds=0.05)
+        stop = asyncio.Event()
+        started = asyncio.get_running_loop().time()
+        task = asyncio.create_task(dispatcher.run(stop))
+        await fake.wait(lambda: len(fake.sent) >= 75, 30)
+        elapsed = asyncio.get_running_loop().time() - started
+        stop.set()
+        await task
+        await bot.shutdown()
+        await fake.stop()
+        return len(fake.sent), fake.refused, elapsed
+
+    sent, refused, elapsed = asyncio.run(run())
+    assert sent == 75 and refused == 0
+    assert elapsed > 2.0

@@ -20,6 +20,7 @@ class DiscordChannel:
     def __init__(self, client: discord.Client, rate_per_second: float = 10.0) -> None:
         self.client = client
         self.rate_per_second = rate_per_second
+        self.paces_itself = True  # discord.py keeps Discord's rate limits and retries 429s
 
     async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
         if not self.client.is_ready():

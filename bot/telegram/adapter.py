@@ -309,8 +309,9 @@ class TelegramBot:
                                     explained=explained)
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Network trouble is retried with backoff; a 429 is waited out (when no rate
-        limiter is installed to do it); anything Telegram refuses is raised at once."""
+        """Network trouble is retried with backoff; a 429 is waited out (the only layer
+        that retries it: the rate limiter paces, never retries); anything Telegram refuses
+        is raised at once."""
         for attempt in range(RETRIES):
             try:
                 return await call()

@@ -22,6 +22,8 @@ class TelegramChannel:
     def __init__(self, bot: Bot, rate_per_second: float = 30.0) -> None:
         self.bot = bot
         self.rate_per_second = rate_per_second  # Telegram: about 30 messages a second in all
+        # With the rate limiter installed the bot keeps the pace for turns and nudges alike.
+        self.paces_itself = getattr(bot, "rate_limiter", None) is not None
 
     async def send(self, user_id: str, text: str, buttons: Sequence[Button]) -> None:
         markup = keyboard(tuple((button,) for button in buttons)) if buttons else None
