@@ -13,7 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nudges import admin
-from nudges.campaign import CampaignError, CampaignSpec, load_spec
+from nudges.campaign import (
+    CampaignError,
+    CampaignSpec,
+    describe_audience,
+    describe_schedule,
+    load_spec,
+)
 from tutor.storage.models import Campaign, utcnow
 
 __all__ = ["campaign_app"]
@@ -48,7 +54,8 @@ def _spec(path: Path) -> CampaignSpec:
 
 
 @campaign_app.command()
-def create(file: Annotated[Path, typer.Argument(help="The campaign, as YAML.")]) -> None:
+def create(file: Annotated[Path, typer.Argument(metavar="FILE", help="The campaign, as YAML.")]
+           ) -> None:
     """Create a campaign from a YAML file (see nudges/campaign.py for the format)."""
     from bot.cli import console
 
@@ -74,19 +81,41 @@ def list_() -> None:
 
 
 @campaign_app.command()
-def show(campaign_id: int) -> None:
-    """A campaign's definition and delivery counts."""
-    import yaml
-
+def show(campaign_id: Annotated[int, typer.Argument(metavar="ID", help="The campaign's id.")]
+         ) -> None:
+    """A campaign in words: audience, schedule, messages, deliveries and the next send."""
     from bot.cli import console
 
     with _session() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise admin.CampaignProblem(f"there is no campaign {campaign_id}")
-        console.print(f"[bold]{campaign.id}: {campaign.name}[/bold] ({campaign.status})")
-        console.print(yaml.safe_dump(campaign.spec, sort_keys=False, allow_unicode=True))
-        console.print(admin.counts(session, campaign.id))
+        spec = CampaignSpec.model_validate(campaign.spec)
+        counts = admin.counts(session, campaign.id)
+        found = admin.preview(session, spec, utcnow()) if campaign.status == "active" else None
+    console.print(f"[bold]{campaign.id}. {campaign.name}[/bold] ({campaign.status}), "
+                  f"course {spec.course}", soft_wrap=True)
+    console.print(f"Audience: {describe_audience(spec.audience)}; "
+                  f"{spec.control_share:.0%} held out as the control group.", soft_wrap=True)
+    console.print(f"Schedule: {describe_schedule(spec.schedule)}.", soft_wrap=True)
+    for number, variant in enumerate(spec.variants, 1):
+        console.print(f"Message {number}: {variant.text}", soft_wrap=True, highlight=False)
+    console.print("Nudges: " + (", ".join(f"{n} {status}" for status, n in sorted(
+        counts.items())) or "none yet"))
+    console.print(f"Next send: {_when(found, spec)}", soft_wrap=True)
+
+
+def _when(found: admin.Preview | None, spec: CampaignSpec) -> str:
+    if found is None:
+        return "none (the campaign is not active)"
+    if found.audience == 0:
+        return "none yet: nobody is in the audience"
+    if spec.schedule.kind == "after_inactivity":
+        return "for each learner, at their own time after their last activity"
+    if found.first_send is None:
+        return "none: its time has passed"
+    return (f"{found.first_send:%Y-%m-%d %H:%M} UTC, the earliest learner's time; all "
+            f"{found.audience} within {found.finishes_in} of their own time")
 
 
 def _status(campaign_id: int, status: str, said: str) -> None:
@@ -98,25 +127,27 @@ def _status(campaign_id: int, status: str, said: str) -> None:
 
 
 @campaign_app.command()
-def pause(campaign_id: int) -> None:
+def pause(campaign_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Stop planning new nudges for a campaign (pending ones still go)."""
     _status(campaign_id, "paused", "paused")
 
 
 @campaign_app.command()
-def resume(campaign_id: int) -> None:
+def resume(campaign_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Plan a paused campaign's nudges again."""
     _status(campaign_id, "active", "resumed")
 
 
 @campaign_app.command()
-def cancel(campaign_id: int) -> None:
+def cancel(campaign_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """End a campaign; nudges not yet sent are dropped."""
     _status(campaign_id, "cancelled", "cancelled")
 
 
 @campaign_app.command("preview")
-def preview_(what: Annotated[str, typer.Argument(help="A YAML file or a campaign id.")]) -> None:
+def preview_(what: Annotated[str, typer.Argument(metavar="FILE_OR_ID",
+                                                 help="A YAML file or a campaign id.")]
+             ) -> None:
     """Audience size now, three rendered samples, and how long delivery takes."""
     from bot.cli import console
 
@@ -134,5 +165,5 @@ def preview_(what: Annotated[str, typer.Argument(help="A YAML file or a campaign
                   f"{spec.control_share:.0%} held out as the control group.")
     for sample in found.samples:
         console.print(f"  • {sample}", soft_wrap=True)
-    console.print(f"Each occurrence is delivered within {found.finishes_in} at the platforms' "
-                  "limits, once it is due in each learner's own time.")
+    console.print(f"First send: {_when(found, spec)}; each occurrence is delivered within "
+                  f"{found.finishes_in} at the platforms' limits.", soft_wrap=True)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.app import App, build_app, build_search, configure_logging, course_folders
 from bot.campaign_cli import campaign_app
+from bot.cli_help import install as install_plain_help
 from bot.startup import startup_problem
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
@@ -29,6 +30,8 @@ from tutor.storage.database import Database
 from tutor.storage.models import CourseRow
 
 __all__ = ["app", "main"]
+
+install_plain_help()
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="tutorbot: bite-sized lessons, quizzes and answers in chat.")
@@ -43,6 +46,9 @@ app.add_typer(model_app, name="model")
 app.add_typer(campaign_app, name="campaign")
 console = Console()
 errors = Console(stderr=True)
+OnlyCourse = Annotated[str | None, typer.Option(metavar="COURSE", help="Only this course id.")]
+TheCourse = Annotated[str, typer.Option(metavar="COURSE", help="The course id.")]
+Folders = Annotated[list[Path], typer.Argument(metavar="FOLDER...", help="Course folders.")]
 
 
 def _settings() -> Settings:
@@ -128,8 +134,9 @@ def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegr
 
 
 @app.command()
-def chat(learner: Annotated[str, typer.Option(help="Who is learning (each name has its own "
-                                                   "progress).")] = "") -> None:
+def chat(learner: Annotated[str, typer.Option(
+        metavar="NAME", help="Who is learning (each name has its own progress).")] = ""
+         ) -> None:
     """Chat with the tutor in this terminal."""
     from bot.terminal import TerminalChat
 
@@ -143,7 +150,7 @@ def chat(learner: Annotated[str, typer.Option(help="Who is learning (each name h
 
 
 @content_app.command("validate")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Course folders.")]) -> None:
+def validate(paths: Folders) -> None:
     """Check course folders and list every problem with file and line."""
     failed = False
     for path in paths:
@@ -166,7 +173,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Course folders.")
 
 
 @content_app.command("import")
-def import_(paths: Annotated[list[Path], typer.Argument(help="Course folders.")],
+def import_(paths: Folders,
             replace: Annotated[bool, typer.Option(
                 "--replace", help="These folders now hold their courses, even where another "
                 "folder's course has the same id.")] = False) -> None:
@@ -199,7 +206,7 @@ def _print_sync(report: SyncReport) -> None:
 
 
 @index_app.command("build")
-def index_build(course: Annotated[str | None, typer.Option(help="Only this course id.")] = None
+def index_build(course: OnlyCourse = None
                 ) -> None:
     """Bring the search index up to date; only changed text is embedded again."""
     settings = _settings()
@@ -211,10 +218,10 @@ def index_build(course: Annotated[str | None, typer.Option(help="Only this cours
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for.")],
-    course: Annotated[str | None, typer.Option(help="Only this course id.")] = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="How many hits.")] = 5,
-    mode: Annotated[str, typer.Option(help="hybrid, dense or lexical.")] = "hybrid",
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
+    course: OnlyCourse = None,
+    k: Annotated[int, typer.Option("--k", metavar="N", min=1, max=100, help="How many hits.")] = 5,
+    mode: Annotated[str, typer.Option(metavar="MODE", help="hybrid, dense or lexical.")] = "hybrid",
 ) -> None:
     """Search the course text and print the best passages with their scores and sources."""
     if mode not in ("hybrid", "dense", "lexical"):
@@ -242,7 +249,7 @@ def search(
 
 
 @report_app.command("unanswered")
-def report_unanswered(course: Annotated[str | None, typer.Option(help="Only this course id.")]
+def report_unanswered(course: OnlyCourse
                       = None) -> None:
     """Questions learners asked that the course does not cover: where it has gaps."""
     settings = _settings()
@@ -260,7 +267,7 @@ def report_unanswered(course: Annotated[str | None, typer.Option(help="Only this
 
 
 @report_app.command("campaigns")
-def report_campaigns(course: Annotated[str | None, typer.Option(help="Only this course id.")]
+def report_campaigns(course: OnlyCourse
                      = None) -> None:
     """Each campaign's nudges per variant against its control group: sent, failed, came
     back within 24 hours, completed something, and the lift with its 95% interval."""
@@ -283,9 +290,9 @@ def report_campaigns(course: Annotated[str | None, typer.Option(help="Only this 
 
 
 @report_app.command("class")
-def report_class(course: Annotated[str, typer.Option(help="The course id.")],
-                 out: Annotated[Path | None, typer.Option(help="Where to save the PNG.")]
-                 = None) -> None:
+def report_class(course: TheCourse,
+                 out: Annotated[Path | None, typer.Option(
+                     metavar="FILE", help="Where to save the PNG.")] = None) -> None:
     """The class overview image: mastery heatmap, active learners per day, at-risk list."""
     from tutor.overview import class_overview
 
@@ -301,8 +308,9 @@ def report_class(course: Annotated[str, typer.Option(help="The course id.")],
 
 
 @report_app.command("at-risk")
-def report_at_risk(course: Annotated[str, typer.Option(help="The course id.")],
-                   top: Annotated[int, typer.Option(min=1, help="How many learners.")] = 20
+def report_at_risk(course: TheCourse,
+                   top: Annotated[int, typer.Option(
+                       metavar="N", min=1, help="How many learners.")] = 20
                    ) -> None:
     """Learners most likely to drop out of a course, from their recent activity."""
     settings = _settings()
@@ -320,7 +328,7 @@ def report_at_risk(course: Annotated[str, typer.Option(help="The course id.")],
 
 
 @model_app.command("fit")
-def model_fit(course: Annotated[str | None, typer.Option(help="Only this course id.")] = None
+def model_fit(course: OnlyCourse = None
               ) -> None:
     """Fit the mastery and dropout-risk models on each course's own logs.
 

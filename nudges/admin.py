@@ -7,17 +7,18 @@ import math
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nudges.audience import recipients
+from nudges.audience import Recipient, recipients
 from nudges.campaign import CampaignSpec
 from nudges.dispatcher import HEADROOM
 from nudges.outcomes import outcomes
 from nudges.planner import render
 from nudges.sampler import CONTROL
+from nudges.timing import after_quiet_hours, next_occurrence
 from tutor.storage.models import Campaign, CourseRow, Nudge
 
 __all__ = ["PLATFORM_RATES", "Preview", "VariantReport", "create", "preview", "report",
@@ -63,6 +64,10 @@ class Preview:
     samples: list[str]
     by_platform: dict[str, int]
     finishes_in: timedelta  # at the platforms' rates, once an occurrence is due
+    # When the first nudge of the next occurrence goes out: the schedule's time in the
+    # earliest learner's zone, moved past their quiet hours (None: after_inactivity, or
+    # nobody to send to).
+    first_send: datetime | None = None
 
 
 def preview(session: Session, spec: CampaignSpec, now: datetime,
@@ -79,7 +84,17 @@ def preview(session: Session, spec: CampaignSpec, now: datetime,
     sent = {p: n * (1 - spec.control_share) for p, n in platforms.items()}
     # At the pace the dispatcher keeps: just under each platform's limit.
     seconds = max((n / (rates.get(p, 30.0) * HEADROOM) for p, n in sent.items()), default=0.0)
-    return Preview(len(people), samples, dict(platforms), timedelta(seconds=math.ceil(seconds)))
+    return Preview(len(people), samples, dict(platforms), timedelta(seconds=math.ceil(seconds)),
+                   _first_send(spec, people, now))
+
+
+def _first_send(spec: CampaignSpec, people: list[Recipient], now: datetime) -> datetime | None:
+    sends = []
+    for timezone, quiet in {(who.timezone, who.quiet) for who in people}:
+        moment = next_occurrence(spec.schedule, timezone, now)
+        if moment is not None:
+            sends.append(after_quiet_hours(moment, timezone, quiet).astimezone(UTC))
+    return min(sends, default=None)
 
 
 @dataclass(frozen=True)

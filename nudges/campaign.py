@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = ["AUDIENCES", "PLACEHOLDERS", "Audience", "CampaignError", "CampaignSpec", "Schedule",
-           "Variant", "load_spec", "parse_schedule"]
+           "Variant", "describe_audience", "describe_schedule", "load_spec", "parse_schedule"]
 
 PLACEHOLDERS = ("name", "course", "due", "streak", "next_lesson")
 
@@ -145,3 +145,28 @@ def parse_schedule(text: str) -> Schedule:
         raise ValueError(f"I could not read {text.strip()[:60]!r}: {exc}") from exc
     raise ValueError("Say `daily 18:00`, `weekdays 8:30`, `once 2026-12-01 18:00` or "
                      "`after 3 days` (times are each learner's own).")
+
+
+def describe_audience(audience: Audience) -> str:
+    """The audience in words, as a teacher would say it."""
+    return {
+        "enrolled": "everyone enrolled",
+        "not_started": "learners who have not started yet",
+        "inactive": f"learners inactive for {audience.days}+ days",
+        "reviews_due": f"learners with {audience.reviews}+ reviews due",
+        "mastery_below": f"learners below {audience.below:.0%} mastery of {audience.skill}",
+        "risk_above": f"learners whose risk of dropping out is above {audience.above:.0%}",
+        "streak_at_risk": "learners whose streak breaks today",
+        "group": f"learners seen in the {audience.platform} group {audience.group}",
+    }[audience.kind]
+
+
+def describe_schedule(schedule: Schedule) -> str:
+    """The schedule in words; times are each learner's own local time."""
+    if schedule.kind == "once":
+        assert schedule.at is not None
+        return f"once, on {schedule.at:%Y-%m-%d at %H:%M} in each learner's own time"
+    if schedule.kind == "cron":
+        return f"on the cron schedule `{schedule.cron}`, in each learner's own time"
+    return (f"{schedule.days} day{'s' if schedule.days != 1 else ''} after a learner's last "
+            f"activity, at {schedule.hour:02d}:00 their time")

@@ -16,7 +16,8 @@ from apscheduler.triggers.cron import CronTrigger
 from nudges.campaign import Schedule
 from tutor.timezones import zone
 
-__all__ = ["STALE_AFTER", "after_quiet_hours", "latest_occurrence", "local_day"]
+__all__ = ["STALE_AFTER", "after_quiet_hours", "latest_occurrence", "local_day",
+           "next_occurrence"]
 
 STALE_AFTER = timedelta(hours=6)
 
@@ -46,6 +47,21 @@ def latest_occurrence(schedule: Schedule, timezone: str, now: datetime,
     target = datetime.combine(local_day_of_activity + timedelta(days=schedule.days),
                               time(schedule.hour), tzinfo=tz)
     return target if earliest <= target <= now else None
+
+
+def next_occurrence(schedule: Schedule, timezone: str, now: datetime) -> datetime | None:
+    """The next occurrence after `now` in this zone (UTC-aware); None for one that depends
+    on each learner's own activity (after_inactivity) or lies in the past."""
+    tz = zone(timezone)
+    if schedule.kind == "once":
+        assert schedule.at is not None
+        at = schedule.at if schedule.at.tzinfo else schedule.at.replace(tzinfo=tz)
+        return at if at > now else None
+    if schedule.kind == "cron":
+        assert schedule.cron is not None
+        found: datetime | None = _trigger(schedule.cron, timezone).get_next_fire_time(None, now)
+        return found
+    return None
 
 
 @lru_cache(maxsize=4096)

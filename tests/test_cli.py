@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -194,3 +195,21 @@ def test_index_build_on_a_fresh_machine_indexes_the_bundled_courses(
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "0 chunks added" not in said and "chunks added" in said
+
+
+def _commands(command: object, path: list[str]) -> list[list[str]]:
+    """Every command and group below `command` (Typer brings its own click: duck-typed)."""
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _commands(sub, [*path, name])
+    return found
+
+
+def test_every_help_page_reads_like_a_command_line_not_python() -> None:
+    pages = _commands(typer.main.get_command(app), [])
+    assert len(pages) > 15
+    for path in pages:
+        shown = CliRunner().invoke(app, [*path, "--help"], terminal_width=100)
+        assert shown.exit_code == 0, path
+        for python in ("<bool>", "<str>", "<int", "<list", "<Path>", "list[", "{"):
+            assert python not in shown.output, (path, python, shown.output)

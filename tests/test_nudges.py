@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -290,6 +291,15 @@ def test_the_campaign_command_line(bundled_db: Database, tmp_path: Path,
     assert created.exit_code == 0 and "campaign 1 created" in created.output
     shown = runner.invoke(app, ["campaign", "preview", "1"])
     assert "Audience now: 4 learners" in shown.output and "Hi L" in shown.output
+    said = " ".join(shown.output.split())
+    assert re.search(r"First send: \d{4}-\d\d-\d\d \d\d:00 UTC", said), said
+    described = " ".join(runner.invoke(app, ["campaign", "show", "1"]).output.split())
+    assert "Audience: everyone enrolled; 10% held out as the control group." in described
+    assert "Schedule: on the cron schedule `0 18 * * *`, in each learner's own time." in \
+        described
+    assert "Message 1: Hi {name}, {course} is waiting." in described
+    assert "Next send: " in described and "UTC" in described
+    assert "{}" not in described and "control_share" not in described
     assert runner.invoke(app, ["campaign", "pause", "1"]).exit_code == 0
     listed = runner.invoke(app, ["campaign", "list"])
     assert "paused" in listed.output
