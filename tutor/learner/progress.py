@@ -47,6 +47,8 @@ class Progress:
     weekly_goal: int = DEFAULT_WEEKLY_GOAL
     week_days_left: int = 0  # days after today before the week ends
     level: int = 1
+    target: float = 0.8  # the course's target_success: what "mastered" means here
+    today: date | None = None  # the learner's local date: the activity ends on it
 
 
 def daily_counts(moments: Iterable[datetime], tz: tzinfo, today: date, days: int
@@ -125,5 +127,6 @@ def learner_progress(session: Session, learner: Learner, course: CourseRow, now:
         answered=where.answers,
         lessons_done=len(set(done)), lessons=len(lessons),
         week_active=sum(1 for c in window[-(today.weekday() + 1):] if c),
-        weekly_goal=weekly_goal(learner), week_days_left=6 - today.weekday(), level=level)
+        weekly_goal=weekly_goal(learner), week_days_left=6 - today.weekday(), level=level,
+        target=course.target_success, today=today)
 
