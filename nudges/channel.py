@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from tutor.messages import Button
+from tutor.reach import Unreachable as _CoreUnreachable
 
 __all__ = ["Channel", "RetryLater", "Unreachable"]
 
 
-class Unreachable(Exception):
-    """The platform will not deliver to this user (they blocked the bot, left, closed DMs)."""
+# The core's one exception for a user who blocked us; a Channel raises it.
+Unreachable = _CoreUnreachable
 
 
 class RetryLater(Exception):

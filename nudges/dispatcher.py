@@ -24,6 +24,7 @@ from nudges.channel import Channel, RetryLater, Unreachable
 from tutor.actions import Mute, decode
 from tutor.messages import Button
 from tutor.preferences import reminders_on
+from tutor.reach import set_reachable
 from tutor.storage.database import Database
 from tutor.storage.models import Identity, Learner, Nudge, utcnow
 
@@ -148,7 +149,5 @@ class Dispatcher:
 
     def _unreachable(self, nudge: Nudge) -> None:
         with self._db.session() as session:
-            session.execute(update(Identity).where(
-                Identity.platform == nudge.platform,
-                Identity.platform_user_id == nudge.user_id).values(unreachable_since=utcnow()))
+            set_reachable(session, nudge.platform, nudge.user_id, False, utcnow())
             session.commit()

@@ -35,6 +35,7 @@ from tutor.flows import progress as progress_flow
 from tutor.grading import normalize
 from tutor.messages import Inbound, Reply, Text
 from tutor.qa.answerer import Answerer
+from tutor.reach import set_reachable
 from tutor.storage.database import Database, describe_storage_error
 from tutor.storage.models import (
     Attempt,
@@ -284,7 +285,8 @@ def _learner(session: Session, event: Inbound) -> Learner:
         Identity.platform == event.identity.platform,
         Identity.platform_user_id == event.identity.user_id))
     if identity is not None:
-        identity.unreachable_since = None  # they wrote: they can hear from us again
+        if identity.unreachable_since is not None:  # they wrote: they can hear from us again
+            set_reachable(session, identity.platform, identity.platform_user_id, True, utcnow())
         return identity.learner
     learner = Learner(display_name=(event.display_name or "there")[:120], timezone="UTC",
                       language="en", preferences={})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from content import POLL_LIMITS
 from tutor.grading import correct_indices, display_options
 from tutor.messages import Identity, QuestionReply
+from tutor.reach import set_reachable
 from tutor.storage.database import Database
 from tutor.storage.models import (
     ConversationState,
@@ -147,11 +148,8 @@ class PlatformStore:
 
     def set_unreachable(self, user_id: str, unreachable: bool) -> None:
         with self._db.session() as session:
-            row = session.scalar(select(IdentityRow).where(
-                IdentityRow.platform == self.platform, IdentityRow.platform_user_id == user_id))
-            if row is not None:
-                row.unreachable_since = utcnow() if unreachable else None
-                session.commit()
+            set_reachable(session, self.platform, user_id, not unreachable, utcnow())
+            session.commit()
 
     def is_unreachable(self, user_id: str) -> bool:
         with self._db.session() as session:

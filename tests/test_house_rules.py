@@ -1,0 +1,45 @@
+"""Rules of ../shared/ARCHITECTURE.md that a test can hold the code to."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "tutor", "nudges", "retrieval", "content")
+
+
+def _sources() -> list[Path]:
+    return [p for package in PACKAGES for p in (ROOT / package).rglob("*.py")
+            if "migrations" not in p.parts]
+
+
+def test_one_writer_of_reachability() -> None:
+    writes = re.compile(r"unreachable_since\s*=(?!=)")
+    writers = {p.relative_to(ROOT).as_posix() for p in _sources()
+               if writes.search(p.read_text(encoding="utf-8"))}
+    assert writers <= {"tutor/reach.py", "tutor/storage/models.py"}, writers
+
+
+def test_one_exception_for_a_user_who_blocked_us() -> None:
+    from nudges.channel import Unreachable as ChannelUnreachable
+    from tutor.reach import Unreachable
+
+    assert ChannelUnreachable is Unreachable
+
+
+def test_actions_are_parsed_in_one_place() -> None:
+    # Wire forms like "ans:12:0" are read only by tutor/actions.py.
+    parsing = re.compile(r"""(startswith|partition|split)\(\s*["'](ans|tog|gans|sub|hint|skip|"""
+                         r"""course|lesson|quiz|card|mute|set|forget)[:"']""")
+    offenders = [p.relative_to(ROOT).as_posix() for p in _sources()
+                 if p.name != "actions.py" and parsing.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_the_command_list_lives_in_the_core() -> None:
+    # A platform's menu is generated from tutor/commands.py, never written out again.
+    listed = re.compile(r"BotCommand\(\s*[\"']|app_commands\.command\(\s*name=[\"'](start|help)")
+    offenders = [p.relative_to(ROOT).as_posix() for p in _sources()
+                 if listed.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
