@@ -29,15 +29,20 @@ def _edit(fake: FakeTelegram, user_id: int, message_id: int, text: str) -> None:
                                   "from": fake.user(user_id), "text": text}})
 
 
+async def _in_the_python_course(fake: FakeTelegram) -> int:
+    """Ann starts and picks Python Basics; how many messages she has had by then."""
+    fake.message(ANN, "/start")
+    [hello] = await fake.reply_to(ANN, 0)
+    fake.press(ANN, hello, "course:python-basics")
+    await fake.reply_to(ANN, 1)
+    return len(fake.to(ANN))
+
+
 def test_edits_are_never_new_answers_or_commands(bundled_db: Database) -> None:
     async def scenario() -> None:
         async with running(Tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
                 fake, _):
-            fake.message(ANN, "/start")
-            [hello] = await fake.reply_to(ANN, 0)
-            fake.press(ANN, hello, "course:python-basics")
-            await fake.reply_to(ANN, 1)
-            seen = len(fake.to(ANN))
+            seen = await _in_the_python_course(fake)
             fake.message(ANN, "/quiz 2")
             await fake.reply_to(ANN, seen)
             seen = len(fake.to(ANN))
@@ -74,11 +79,7 @@ def test_a_forwarded_quiz_answered_by_someone_else_is_not_the_owners(
     async def scenario() -> None:
         async with running(Tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
                 fake, _):
-            fake.message(ANN, "/start")
-            [hello] = await fake.reply_to(ANN, 0)
-            fake.press(ANN, hello, "course:python-basics")
-            await fake.reply_to(ANN, 1)
-            seen = len(fake.to(ANN))
+            seen = await _in_the_python_course(fake)
             fake.message(ANN, "/quiz 1")
             replies = await fake.reply_to(ANN, seen)
             poll = next(s for s in replies if s.method == "sendPoll")

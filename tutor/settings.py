@@ -102,22 +102,17 @@ class Settings(BaseSettings):
     @classmethod
     def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         # BotFather's tokens are `<bot id>:<35 characters>`; checked before any connection.
-        if value is not None and not re.fullmatch(r"\d{3,20}:[A-Za-z0-9_-]{30,100}",
-                                                  value.get_secret_value().strip()):
-            raise ValueError("TELEGRAM_BOT_TOKEN does not look like a bot token from "
-                             "@BotFather (digits, a colon, then about 35 letters and digits)")
-        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+        return _token(value, r"\d{3,20}:[A-Za-z0-9_-]{30,100}",
+                      "TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather "
+                      "(digits, a colon, then about 35 letters and digits)")
 
     @field_validator("discord_bot_token")
     @classmethod
     def _discord_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         # The Developer Portal's bot tokens are three dot-separated base64url parts.
-        if value is not None and not re.fullmatch(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}",
-                                                  value.get_secret_value().strip()):
-            raise ValueError("DISCORD_BOT_TOKEN does not look like a bot token (three parts "
-                             "separated by dots: copy it from the Developer Portal, Bot, "
-                             "Reset Token)")
-        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+        return _token(value, r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}",
+                      "DISCORD_BOT_TOKEN does not look like a bot token (three parts "
+                      "separated by dots: copy it from the Developer Portal, Bot, Reset Token)")
 
     @field_validator("telegram_webhook_secret")
     @classmethod
@@ -136,3 +131,13 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'tutorbot.db'}"
+
+
+def _token(value: SecretStr | None, shape: str, problem: str) -> SecretStr | None:
+    """A token stripped of stray spaces, refused when it does not have its platform's shape."""
+    if value is None:
+        return None
+    token = value.get_secret_value().strip()
+    if not re.fullmatch(shape, token):
+        raise ValueError(problem)
+    return SecretStr(token)
