@@ -20,12 +20,12 @@ __all__ = ["ask", "reads_as_question", "reads_as_question_about_quiz"]
 
 FOLLOW_UP_WINDOW = timedelta(minutes=30)
 HISTORY_TURNS = 3
-_QUESTION_START = re.compile(
-    r"^(what|why|how|when|where|which|who|whose|whom|is|are|was|were|can|could|does|do|did|"
-    r"should|would|will|explain|tell me|define|describe)\b", re.IGNORECASE)
-_ASKING_FOR_HELP = re.compile(
-    r"^(what|why|how|when|where|which|who|whose|whom|can|could|does|do|did|should|would|"
-    r"explain|tell me|define|describe|i don'?t (get|understand))\b", re.IGNORECASE)
+# Words a question starts with. While a quiz question is open, "is it the mantle?" and the
+# like are hedged answers, so help is asked for only with the others (or "I don't get").
+_ASKING = r"what|why|how|when|where|which|who|whose|whom|can|could|does|do|did|should|would|" \
+    r"explain|tell me|define|describe"
+_QUESTION_START = re.compile(rf"^({_ASKING}|is|are|was|were|will)\b", re.IGNORECASE)
+_ASKING_FOR_HELP = re.compile(rf"^({_ASKING}|i don'?t (get|understand))\b", re.IGNORECASE)
 _REFERRING = re.compile(r"\b(it|its|that|this|they|them|those|these|there|he|she|one)\b",
                         re.IGNORECASE)
 _CONTINUING = re.compile(r"^(and|but|so|then|also|why|how come|what about|how about)\b",

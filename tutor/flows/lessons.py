@@ -9,8 +9,8 @@ from tutor.messages import Button, Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
 
-__all__ = ["continue_reading", "current_lesson", "find_lesson", "next_to_read", "open_card",
-           "open_lesson", "show_card", "step"]
+__all__ = ["completed", "continue_reading", "current_lesson", "find_lesson", "next_to_read",
+           "open_card", "open_lesson", "show_card", "step"]
 
 NAV_ROW = (Button("◀ Back", Screen("back")), Button("Next ▶", Screen("next")))
 
@@ -35,25 +35,27 @@ def current_lesson(turn: Turn) -> LessonRow | None:
     return lesson
 
 
+def completed(turn: Turn, course: CourseRow) -> set[int]:
+    """The ids of the course's lessons this learner has finished."""
+    return set(turn.session.scalars(
+        select(LessonCompletion.lesson_id).join(LessonRow).where(
+            LessonCompletion.learner_id == turn.learner.id, LessonRow.course_id == course.id)))
+
+
 def next_to_read(turn: Turn) -> LessonRow | None:
     """Where "Continue" goes: the current lesson, unless it is finished and read to its
     last card; then the first unfinished lesson after it (None when every one is done)."""
     lesson = current_lesson(turn)
     course = turn.course()
-    if lesson is None or course is None or not _read_through(turn, course, lesson):
+    if lesson is None or course is None:
+        return lesson
+    done = completed(turn, course)
+    read_through = turn.enrollment(course).card_position >= len(_cards(turn, lesson)) - 1
+    if lesson.id not in done or not read_through:
         return lesson
     lessons = turn.lessons(course)
-    done = set(turn.session.scalars(select(LessonCompletion.lesson_id).where(
-        LessonCompletion.learner_id == turn.learner.id)))
     after = lessons[lessons.index(lesson) + 1:] if lesson in lessons else lessons
     return next((other for other in after if other.id not in done), None)
-
-
-def _read_through(turn: Turn, course: CourseRow, lesson: LessonRow) -> bool:
-    finished = turn.session.scalar(select(LessonCompletion.id).where(
-        LessonCompletion.learner_id == turn.learner.id,
-        LessonCompletion.lesson_id == lesson.id)) is not None
-    return finished and turn.enrollment(course).card_position >= len(_cards(turn, lesson)) - 1
 
 
 def continue_reading(turn: Turn) -> list[Reply]:

@@ -10,7 +10,7 @@ from tutor.flows import lessons as lesson_flow
 from tutor.flows import quizzes
 from tutor.markup import plain
 from tutor.messages import Button, Reply, Text
-from tutor.storage.models import Attempt, CourseRow, LessonCompletion, LessonRow
+from tutor.storage.models import Attempt, CourseRow
 from tutor.turn import Turn
 
 __all__ = ["choose_course", "help_text", "lesson_list", "menu", "resume", "score",
@@ -61,18 +61,12 @@ def resume(turn: Turn) -> list[Reply]:
     return menu(turn)
 
 
-def _completed(turn: Turn, course: CourseRow) -> set[int]:
-    return set(turn.session.scalars(
-        select(LessonCompletion.lesson_id).join(LessonRow).where(
-            LessonCompletion.learner_id == turn.learner.id, LessonRow.course_id == course.id)))
-
-
 def menu(turn: Turn) -> list[Reply]:
     course = turn.course()
     if course is None:
         return choose_course(turn)
     lessons = turn.lessons(course)
-    done = _completed(turn, course)
+    done = lesson_flow.completed(turn, course)
     current = lesson_flow.next_to_read(turn)
     finished = len(done & {lesson.id for lesson in lessons})
     text = f"📚 **{course.title}**: {finished} of {len(lessons)} lessons done."
@@ -90,7 +84,7 @@ def lesson_list(turn: Turn) -> list[Reply]:
     course = turn.course()
     if course is None:
         return choose_course(turn)
-    done = _completed(turn, course)
+    done = lesson_flow.completed(turn, course)
     lessons = turn.lessons(course)
     lines = [f"{i}. {'✅' if lesson.id in done else '▫️'} {lesson.title}"
              for i, lesson in enumerate(lessons, 1)]
@@ -104,7 +98,7 @@ def score(turn: Turn) -> list[Reply]:
     if course is None:
         return choose_course(turn)
     lessons = turn.lessons(course)
-    done = len(_completed(turn, course) & {lesson.id for lesson in lessons})
+    done = len(lesson_flow.completed(turn, course) & {lesson.id for lesson in lessons})
     attempts, correct, distinct_questions = turn.session.execute(
         select(func.count(), func.coalesce(func.sum(Attempt.score), 0.0),
                func.count(distinct(Attempt.question_id)))
