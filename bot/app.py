@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 from content import bundled_course_paths
+from nudges.desk import Desk
 from retrieval import SearchIndex, SentenceTransformerEmbedder
 from tutor import Database, Settings, Tutor
 from tutor.knowledge import CourseSearch
@@ -98,7 +99,9 @@ def build_app(settings: Settings, console: Console) -> App:
     tutor = Tutor(database, answerer=Answerer(search, llm=build_llm(settings)),
                   llm_daily_quota=settings.llm_daily_quota,
                   max_message_chars=settings.max_message_chars,
-                  charts_dir=settings.data_dir / "charts")
+                  charts_dir=settings.data_dir / "charts",
+                  group_quiz_seconds=settings.group_quiz_seconds, desk=Desk(),
+                  teachers=settings.teachers)
     return App(settings=settings, database=database, search=search, tutor=tutor)
 
 

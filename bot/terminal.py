@@ -11,6 +11,7 @@ from rich.text import Text as RichText
 
 from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, Hint, Screen, Skip
+from tutor.messages import GroupQuestion
 
 __all__ = ["PLATFORM", "TerminalChat"]
 
@@ -68,6 +69,8 @@ class TerminalChat:
     def render(self, reply: Reply) -> None:
         if isinstance(reply, QuestionReply):
             self._render_question(reply)
+        elif isinstance(reply, GroupQuestion):  # a terminal is nobody's group: not sent here
+            self._render_question(reply.question)
         elif isinstance(reply, Image):
             self._console.print(f"🖼  {reply.caption} [link=file://{reply.path}]{reply.path}[/link]")
         else:

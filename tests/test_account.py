@@ -5,7 +5,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.conftest import Chat
-from tutor import Database, Tutor
+from tutor import Database, Inbound, Tutor
+from tutor import Identity as Who
+from tutor.actions import Vote
+from tutor.messages import GroupQuestion, Sent
 from tutor.storage.models import (
     Attempt,
     Base,
@@ -114,8 +117,6 @@ def test_each_automatic_reminder_can_be_switched_off(bundled_db: Database) -> No
 
 def test_forgetme_leaves_nothing_tied_to_the_learner_in_any_table_or_file(
         bundled_db: Database, tmp_path: Path) -> None:
-    from tutor.platforms import PlatformStore
-
     user, name = "4242424242", "Zelda Quux"
     charts = tmp_path / "charts"
     tutor = Tutor(bundled_db, charts_dir=charts)
@@ -127,16 +128,22 @@ def test_forgetme_leaves_nothing_tied_to_the_learner_in_any_table_or_file(
     chat.say("/link")
     chat.say("/progress")
     assert list(charts.glob("*.png"))  # the progress chart, named after the learner
-    polls = PlatformStore(bundled_db, "test")
     with bundled_db.session() as session:
         any_question = session.scalars(select(QuestionRow.id)).first()
         session.add(Campaign(name="Mine", course_id=1, spec={}, created_by=f"test:{user}"))
         session.commit()
     assert any_question is not None
-    polls.remember_poll("p-private", any_question, user, "m1")  # a quiz poll in their chat
-    polls.remember_poll("p-group", any_question, "-100", "m2", is_group=True)
-    assert polls.record_group_answer("p-group", user, name, 0)
-    assert polls.record_group_answer("p-group", "someone-else", "Other", 1)
+    # A quiz poll in their chat, and a group quiz they and someone else answered.
+    tutor.record_sent("test", Sent(any_question, "chat-9", "p-private", "m1", for_user=user))
+    [_, asked] = tutor.handle(Inbound(Who("test", user), "-100", command="groupquiz",
+                                      text="python-basics", is_group=True, display_name=name))
+    assert isinstance(asked, GroupQuestion)
+    tutor.record_sent("test", Sent(asked.question.question_id, "-100", "p-group", "m2",
+                                   quiz_id=asked.quiz_id))
+    for who, called in ((user, name), ("someone-else", "Other")):
+        [receipt] = tutor.handle(Inbound(Who("test", who), "-100", is_group=True,
+                                         action=Vote("p-group", 0), display_name=called))
+        assert "Your answer is in" in receipt.text  # type: ignore[union-attr]
     chat.say("/forgetme")
     chat.press("forget:yes")
     with bundled_db.session() as session:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,16 +14,19 @@ from discord.ext.test import backend
 from sqlalchemy import select
 
 from bot.discord import TutorDiscordBot, build_bot
+from nudges.desk import Desk
 from tests.fake_discord import DiscordHarness, wait_for
 from tutor import Button, Database, Settings, Tutor
 from tutor.actions import Mute, Screen
 from tutor.grading import expected_answer
-from tutor.storage.models import Attempt, Campaign, Poll, QuestionRow
+from tutor.storage.models import Attempt, Campaign, Poll, QuestionRow, utcnow
 
 
-async def _bot(db: Database) -> tuple[TutorDiscordBot, DiscordHarness]:
+async def _bot(db: Database, clock: Callable[[], datetime] = utcnow
+               ) -> tuple[TutorDiscordBot, DiscordHarness]:
     charts = Path(tempfile.mkdtemp(prefix="charts-"))
-    bot = build_bot(Settings(), Tutor(db, charts_dir=charts), db, sync_commands=False)
+    bot = build_bot(Settings(), Tutor(db, charts_dir=charts, clock=clock, desk=Desk()), db,
+                    sync_commands=False)
     # dpytest builds its members through the member cache, which the bot itself does not
     # need (no privileged intents); the test world turns it on.
     bot._connection._intents.members = True
@@ -37,9 +41,10 @@ async def _bot(db: Database) -> tuple[TutorDiscordBot, DiscordHarness]:
 
 
 def run(db: Database, scenario: Callable[[TutorDiscordBot, DiscordHarness],
-                                          Awaitable[None]]) -> None:
+                                          Awaitable[None]],
+        clock: Callable[[], datetime] = utcnow) -> None:
     async def main() -> None:
-        bot, harness = await _bot(db)
+        bot, harness = await _bot(db, clock)
         try:
             await scenario(bot, harness)
         finally:
@@ -157,10 +162,12 @@ def _make_teacher(harness: DiscordHarness) -> Any:
 def test_a_group_quiz_with_three_members_and_the_weekly_leaderboard(
         bundled_db: Database) -> None:
     sunday_night = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)  # 23:30 in Berlin
+    base, began = [sunday_night], time.monotonic()
+
+    def clock() -> datetime:  # Sunday night, running at the pace of real time
+        return base[0] + timedelta(seconds=time.monotonic() - began)
 
     async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
-        clock = [sunday_night]
-        bot.tutorbot.clock = lambda: clock[0]
         ann, bob, cy = (harness.member(i) for i in range(3))
         refused = await harness.command("set", bob, group="course", course="python-basics")
         assert "Only the server's teachers" in refused[0].text
@@ -169,42 +176,55 @@ def test_a_group_quiz_with_three_members_and_the_weekly_leaderboard(
         assert "now studies **Python Basics**" in said[0].text
         await harness.command("timezone", teacher, group="course", zone="Berlin")
         await dpytest.empty_queue()
-        started = await harness.command("groupquiz", ann, questions=1, seconds=5)
-        assert "starts in" in started[0].text and not started[0].ephemeral
+        started = await harness.command("groupquiz", ann, questions=2, seconds=5)
+        assert "Group quiz: Python Basics" in started[0].text and not started[0].ephemeral
+        thread = harness.threads[0]
+        assert f"<#{thread.id}>" in started[0].text
         await wait_for(lambda: not dpytest.sent_queue.empty())
         question = dpytest.get_message()
-        thread = harness.threads[0]
-        with bundled_db.session() as session:
-            poll = session.scalars(select(Poll)).one()
-            row = session.get(QuestionRow, poll.question_id)
-            assert row is not None
-            options = row.options if row.kind != "true_false" else ["true", "false"]
-            right = next(i for i, o in enumerate(options) if o in row.answers)
-        wrong = (right + 1) % len(options)
+        assert question.channel.id == thread.id and question.embeds[0].title == \
+            "Question 1 of 2"
+        right, count = _right_option(bundled_db, question.id)
+        wrong = (right + 1) % count
         for member, option in ((ann, right), (bob, right), (cy, wrong), (ann, wrong)):
-            calls = await harness.click(f"gq:{poll.question_id}:{option}", member,
+            calls = await harness.click(f"gq:{question.id}:{option}", member,
                                         channel=thread, message_id=question.id)
             assert calls[-1].ephemeral
         assert "already" in calls[-1].text  # Ann's second answer does not count
-        await wait_for(lambda: "Final scores" in "".join(
-            e.title or "" for m in _sent(bot, thread.id) for e in m.embeds), 20)
-        [revealed] = [e for e in harness.edits if e["message_id"] == question.id]
-        text = revealed["embeds"][0]["description"]
-        assert "**Answer:" in text and "✅ Ann, Bob" in text
-        assert not revealed.get("components")  # the buttons are gone
+        elsewhere = await harness.click(f"gq:{question.id}:{right}", cy, message_id=question.id)
+        assert "not valid here" in elsewhere[-1].text  # a copy of the button in the channel
+        await wait_for(lambda: any("Time's up" in t for t in _texts(bot, thread.id)), 20)
+        [closed] = [e for e in harness.edits if e["message_id"] == question.id]
+        assert not closed.get("components")  # the buttons are gone
+        results = next(t for t in _texts(bot, thread.id) if "Time's up" in t)
+        assert "✅ Ann, Bob" in results and "❌ Cy" in results
+        await wait_for(lambda: any("Final scores" in t for t in _texts(bot, thread.id)), 20)
         board = await harness.command("show", cy, group="leaderboard")
         assert "Ann" in board[0].text and "Bob" in board[0].text and "Cy" not in board[0].text
         await harness.command("optout", bob, group="leaderboard")
         board = await harness.command("show", cy, group="leaderboard")
         assert "Bob" not in board[0].text
-        clock[0] = sunday_night + timedelta(hours=1)  # Monday 00:30 in Berlin: a new week
+        base[0] = sunday_night + timedelta(hours=1)  # Monday 00:30 in Berlin: a new week
         board = await harness.command("show", cy, group="leaderboard")
         assert "No points yet this week" in board[0].text
 
-    run(bundled_db, scenario)
+    run(bundled_db, scenario, clock)
     with bundled_db.session() as session:
         contexts = session.scalars(select(Attempt.context)).all()
         assert contexts == ["group"] * 3  # counted in each member's own learner model
+
+
+def _right_option(db: Database, message_id: int) -> tuple[int, int]:
+    with db.session() as session:
+        poll = session.scalars(select(Poll).where(Poll.external_id == str(message_id))).one()
+        row = session.get(QuestionRow, poll.question_id)
+        assert row is not None
+        options = row.options if row.kind != "true_false" else ["true", "false"]
+        return next(i for i, o in enumerate(options) if o in row.answers), len(options)
+
+
+def _texts(bot: TutorDiscordBot, channel_id: int) -> list[str]:
+    return [e.description or "" for m in _sent(bot, channel_id) for e in m.embeds]
 
 
 def _sent(bot: TutorDiscordBot, channel_id: int) -> list[Any]:
@@ -235,9 +255,9 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
         refused = await harness.command("create", member, group="campaign",
                                         course="python-basics", audience="everyone",
                                         schedule="daily 18:00")
-        assert refused[0].ephemeral and "Campaigns are for teachers" in refused[0].text
+        assert refused[0].ephemeral and "That is for teachers" in refused[0].text
         refused = await harness.command("report", member)
-        assert "Campaigns are for teachers" in refused[0].text
+        assert "That is for teachers" in refused[-1].text
         teacher = _make_teacher(harness)
         shown = await harness.command("preview", teacher, group="campaign",
                                       course="python-basics", audience="everyone",
@@ -247,8 +267,11 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
                                      course="python-basics", audience="reviews due",
                                      schedule="weekdays 8:30")
         assert form[0].payload["type"] == 9  # the message is typed in a form
-        done = await harness.submit("campaign-form", "Hi {name}, {due} reviews wait!",
-                                    teacher, field="message")
+        shown = await harness.submit("campaign-form", "Hi {name}, {due} reviews wait!",
+                                     teacher, field="message")
+        assert shown[0].ephemeral and "Preview" in shown[0].text
+        assert "tb:draft:confirm:yes" in shown[0].custom_ids
+        done = await harness.click("tb:draft:confirm:yes", teacher)
         assert done[0].ephemeral and "Campaign 1 created" in done[0].text
         cancelled = await harness.command("status", teacher, group="campaign",
                                           change="cancel", campaign_id=1)

@@ -30,7 +30,7 @@ def test_one_exception_for_a_user_who_blocked_us() -> None:
 
 def test_actions_are_parsed_in_one_place() -> None:
     # Wire forms like "ans:12:0" are read only by tutor/actions.py.
-    parsing = re.compile(r"""(startswith|partition|split)\(\s*["'](ans|tog|gans|sub|hint|skip|"""
+    parsing = re.compile(r"""(startswith|partition|split)\(\s*["'](ans|tog|draft|sub|hint|skip|"""
                          r"""course|lesson|quiz|card|mute|set|forget)[:"']""")
     offenders = [p.relative_to(ROOT).as_posix() for p in _sources()
                  if p.name != "actions.py" and parsing.search(p.read_text(encoding="utf-8"))]
@@ -42,4 +42,25 @@ def test_the_command_list_lives_in_the_core() -> None:
     listed = re.compile(r"BotCommand\(\s*[\"']|app_commands\.command\(\s*name=[\"'](start|help)")
     offenders = [p.relative_to(ROOT).as_posix() for p in _sources()
                  if listed.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_chat_adapters_never_open_the_database() -> None:
+    # Only tutor/ (and nudges/ for its tables) reads and writes it: an adapter asks the core
+    # (`Tutor.handle`, `record_sent`, `due`, `posted`, `set_reachable`).
+    adapters = [*(ROOT / "bot" / "telegram").rglob("*.py"), *(ROOT / "bot" / "discord").rglob(
+        "*.py"), ROOT / "bot" / "terminal.py", ROOT / "bot" / "serve.py"]
+    reaches = re.compile(r"^\s*(from|import) (sqlalchemy|tutor\.storage)|\.session\(\)", re.M)
+    offenders = [p.relative_to(ROOT).as_posix() for p in adapters
+                 if reaches.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_no_conversation_state_in_adapter_memory() -> None:
+    # Timers, drafts and scores that a restart would lose: the database keeps them.
+    held = re.compile(r"asyncio\.create_task\(|user_data\[|chat_data\[|ConversationHandler")
+    adapters = [*(ROOT / "bot" / "telegram").rglob("*.py"), *(ROOT / "bot" / "discord").rglob(
+        "*.py")]
+    offenders = [p.relative_to(ROOT).as_posix() for p in adapters
+                 if held.search(p.read_text(encoding="utf-8"))]
     assert offenders == []

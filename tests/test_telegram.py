@@ -5,12 +5,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from nudges.desk import Desk
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import running
 from tutor import Database, Tutor
 from tutor.knowledge import CourseSearch
 from tutor.qa.answerer import Answerer
-from tutor.storage.models import Attempt, Campaign, Identity, Poll
+from tutor.storage.models import Attempt, Campaign, Identity, Poll, PollVote
 
 ANN = 1001
 
@@ -156,31 +157,52 @@ def test_a_learner_who_blocked_the_bot_is_unreachable_until_they_return(
     asyncio.run(scenario())
 
 
-def test_a_group_quiz_for_three_members(bundled_db: Database) -> None:
+def test_a_group_quiz_for_three_members_through_a_restart(bundled_db: Database) -> None:
+    """The bot stops while the first question is open; the next run closes it, posts its
+    results and the second question, and the quiz ends with the final scores."""
     group = -5001
     members = {11: "Ann", 12: "Bob", 13: "Cy"}
+    fake = FakeTelegram()
 
     async def scenario() -> None:
-        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
-                fake, _):
-            fake.message(11, "just chatting", chat_id=group)  # not addressed to the bot
-            fake.message(11, "/groupquiz python-basics 5", chat_id=group)
-            [poll] = await fake.reply_to(group, 0)
-            assert poll.method == "sendPoll" and int(poll.params["open_period"]) == 5
-            assert poll.params["is_anonymous"] is False
-            right = poll.params["correct_option_ids"][0]
-            wrong = (right + 1) % len(poll.params["options"])
-            for user, name in members.items():
-                fake.vote(user, poll.poll_id, wrong if name == "Cy" else right, name=name)
-            fake.vote(11, poll.poll_id, wrong, name="Ann")  # a second vote does not count
-            [results] = await fake.reply_to(group, 1, timeout=12)
-            assert "Time's up" in results.text
-            assert "✅ Ann, Bob" in results.text and "❌ Cy" in results.text
+        await fake.start()
+        try:
+            async with running(_tutor(bundled_db), bundled_db, fake=fake,
+                               telegram_rate_limits=False):
+                fake.message(11, "just chatting", chat_id=group)  # not addressed to the bot
+                fake.message(11, "/groupquiz python-basics 2 5s", chat_id=group)
+                announced, poll = await fake.reply_to(group, 0)
+                assert "Group quiz: Python Basics" in announced.text
+                assert poll.method == "sendPoll" and int(poll.params["open_period"]) == 5
+                assert poll.params["is_anonymous"] is False
+                right = poll.params["correct_option_ids"][0]
+                wrong = (right + 1) % len(poll.params["options"])
+                for user, name in members.items():
+                    fake.vote(user, poll.poll_id, wrong if name == "Cy" else right, name=name)
+                fake.vote(11, poll.poll_id, wrong, name="Ann")  # a second vote: no count
+                await fake.wait(lambda: _votes(bundled_db) == 3)
+            async with running(_tutor(bundled_db), bundled_db, fake=fake,
+                               telegram_rate_limits=False):
+                results, second = await fake.reply_to(group, 2, timeout=12)
+                assert "Time's up" in results.text
+                assert "✅ Ann, Bob" in results.text and "❌ Cy" in results.text
+                assert second.method == "sendPoll" and "(2/2)" in second.params["question"]
+                fake.vote(13, second.poll_id, second.params["correct_option_ids"][0],
+                          name="Cy")
+                [last] = await fake.reply_to(group, 4, timeout=12)
+                assert "Final scores" in last.text and "✅ Cy" in last.text
+        finally:
+            await fake.stop()
 
     asyncio.run(scenario())
     with bundled_db.session() as session:
         contexts = session.scalars(select(Attempt.context)).all()
-        assert contexts == ["group"] * 3  # each member's own learner model
+        assert contexts == ["group"] * 4  # each member's own learner model
+
+
+def _votes(db: Database) -> int:
+    with db.session() as session:
+        return len(session.scalars(select(PollVote.id)).all())
 
 
 def test_multiple_choice_ticks_edit_the_question_in_place(bundled_db: Database) -> None:
@@ -329,23 +351,24 @@ def test_network_errors_are_retried_and_failures_reach_the_learner_politely(
 
 
 def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
-        bundled_db: Database) -> None:
-    teacher, learner = 3001, 3002
+        bundled_db: Database, tmp_path: Path) -> None:
+    teacher, learner, charts = 3001, 3002, tmp_path / "charts"
 
     async def scenario() -> None:
-        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False,
-                           teachers=[f"telegram:{teacher}"]) as (fake, _):
+        tutor = Tutor(bundled_db, desk=Desk(), teachers=[f"telegram:{teacher}"],
+                      charts_dir=charts)
+        async with running(tutor, bundled_db, telegram_rate_limits=False) as (fake, _):
             fake.message(learner, "/campaign")
             [refused] = await fake.reply_to(learner, 0)
-            assert "Campaigns are for teachers" in refused.text
+            assert "That is for teachers" in refused.text
             fake.message(learner, "/report")
             [refused] = await fake.reply_to(learner, 1)
-            assert "Campaigns are for teachers" in refused.text
+            assert "That is for teachers" in refused.text
             fake.message(teacher, "/campaign")
             [ask] = await fake.reply_to(teacher, 0)
-            fake.press(teacher, ask, "cc:python-basics")
+            fake.press(teacher, ask, "draft:course:python-basics")
             [audience] = await fake.reply_to(teacher, 1)
-            fake.press(teacher, audience, "ca:0")
+            fake.press(teacher, audience, "draft:audience:0")
             await fake.reply_to(teacher, 2)
             fake.message(teacher, "sometime soon")
             [problem] = await fake.reply_to(teacher, 3)
@@ -354,8 +377,8 @@ def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
             await fake.reply_to(teacher, 4)
             fake.message(teacher, "Hi {name}, {course} misses you!")
             [shown] = await fake.reply_to(teacher, 5)
-            assert "Preview" in shown.text and "cf:yes" in shown.buttons
-            fake.press(teacher, shown, "cf:yes")
+            assert "Preview" in shown.text and "draft:confirm:yes" in shown.buttons
+            fake.press(teacher, shown, "draft:confirm:yes")
             [done] = await fake.reply_to(teacher, 6)
             assert "Campaign 1 created" in done.text
             fake.message(teacher, "/report python-basics")

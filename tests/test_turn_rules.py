@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from tests.conftest import Chat
 from tutor import Database, Identity, Inbound, QuestionReply, Text, Tutor
-from tutor.actions import AnswerTyped, Choose, GroupChoose
+from tutor.actions import AnswerTyped, Choose, Vote
+from tutor.messages import GroupQuestion, Sent
 from tutor.storage.models import Attempt
 
 
@@ -30,9 +31,13 @@ def _attempts(db: Database) -> int:
 
 def test_a_group_answer_in_a_private_chat_is_refused(mini_db: Database) -> None:
     tutor = Tutor(mini_db)
-    question = _quiz(Chat(tutor))
-    replies = tutor.handle(Inbound(Identity("test", "u1"), "chat",
-                                   action=GroupChoose(question.question_id, 1)))
+    started = tutor.handle(Inbound(Identity("test", "u1"), "group-1", command="groupquiz",
+                                   text="mini", is_group=True))
+    asked = started[-1]
+    assert isinstance(asked, GroupQuestion)
+    tutor.record_sent("test", Sent(asked.question.question_id, "group-1", "poll-1", "m1",
+                                   quiz_id=asked.quiz_id))
+    replies = tutor.handle(Inbound(Identity("test", "u1"), "chat", action=Vote("poll-1", 0)))
     assert "not valid here" in replies[0].text  # type: ignore[union-attr]
     assert _attempts(mini_db) == 0
 

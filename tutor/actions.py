@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, fields
 from typing import Literal, get_args
 
-__all__ = ["MAX_BYTES", "Action", "AnswerTyped", "Choose", "Forget", "GroupChoose", "Hint",
+__all__ = ["MAX_BYTES", "Action", "AnswerTyped", "Choose", "DraftSet", "Forget", "Hint",
            "Mute", "OpenCard", "OpenLesson", "PickCourse", "QuestionAction", "Screen",
-           "ScreenName", "SetPreference", "Skip", "StartQuiz", "Submit", "Tick", "decode",
+           "ScreenName", "SetPreference", "Skip", "StartQuiz", "Submit", "Tick", "Vote", "decode",
            "encode"]
 
 MAX_BYTES = 64
@@ -90,10 +90,12 @@ class AnswerTyped:
 
 
 @dataclass(frozen=True)
-class GroupChoose:
-    """An answer to a question put to a whole group."""
+class Vote:
+    """An answer to a question the core sent as a poll, or as a message with a button per
+    option: `poll_id` is the id the adapter reported in `Sent.external_id`. The core finds
+    the question, whose it is, and whether it is still open."""
 
-    question_id: int
+    poll_id: str
     option: int
 
 
@@ -111,18 +113,27 @@ class SetPreference:
 
 
 @dataclass(frozen=True)
+class DraftSet:
+    """A teacher's campaign draft: its course, its audience (by number), or "confirm"
+    with yes or no."""
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Forget:
     """The confirmation of /forgetme."""
 
 
 Action = (Screen | PickCourse | OpenLesson | StartQuiz | OpenCard | Choose | Tick | Submit
-          | Hint | Skip | AnswerTyped | GroupChoose | Mute | SetPreference | Forget)
+          | Hint | Skip | AnswerTyped | Vote | Mute | SetPreference | DraftSet | Forget)
 QuestionAction = Choose | Tick | Submit | Hint | Skip | AnswerTyped
 
 _CODES: dict[type, str] = {
     PickCourse: "course", OpenLesson: "lesson", StartQuiz: "quiz", OpenCard: "card",
     Choose: "ans", Tick: "tog", Submit: "sub", Hint: "hint", Skip: "skip",
-    GroupChoose: "gans", Mute: "mute", SetPreference: "set",
+    Mute: "mute", SetPreference: "set", DraftSet: "draft",
 }
 _KINDS = {code: kind for kind, code in _CODES.items()}
 FORGET = "forget:yes"

@@ -53,12 +53,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "Everything I can do"),
     Command("groupquiz", "In a group: a question for everyone", who="groups",
             platforms=frozenset({"telegram", "discord"})),
-    Command("campaign", "Teachers: schedule a nudge campaign", who="teachers",
-            platforms=frozenset({"telegram", "discord"})),
+    Command("campaign", "Teachers: schedule a nudge campaign", "details",
+            "COURSE | AUDIENCE | SCHEDULE | MESSAGE (or nothing, to be asked)",
+            who="teachers"),
     Command("campaigns", "Teachers: the campaigns, and pause, resume or cancel one",
-            who="teachers", in_menu=False, platforms=frozenset({"telegram"})),
-    Command("report", "Teachers: how the class and the campaigns are doing", who="teachers",
-            platforms=frozenset({"telegram", "discord"})),
+            "change", "e.g. `pause 3`", who="teachers", in_menu=False),
+    Command("cancel", "Teachers: drop the campaign being drafted", who="teachers",
+            in_menu=False),
+    Command("report", "Teachers: how the class and the campaigns are doing", "course",
+            "The course of the class overview (default: the largest)", who="teachers"),
 )
 _BY_NAME = {c.name: c for c in COMMANDS}
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from tutor.actions import (
     Action,
     AnswerTyped,
     Choose,
+    DraftSet,
     Forget,
-    GroupChoose,
     Hint,
     Mute,
     OpenCard,
@@ -29,11 +30,14 @@ from tutor.actions import (
     StartQuiz,
     Submit,
     Tick,
+    Vote,
 )
-from tutor.flows import account, ask, lessons, linking, menu, quizzes, review, settings
+from tutor.flows import account, ask, group_quiz, lessons, linking, menu, quizzes, review, settings
 from tutor.flows import progress as progress_flow
+from tutor.flows.teaching import TYPED_STEPS, Teaching
 from tutor.grading import normalize
-from tutor.messages import Inbound, Reply, Text
+from tutor.messages import Identity as Who
+from tutor.messages import Inbound, Posting, Reply, Sent, Text
 from tutor.qa.answerer import Answerer
 from tutor.reach import set_reachable
 from tutor.storage.database import Database, describe_storage_error
@@ -44,8 +48,10 @@ from tutor.storage.models import (
     Identity,
     Learner,
     LessonRow,
+    Poll,
     utcnow,
 )
+from tutor.teaching import CampaignDesk
 from tutor.turn import Turn
 
 __all__ = ["Tutor"]
@@ -72,7 +78,8 @@ class Tutor:
 
     def __init__(self, database: Database, *, answerer: Answerer | None = None,
                  llm_daily_quota: int = 50, max_message_chars: int = 4000,
-                 charts_dir: Path | None = None,
+                 charts_dir: Path | None = None, group_quiz_seconds: int = 30,
+                 desk: CampaignDesk | None = None, teachers: Sequence[str] = (),
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
         self._charts_dir = charts_dir
@@ -80,6 +87,8 @@ class Tutor:
         self._llm_quota = llm_daily_quota
         self._max_chars = max_message_chars
         self._clock = clock
+        self._group_seconds = group_quiz_seconds
+        self.teaching = Teaching(desk, teachers, database, charts_dir)
         self._commands: dict[str, Handler] = {
             "start": menu.start, "help": menu.help_text, "courses": menu.choose_course,
             "course": lambda t: _set_course(t, t.event.text), "menu": menu.menu,
@@ -89,6 +98,9 @@ class Tutor:
             "progress": lambda t: progress_flow.progress(t, self._charts_dir),
             "review": review.review, "settings": settings.settings, "stop": settings.stop,
             "forgetme": account.confirm_forget, "link": linking.link,
+            "groupquiz": lambda t: group_quiz.start(t, self._group_seconds),
+            "campaign": self.teaching.campaign, "campaigns": self.teaching.campaigns,
+            "cancel": self.teaching.cancel, "report": self.teaching.report,
         }
 
     @property
@@ -110,6 +122,43 @@ class Tutor:
                           describe_storage_error(exc, self._db.url.render_as_string()))
             return [Text(STORAGE_TROUBLE)]
 
+    def now(self) -> datetime:
+        """The core's clock (injected in tests): what a platform shows as "this week"."""
+        return self._clock()
+
+    # -- what adapters report, and what is due without anyone writing ----------------------
+
+    def record_sent(self, platform: str, sent: Sent) -> None:
+        """"Question Q went out as poll P": its answers (`Vote(P, option)`) find it."""
+        with self._db.session() as session:
+            group_quiz.record_sent(session, platform, sent, self._clock())
+            session.commit()
+
+    def due(self, platform: str) -> list[Posting]:
+        """What to post now in group chats on this platform (group quiz results and next
+        questions), claimed for this process; post each, then report with `posted`."""
+        with self._db.session() as session:
+            postings = group_quiz.due(session, platform, self._clock())
+            session.commit()
+            return postings
+
+    def posted(self, posting: Posting, *, delivered: bool = True) -> None:
+        with self._db.session() as session:
+            group_quiz.posted(session, posting, self._clock(), delivered=delivered)
+            session.commit()
+
+    def end_group_quiz(self, quiz_id: int) -> None:
+        """The platform would not take the quiz's first question: it never started."""
+        with self._db.session() as session:
+            group_quiz.end(session, quiz_id)
+            session.commit()
+
+    def set_reachable(self, who: Who, reachable: bool) -> None:
+        """The platform says this user blocked the bot (or unblocked it)."""
+        with self._db.session() as session:
+            set_reachable(session, who.platform, who.user_id, reachable, self._clock())
+            session.commit()
+
     def _turn(self, session: Session, event: Inbound) -> list[Reply]:
         learner = _learner(session, event)
         key = quizzes.delivery_key(event)
@@ -120,7 +169,7 @@ class Tutor:
         state = session.get(ConversationState, learner.id)
         if state is None:
             state = ConversationState(learner_id=learner.id, mode="menu", hints_used=0,
-                                      selected=[], quiz={})
+                                      selected=[], quiz={}, draft={})
             session.add(state)
             session.flush()
         turn = Turn(session, learner, state, event, event.at or self._clock())
@@ -146,6 +195,8 @@ class Tutor:
     def _text(self, turn: Turn) -> list[Reply]:
         text = turn.event.text.strip()
         word = PLAIN_WORDS.get(normalize(text))
+        if turn.state.draft.get("step") in TYPED_STEPS and text and word is None:
+            return self.teaching.typed(turn, text)
         if turn.state.question_id is not None and text and word is None:
             if ask.reads_as_question_about_quiz(text):
                 return self._ask(turn, text)
@@ -184,12 +235,10 @@ class Tutor:
                 return account.forget(turn, self._charts_dir)
             case SetPreference(name=name, value=value):
                 return settings.apply(turn, name, value)
-            case GroupChoose(question_id=qid, option=option):
-                if not turn.event.is_group:
-                    log.info("refused a group answer in a private chat from %s",
-                             turn.event.identity)
-                    return [Text(NOT_VALID), *menu.resume(turn)]
-                return quizzes.group_answer(turn, qid, (option,))
+            case DraftSet(field=field, value=value):
+                return self.teaching.choose(turn, field, value)
+            case Vote(poll_id=poll_id, option=option):
+                return self._vote(turn, poll_id, option)
             case OpenCard(card_id=card_id):
                 card = turn.session.get(CardRow, card_id)
                 if card is None:
@@ -204,6 +253,29 @@ class Tutor:
                     quizzes.start_quiz
                 return [*left, *opened(turn, lesson)]
         return self._question_action(turn, action)
+
+    def _vote(self, turn: Turn, poll_id: str, option: int) -> list[Reply]:
+        """An answer to a poll (or a group question's button): the poll says which question,
+        whose, and where; a forwarded private quiz answered by someone else is ignored."""
+        poll = turn.session.scalar(select(Poll).where(
+            Poll.platform == turn.event.identity.platform, Poll.external_id == poll_id))
+        if poll is None:
+            log.info("an answer to an unknown poll %s", poll_id)
+            return [Text(group_quiz.CLOSED, role="receipt")]
+        if poll.is_group:
+            return group_quiz.vote(turn, poll, option)
+        if poll.user_id != turn.event.identity.user_id:
+            log.info("ignored a vote by %s on a poll sent to %s", turn.event.identity,
+                     poll.user_id)
+            return []
+        if turn.event.is_group:
+            return [Text(NOT_VALID)]
+        # A native poll's answer names no chat: it was given where the poll was shown.
+        turn.event = replace(turn.event, chat_id=poll.chat_id)
+        replies = self._question_action(turn, Choose(poll.question_id, option))
+        # The quiz poll has just shown right or wrong, and the explanation, itself.
+        return [r for r in replies if not (
+            poll.explained and isinstance(r, Text) and r.role == "feedback")]
 
     def _question_action(self, turn: Turn, action: QuestionAction) -> list[Reply]:
         """An answer, tick, hint or skip: only for the question open now, where it was
@@ -252,7 +324,7 @@ def _keeps_question_on_screen(event: Inbound) -> bool:
     """Whether this input leaves an open question where the learner sees it: a hint, a
     question about it, an answer do; the menu, /settings or /help cover it."""
     if event.action is not None:
-        return isinstance(event.action, (Choose, Tick, Submit, Hint, Skip, AnswerTyped))
+        return isinstance(event.action, (Choose, Tick, Submit, Hint, Skip, AnswerTyped, Vote))
     if event.command is not None:
         return event.command in ("hint", "ask", "skip")
     return normalize(event.text) not in PLAIN_WORDS

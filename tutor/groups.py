@@ -16,7 +16,7 @@ from tutor.storage.models import CourseRow, GroupPoints, Learner, StudyGroup
 from tutor.storage.models import Identity as IdentityRow
 from tutor.timezones import zone
 
-__all__ = ["GroupStore", "Standing", "week_start"]
+__all__ = ["GroupStore", "Standing", "award", "linked_course", "week_start"]
 
 SERVER = ""  # the channel id of a group's server-wide row
 
@@ -25,6 +25,40 @@ def week_start(moment: datetime, timezone: str) -> date:
     """The Monday of the week `moment` falls in, in the group's own time zone."""
     local = moment.astimezone(zone(timezone)).date()
     return local - timedelta(days=local.weekday())
+
+
+def linked_course(session: Session, platform: str, group: str, channel: str
+                  ) -> CourseRow | None:
+    """The course a channel studies, else its server's (a teacher links them)."""
+    for where in (channel, SERVER):
+        found = session.scalar(select(CourseRow).join(
+            StudyGroup, StudyGroup.course_id == CourseRow.id).where(
+            StudyGroup.platform == platform, StudyGroup.group_id == group,
+            StudyGroup.channel_id == where))
+        if found is not None:
+            return found
+    return None
+
+
+def group_timezone(session: Session, platform: str, group: str) -> str:
+    found = session.scalar(select(StudyGroup.timezone).where(
+        StudyGroup.platform == platform, StudyGroup.group_id == group,
+        StudyGroup.channel_id == SERVER))
+    return found or "UTC"
+
+
+def award(session: Session, platform: str, group: str, learner_id: int, points: int,
+          at: datetime) -> None:
+    """Points towards the group's weekly leaderboard (weeks in the group's time zone)."""
+    week = week_start(at, group_timezone(session, platform, group))
+    row = session.scalar(select(GroupPoints).where(
+        GroupPoints.platform == platform, GroupPoints.group_id == group,
+        GroupPoints.learner_id == learner_id, GroupPoints.week_start == week))
+    if row is None:
+        row = GroupPoints(platform=platform, group_id=group, learner_id=learner_id,
+                          week_start=week, points=0)
+        session.add(row)
+    row.points += points
 
 
 @dataclass(frozen=True)
@@ -61,14 +95,8 @@ class GroupStore:
     def course(self, group: str, channel: str) -> str | None:
         """The channel's course, else the server's."""
         with self._db.session() as session:
-            for where in (channel, SERVER):
-                slug = session.scalar(select(CourseRow.slug).join(
-                    StudyGroup, StudyGroup.course_id == CourseRow.id).where(
-                    StudyGroup.platform == self.platform, StudyGroup.group_id == group,
-                    StudyGroup.channel_id == where))
-                if slug:
-                    return slug
-            return None
+            found = linked_course(session, self.platform, group, channel)
+            return found.slug if found is not None else None
 
     def set_timezone(self, group: str, timezone: str) -> None:
         with self._db.session() as session:
@@ -77,26 +105,7 @@ class GroupStore:
 
     def timezone(self, group: str) -> str:
         with self._db.session() as session:
-            found = session.scalar(select(StudyGroup.timezone).where(
-                StudyGroup.platform == self.platform, StudyGroup.group_id == group,
-                StudyGroup.channel_id == SERVER))
-            return found or "UTC"
-
-    def award(self, group: str, identity: Identity, points: int, at: datetime) -> None:
-        week = week_start(at, self.timezone(group))
-        with self._db.session() as session:
-            learner_id = self._learner(session, identity)
-            if learner_id is None:
-                return
-            row = session.scalar(select(GroupPoints).where(
-                GroupPoints.platform == self.platform, GroupPoints.group_id == group,
-                GroupPoints.learner_id == learner_id, GroupPoints.week_start == week))
-            if row is None:
-                row = GroupPoints(platform=self.platform, group_id=group,
-                                  learner_id=learner_id, week_start=week, points=0)
-                session.add(row)
-            row.points += points
-            session.commit()
+            return group_timezone(session, self.platform, group)
 
     def leaderboard(self, group: str, at: datetime, limit: int = 10) -> list[Standing]:
         """This week's points, best first; learners who opted out are left off."""

@@ -10,15 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from content import POLL_LIMITS
 from tutor.actions import Action
 
 __all__ = [
     "Button",
+    "GroupQuestion",
     "Identity",
     "Image",
     "Inbound",
+    "Posting",
     "QuestionReply",
     "Reply",
+    "Sent",
     "Text",
     "parse_command",
 ]
@@ -50,6 +54,16 @@ class Inbound:
     event_id: str | None = None
     # Something the learner sent that is not text ("voice", "sticker", "photo"...).
     media: str = ""
+    # The group a group chat belongs to, where that is not the chat itself (a Discord
+    # server's id for one of its channels): study-group settings and points count there.
+    group_id: str = ""
+    # The platform vouches that this member runs the group (Discord: Manage Server or the
+    # teacher role); TEACHERS in the settings lists the others.
+    staff: bool = False
+
+    @property
+    def group(self) -> str:
+        return self.group_id or self.chat_id
 
     def __post_init__(self) -> None:
         if isinstance(self.action, str):  # the commonest slip in an adapter
@@ -89,7 +103,8 @@ class Text:
     text: str
     buttons: Keyboard = ()
     # "feedback" on an answer: a platform whose native quiz already showed right or wrong
-    # and the explanation may leave it out.
+    # and the explanation may leave it out. "receipt": a word to one voter in a group quiz
+    # (only they should see it); a platform whose native poll shows the vote leaves it out.
     role: str = ""
 
 
@@ -112,6 +127,27 @@ class QuestionReply:
         """Answered by typing text rather than picking an option."""
         return not self.options
 
+    @property
+    def fits_poll(self) -> bool:
+        """A single-answer question within the limits of a native quiz poll."""
+        return (self.kind in ("single", "true_false") and len(self.correct) == 1
+                and 2 <= len(self.options) <= POLL_LIMITS.options
+                and len(self.prompt) <= POLL_LIMITS.question
+                and all(len(o) <= POLL_LIMITS.option for o in self.options))
+
+
+@dataclass(frozen=True)
+class GroupQuestion:
+    """A question put to everyone in a group chat for `seconds`. The adapter posts it (a
+    native quiz poll, or a message with a button per option) and tells the core where with
+    `Tutor.record_sent`; answers then come back as `Vote`s."""
+
+    question: QuestionReply
+    quiz_id: int
+    number: int
+    total: int
+    seconds: int
+
 
 @dataclass(frozen=True)
 class Image:
@@ -119,4 +155,30 @@ class Image:
     caption: str = ""
 
 
-Reply = Text | QuestionReply | Image
+Reply = Text | QuestionReply | GroupQuestion | Image
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where an adapter put a question as a native poll or a message with answer buttons:
+    `external_id` is the id its answers will name (a poll id, a message id)."""
+
+    question_id: int
+    chat_id: str
+    external_id: str
+    message_id: str
+    for_user: str | None = None  # a private question: whose it is (only they may answer)
+    quiz_id: int | None = None
+    explained: bool = False  # the poll shows the explanation itself
+
+
+@dataclass(frozen=True)
+class Posting:
+    """Replies for a group chat that no message asked for: a group quiz question's results
+    and what comes next. The adapter posts them, then tells `Tutor.posted`."""
+
+    quiz_id: int
+    number: int  # the number of the question that closed
+    chat_id: str
+    replies: tuple[Reply, ...]
+    closed_message_id: str = ""  # the message of the question that closed, to edit

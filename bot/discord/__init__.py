@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 from typing import Any
 
 import discord
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.discord.adapter import PLATFORM, DiscordAdapter
 from bot.discord.campaigns import Campaigns
@@ -14,15 +14,13 @@ from bot.discord.cogs import Groups, learning_commands
 from bot.discord.views import CoreButton, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
 from tutor.groups import GroupStore
-from tutor.platforms import PlatformStore
 
 __all__ = ["DiscordAdapter", "TutorDiscordBot", "build_bot"]
 
 
 class TutorDiscordBot(commands.Bot):
     def __init__(self, adapter: DiscordAdapter, *, test_guild: int | None = None,
-                 sync_commands: bool = True, database: Database | None = None,
-                 teachers: tuple[str, ...] = (), charts_dir: Path = Path("charts")) -> None:
+                 sync_commands: bool = True) -> None:
         # Guilds and DMs are all it needs: DMs carry their text without the privileged
         # message-content intent, and everything in servers is slash commands and buttons.
         super().__init__(command_prefix=commands.when_mentioned,
@@ -30,9 +28,6 @@ class TutorDiscordBot(commands.Bot):
         self.tutorbot = adapter
         self.test_guild = test_guild
         self.sync_commands = sync_commands
-        self.database = database
-        self.teachers = teachers
-        self.charts_dir = charts_dir
 
     async def setup_hook(self) -> None:
         # Persistent: a click on any old message is routed by its custom id.
@@ -40,9 +35,8 @@ class TutorDiscordBot(commands.Bot):
         for command in learning_commands(self.tutorbot):
             self.tree.add_command(command)
         await self.add_cog(Groups(self.tutorbot))
-        if self.database is not None:
-            await self.add_cog(Campaigns(self.tutorbot, self.database, self.teachers,
-                                         self.charts_dir))
+        await self.add_cog(Campaigns(self.tutorbot))
+        self.post_due.start()
         if self.sync_commands:
             if self.test_guild is not None:
                 guild = discord.Object(id=self.test_guild)
@@ -50,6 +44,25 @@ class TutorDiscordBot(commands.Bot):
                 await self.tree.sync(guild=guild)
             else:
                 await self.tree.sync()
+
+    @tasks.loop(seconds=1.0)
+    async def post_due(self) -> None:
+        """Group quiz deadlines live in the database; this looks for the ones due, so a
+        question whose time ran out during a restart is closed right after it."""
+        await self.tutorbot.post_due(self)
+
+    @post_due.before_loop
+    async def _until_ready(self) -> None:
+        await self.wait_until_ready()
+
+    @post_due.error
+    async def _due_failed(self, error: BaseException) -> None:
+        logging.getLogger(__name__).error("the group quiz clock failed", exc_info=error)
+        self.post_due.restart()
+
+    async def close(self) -> None:
+        self.post_due.cancel()
+        await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is not None:
@@ -59,9 +72,6 @@ class TutorDiscordBot(commands.Bot):
 
 def build_bot(settings: Settings, tutor: Tutor, database: Database, **extra: Any
               ) -> TutorDiscordBot:
-    adapter = DiscordAdapter(tutor, PlatformStore(database, PLATFORM),
-                             GroupStore(database, PLATFORM),
+    adapter = DiscordAdapter(tutor, GroupStore(database, PLATFORM),
                              teacher_role=settings.discord_teacher_role)
-    return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, database=database,
-                           teachers=tuple(settings.teachers),
-                           charts_dir=settings.data_dir / "charts", **extra)
+    return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, **extra)

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import discord
 
 from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
-from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
-from tutor.actions import Action, AnswerTyped, GroupChoose
+from tutor import Identity, Inbound, Reply, Text, Tutor
+from tutor.actions import Action, AnswerTyped, Vote
 from tutor.groups import GroupStore
-from tutor.markup import plain
-from tutor.platforms import PlatformStore
-from tutor.storage.models import utcnow
-from tutor.turn import as_utc
+from tutor.messages import GroupQuestion, Posting, Sent
 
 __all__ = ["PLATFORM", "DiscordAdapter", "GroupQuizError", "identity"]
 
@@ -41,16 +37,12 @@ def identity(user: discord.abc.User) -> Identity:
 
 
 class DiscordAdapter:
-    def __init__(self, tutor: Tutor, polls: PlatformStore, groups: GroupStore, *,
-                 teacher_role: str = "Teacher",
-                 clock: Callable[[], Any] = utcnow) -> None:
+    def __init__(self, tutor: Tutor, groups: GroupStore, *, teacher_role: str = "Teacher"
+                 ) -> None:
         self.tutor = tutor
-        self.polls = polls
         self.groups = groups
         self.teacher_role = teacher_role
-        self.clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
-        self.quizzes: set[asyncio.Task[None]] = set()
 
     def is_teacher(self, member: discord.abc.User) -> bool:
         """Manage Server, or the role named in settings."""
@@ -63,10 +55,12 @@ class DiscordAdapter:
                    text: str = "", action: Action | None = None) -> None:
         """A slash command, a button or a form: the core's replies as the response."""
         user = interaction.user
+        guild = interaction.guild
         inbound = Inbound(identity(user), str(interaction.channel_id), text=text,
-                          command=command, action=action,
-                          is_group=interaction.guild is not None,
-                          display_name=user.display_name, event_id=str(interaction.id))
+                          command=command, action=action, is_group=guild is not None,
+                          group_id=str(guild.id) if guild is not None else "",
+                          staff=self.is_teacher(user), display_name=user.display_name,
+                          event_id=str(interaction.id))
         async with self._lock(inbound.identity.user_id):
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
             await self.respond(interaction, replies)
@@ -107,117 +101,83 @@ class DiscordAdapter:
 
     # -- group quizzes ---------------------------------------------------------------------
 
-    async def group_answer(self, interaction: discord.Interaction[Any], question: int,
-                           option: int) -> None:
+    async def group_answer(self, interaction: discord.Interaction[Any], option: int) -> None:
+        """A group question's button: the message it is on is the question's "poll"."""
         message = interaction.message
         if message is None:
             return
-        user = interaction.user
-        counted = await asyncio.to_thread(self.polls.record_group_answer, str(message.id),
-                                          str(user.id), user.display_name, option)
-        if counted:
-            async with self._lock(str(user.id)):
-                await asyncio.to_thread(self.tutor.handle, Inbound(
-                    identity(user), str(interaction.channel_id), is_group=True,
-                    action=GroupChoose(question, option), display_name=user.display_name,
-                    event_id=str(interaction.id)))
-            said = "✅ Your answer is in. Results when the time is up!"
-        else:
-            sent = await asyncio.to_thread(self.polls.find_poll, str(message.id))
-            said = "⌛ This question has closed." if sent is None or (
-                sent.closes_at is not None and as_utc(sent.closes_at) <= utcnow()) else \
-                "You've answered this one already: the first answer counts."
-        await interaction.response.send_message(said, ephemeral=True)
+        await self.turn(interaction, action=Vote(str(message.id), option))
 
-    async def start_group_quiz(self, interaction: discord.Interaction[Any], questions: int,
-                               seconds: int) -> discord.Thread:
-        """Open a thread for the quiz; the questions follow in a task of their own."""
+    async def start_group_quiz(self, interaction: discord.Interaction[Any], request: str
+                               ) -> tuple[str, discord.Thread]:
+        """The core sets the quiz up; its questions go to a thread of their own. The core's
+        announcement and the thread; GroupQuizError for what the member can act on."""
         channel = interaction.channel
         guild = interaction.guild
         if guild is None or not isinstance(channel, discord.TextChannel):
             raise GroupQuizError("Group quizzes run in a server's text channel.")
-        course = await asyncio.to_thread(self.groups.course, str(guild.id), str(channel.id))
-        if course is None:
-            raise GroupQuizError("This channel has no course yet: a server admin links one "
-                                 "with `/course set`.")
+        user = interaction.user
+        async with self._lock(str(user.id)):
+            replies = await asyncio.to_thread(self.tutor.handle, Inbound(
+                identity(user), str(channel.id), text=request, command="groupquiz",
+                is_group=True, group_id=str(guild.id), display_name=user.display_name,
+                event_id=str(interaction.id)))
+        first = next((r for r in replies if isinstance(r, GroupQuestion)), None)
+        said = "\n\n".join(r.text for r in replies if isinstance(r, Text))
+        if first is None:
+            raise GroupQuizError(said or "No group quiz this time.")
         try:
             thread = await channel.create_thread(
-                name=f"Group quiz by {interaction.user.display_name}"[:100],
+                name=f"Group quiz by {user.display_name}"[:100],
                 type=discord.ChannelType.public_thread, auto_archive_duration=60)
+            await self._post_question(thread, first)
         except discord.Forbidden as exc:
+            await asyncio.to_thread(self.tutor.end_group_quiz, first.quiz_id)
             raise GroupQuizError(
                 f"I'm missing a permission in {channel.mention}: *Create Public Threads* and "
                 "*Send Messages in Threads*. A server admin can grant them in the channel's "
                 "settings (Permissions), then try again.") from exc
-        task = asyncio.create_task(self._run_group_quiz(
-            thread, str(guild.id), course, interaction.user, questions, seconds))
-        self.quizzes.add(task)
-        task.add_done_callback(self.quizzes.discard)
-        return thread
+        return said, thread
 
-    async def _run_group_quiz(self, thread: discord.Thread, guild: str, course: str,
-                              host: discord.abc.User, questions: int, seconds: int) -> None:
-        scores: dict[str, tuple[str, int]] = {}
-        asked: set[int] = set()
-        try:
-            for number in range(1, questions + 1):
-                found = await self._fresh_question(host, course, asked)
-                if found is None:
-                    break
-                asked.add(found.question_id)
-                await self._one_question(thread, guild, found, number, questions, seconds,
-                                         scores)
-            board = sorted(scores.values(), key=lambda s: (-s[1], s[0]))
-            lines = [f"**{i}.** {plain(name)}: {points} point{'s' if points != 1 else ''}"
-                     for i, (name, points) in enumerate(board, 1)] or ["Nobody answered."]
-            await thread.send(embed=discord.Embed(title="🏁 Final scores",
-                                                  description="\n".join(lines)),
-                              allowed_mentions=NO_PINGS)
-        except discord.Forbidden:
-            log.warning("lost permission to post in thread %s; the quiz stopped", thread.id)
-        except Exception:
-            log.exception("a group quiz in thread %s failed", thread.id)
-
-    async def _fresh_question(self, host: discord.abc.User, course: str, asked: set[int]
-                              ) -> QuestionReply | None:
-        for _ in range(20):
-            found = await asyncio.to_thread(self.polls.group_question, identity(host), course)
-            if isinstance(found, str):
-                return None
-            if found.question_id not in asked:
-                return found
-        return None
-
-    async def _one_question(self, thread: discord.Thread, guild: str, found: QuestionReply,
-                            number: int, total: int, seconds: int,
-                            scores: dict[str, tuple[str, int]]) -> None:
+    async def _post_question(self, channel: discord.abc.Messageable, group: GroupQuestion
+                             ) -> None:
+        found = group.question
         view = discord.ui.View(timeout=None)
         for option, label in enumerate(found.options):
             view.add_item(GroupAnswerButton(found.question_id, option, f"{option + 1}. {label}"))
-        embed = discord.Embed(title=f"Question {number} of {total}",
-                              description=f"{found.prompt}\n\n⏱ {seconds} seconds")
-        message = await thread.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-        await asyncio.to_thread(self.polls.remember_poll, str(message.id), found.question_id,
-                                str(thread.id), str(message.id), is_group=True,
-                                closes_at=utcnow() + timedelta(seconds=seconds))
-        await asyncio.sleep(seconds)
-        results = await asyncio.to_thread(self.polls.group_results, str(message.id))
-        right_users = []
-        if results is not None:
-            for user_id, (name, option) in results.answers.items():
-                if option in found.correct:
-                    right_users.append(name)
-                    old = scores.get(user_id, (name, 0))
-                    scores[user_id] = (name, old[1] + 1)
-                    await asyncio.to_thread(self.groups.award, guild,
-                                            Identity(PLATFORM, user_id), 1, self.clock())
+        title = f"Question {group.number} of {group.total}" if group.total > 1 else "Question"
+        embed = discord.Embed(title=title,
+                              description=f"{found.prompt}\n\n⏱ {group.seconds} seconds")
+        message = await channel.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await asyncio.to_thread(self.tutor.record_sent, PLATFORM, Sent(
+            found.question_id, str(message.channel.id), str(message.id), str(message.id),
+            quiz_id=group.quiz_id))
+
+    async def post_due(self, client: discord.Client) -> None:
+        """Group quiz questions whose time is up: their results, then what comes next."""
+        for posting in await asyncio.to_thread(self.tutor.due, PLATFORM):
+            delivered = await self._post(client, posting)
+            await asyncio.to_thread(partial(self.tutor.posted, posting, delivered=delivered))
+
+    async def _post(self, client: discord.Client, posting: Posting) -> bool:
+        try:
+            channel = client.get_channel(int(posting.chat_id)) or \
+                await client.fetch_channel(int(posting.chat_id))
+            if not isinstance(channel, discord.abc.Messageable):
+                return False
+            if posting.closed_message_id:
+                await _remove_buttons(channel, int(posting.closed_message_id))
+            for reply in posting.replies:
+                if isinstance(reply, GroupQuestion):
+                    await self._post_question(channel, reply)
                 else:
-                    scores.setdefault(user_id, (name, 0))
-        answer = found.options[found.correct[0]]
-        who = ", ".join(plain(name) for name in sorted(right_users)) or "nobody this time"
-        embed.description = (f"{found.prompt}\n\n**Answer: {answer}**\n\n{found.explanation}"
-                             f"\n\n✅ {who}")
-        await message.edit(embed=embed, view=None, allowed_mentions=NO_PINGS)
+                    for outgoing in render([reply]):
+                        await channel.send(**outgoing.kwargs())
+        except discord.HTTPException:
+            log.exception("could not post group quiz %s results in %s", posting.quiz_id,
+                          posting.chat_id)
+            return False
+        return True
 
     async def report_error(self, interaction: discord.Interaction[Any],
                            error: BaseException) -> None:
@@ -232,3 +192,11 @@ class DiscordAdapter:
         except discord.HTTPException:
             log.warning("could not tell %s about the failure", interaction.user.id)
 
+
+async def _remove_buttons(channel: discord.abc.Messageable, message_id: int) -> None:
+    """The question has closed: its buttons go (a deleted message is no matter)."""
+    try:
+        message = await channel.fetch_message(message_id)
+        await message.edit(view=None)
+    except (discord.NotFound, discord.Forbidden):
+        log.info("could not close the buttons of message %s", message_id)

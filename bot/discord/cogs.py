@@ -10,6 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError, identity
+from bot.discord.render import NO_PINGS, render
+from tutor import Text
 from tutor import commands as core_commands
 from tutor.markup import plain
 from tutor.timezones import describe_zone, parse_timezone
@@ -120,25 +122,28 @@ class Groups(commands.Cog):
 
     @app_commands.command(description=core_commands.command("groupquiz").summary)
     @app_commands.guild_only()
-    @app_commands.describe(questions="How many questions", seconds="Seconds per question")
+    @app_commands.describe(questions="How many questions", seconds="Seconds per question",
+                           course="A course id (else the channel's course, or yours)")
     async def groupquiz(self, interaction: Interaction,
                         questions: app_commands.Range[int, 1, 20] = 5,
-                        seconds: app_commands.Range[int, 5, 300] = 30) -> None:
+                        seconds: app_commands.Range[int, 5, 300] = 30,
+                        course: str = "") -> None:
         try:
-            thread = await self.adapter.start_group_quiz(interaction, questions, seconds)
+            said, thread = await self.adapter.start_group_quiz(
+                interaction, f"{course} {questions} {seconds}s")
         except GroupQuizError as problem:
-            await interaction.response.send_message(str(problem), ephemeral=True)
+            await interaction.response.send_message(str(problem), ephemeral=True,
+                                                    allowed_mentions=NO_PINGS)
             return
-        await interaction.response.send_message(
-            f"🎲 A group quiz of {questions} question{'s' if questions != 1 else ''} starts in "
-            f"{thread.mention}: everyone can answer!")
+        for outgoing in render([Text(f"{said}\n\n👉 {thread.mention}")]):
+            await interaction.response.send_message(**outgoing.kwargs())
 
     @board.command(name="show", description="This week's points in this server")
     async def board_show(self, interaction: Interaction) -> None:
         if interaction.guild is None:
             return
         standings = await asyncio.to_thread(self.adapter.groups.leaderboard,
-                                            str(interaction.guild.id), self.adapter.clock())
+                                            str(interaction.guild.id), self.adapter.tutor.now())
         lines = [f"**{i}.** {plain(s.name)}: {s.points}" for i, s in enumerate(standings, 1)]
         await interaction.response.send_message(
             embed=discord.Embed(title="🏆 This week's leaderboard",

@@ -96,4 +96,5 @@ class GroupAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                    getattr(item, "label", None) or "…")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _adapter(interaction).group_answer(interaction, self.question, self.option)
+        # The question is in the id for a reader of the message; the message says which.
+        await _adapter(interaction).group_answer(interaction, self.option)

@@ -6,10 +6,9 @@ from typing import Any
 
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.telegram.adapter import PLATFORM, TelegramBot
+from bot.telegram.adapter import TelegramBot
 from bot.telegram.limits import ChatRateLimiter
 from tutor import Database, Settings, Tutor
-from tutor.platforms import PlatformStore
 
 __all__ = ["TelegramBot", "build_application"]
 
@@ -20,9 +19,7 @@ def build_application(settings: Settings, tutor: Tutor, database: Database) -> T
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put "
                          "it in .env or the environment")
-    bot = TelegramBot(tutor, PlatformStore(database, PLATFORM),
-                      group_quiz_seconds=settings.group_quiz_seconds, database=database,
-                      teachers=settings.teachers, charts_dir=settings.data_dir / "charts")
+    bot = TelegramBot(tutor)
     base = settings.telegram_base_url.rstrip("/")
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder().token(settings.telegram_bot_token.get_secret_value())

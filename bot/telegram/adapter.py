@@ -12,7 +12,6 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from telegram import BotCommand, Chat, Message, Update
@@ -28,23 +27,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.teaching import (
-    NOT_A_TEACHER,
-    campaigns_text,
-    change_status,
-    is_listed,
-    overview_image,
-    report_text,
-)
-from bot.telegram.campaigns import CampaignConversation
 from bot.telegram.render import keyboard, question_text, split, to_html
 from content import POLL_LIMITS
-from tutor import Database, Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
-from tutor.actions import Choose, GroupChoose, Tick, decode
-from tutor.markup import plain
-from tutor.messages import parse_command
-from tutor.platforms import PlatformStore, fits_poll
-from tutor.storage.models import utcnow
+from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
+from tutor.actions import Choose, Tick, Vote, decode
+from tutor.messages import GroupQuestion, Posting, Sent, parse_command
 
 __all__ = ["PLATFORM", "TelegramBot"]
 
@@ -61,27 +48,17 @@ ANONYMOUS = ("🕶 I can't tell who is writing when you post as the group or as 
 MEDIA = ("voice", "video_note", "audio", "video", "sticker", "animation", "photo", "document",
          "location", "contact", "poll", "dice")
 RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
+DUE_EVERY = 1.0  # seconds between looks for group quiz questions whose time is up
 
 
 class TelegramBot:
-    def __init__(self, tutor: Tutor, store: PlatformStore, *, group_quiz_seconds: int = 30,
-                 retry_delay: float = 0.5, database: Database | None = None,
-                 teachers: Sequence[str] = (), charts_dir: Path = Path("charts")) -> None:
+    def __init__(self, tutor: Tutor, *, retry_delay: float = 0.5) -> None:
         self.tutor = tutor
-        self.store = store
-        self.database = database
-        self.teachers = teachers
-        self.charts_dir = charts_dir
-        self.group_quiz_seconds = group_quiz_seconds
         self.retry_delay = retry_delay
         self.username = ""
         self._locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        if self.database is not None:  # first: while a teacher drafts, it has their messages
-            application.add_handler(CampaignConversation(self.database, self.teachers)
-                                    .handler())
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
         application.add_handler(CallbackQueryHandler(self.on_callback))
@@ -94,6 +71,12 @@ class TelegramBot:
         self.username = application.bot.username or ""
         await application.bot.set_my_commands([BotCommand(c.name, c.summary)
                                                for c in commands.menu(PLATFORM)])
+        # Group quiz deadlines live in the database; this only looks for the ones due, so
+        # a question whose time ran out during a restart is closed right after it.
+        assert application.job_queue is not None, "python-telegram-bot[job-queue] is needed"
+        application.job_queue.run_repeating(self.post_due, interval=DUE_EVERY, first=0,
+                                            name="group-quizzes",
+                                            job_kwargs={"max_instances": 1, "coalesce": True})
 
     # -- updates ---------------------------------------------------------------------------
 
@@ -108,7 +91,7 @@ class TelegramBot:
             return
         if message.sender_chat is not None:  # an anonymous group admin, or a channel
             if text.startswith("/") or self._addressed(message, text):
-                await self._send(context, chat.id, [Text(ANONYMOUS)], group=_is_group(chat))
+                await self._send(context, chat.id, [Text(ANONYMOUS)])
             return
         command, rest = parse_command(text)
         if command is not None:
@@ -142,12 +125,6 @@ class TelegramBot:
         head = text.split(maxsplit=1)[0]
         if "@" in head and head.split("@", 1)[1].lower() != self.username.lower():
             return  # a command for another bot in the group
-        if command == "groupquiz":
-            await self._group_quiz(context, update, rest)
-            return
-        if command in ("report", "campaigns"):
-            await self._teacher_report(context, chat.id, str(user.id), command, rest)
-            return
         await self._turn(context, update, Inbound(
             Identity(PLATFORM, str(user.id)), str(chat.id), text=rest, command=command,
             is_group=_is_group(chat), display_name=user.first_name,
@@ -192,7 +169,7 @@ class TelegramBot:
                     to_html(question_text(only)), parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(only.buttons)))
                 return
-            await self._send(context, chat.id, replies, group=_is_group(chat))
+            await self._send(context, chat.id, replies, owner=str(query.from_user.id))
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answer = update.poll_answer
@@ -202,35 +179,15 @@ class TelegramBot:
         identity = Identity(PLATFORM, str(user.id))
         # The lock comes before any await, so one user's updates keep their order.
         async with self._lock(identity.user_id):
-            found = await asyncio.to_thread(self._poll_answer, answer.poll_id, identity,
-                                            user.first_name, option, str(update.update_id))
-            if found is not None:
-                await self._send(context, *found)
-
-    def _poll_answer(self, poll_id: str, identity: Identity, name: str, option: int,
-                     event_id: str) -> tuple[int, list[Reply]] | None:
-        """In a worker thread: the poll's question, the answer counted, the replies."""
-        sent = self.store.find_poll(poll_id)
-        if sent is None:
-            log.info("an answer to an unknown poll %s", poll_id)
-            return None
-        if not sent.is_group and sent.chat_id != identity.user_id:
-            # A forwarded quiz answered by someone else: their vote is theirs, and the
-            # owner's chat must not get replies meant for another person.
-            log.info("ignored a vote by %s on a poll sent to %s", identity.user_id, sent.chat_id)
-            return None
-        if sent.is_group:
-            if self.store.record_group_answer(poll_id, identity.user_id, name, option):
-                self.tutor.handle(Inbound(identity, sent.chat_id, is_group=True,
-                                          action=GroupChoose(sent.question_id, option),
-                                          display_name=name, event_id=event_id))
-            return None
-        replies = self.tutor.handle(Inbound(
-            identity, sent.chat_id, action=Choose(sent.question_id, option),
-            display_name=name, event_id=event_id))
-        # The quiz poll has just shown right or wrong, and the explanation, itself.
-        return int(sent.chat_id), [r for r in replies if not (
-            isinstance(r, Text) and r.role == "feedback" and sent.explained)]
+            # A poll answer names no chat ("" to the core): the poll says where it was.
+            replies = await asyncio.to_thread(self.tutor.handle, Inbound(
+                identity, "", action=Vote(answer.poll_id, option),
+                display_name=user.first_name, event_id=str(update.update_id)))
+            # The native poll shows the voter their vote: receipts would only be noise,
+            # in a private chat they may not even have with us.
+            replies = [r for r in replies if not (isinstance(r, Text) and r.role == "receipt")]
+            if replies:  # a private quiz poll's next question: private chats are their users'
+                await self._send(context, user.id, replies, owner=identity.user_id)
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE
                                 ) -> None:
@@ -239,7 +196,8 @@ class TelegramBot:
             return
         status = change.new_chat_member.status
         blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-        await asyncio.to_thread(self.store.set_unreachable, str(change.from_user.id), blocked)
+        await asyncio.to_thread(self.tutor.set_reachable,
+                                Identity(PLATFORM, str(change.from_user.id)), not blocked)
         log.info("telegram user %s %s the bot", change.from_user.id,
                  "blocked" if blocked else "unblocked")
 
@@ -261,24 +219,44 @@ class TelegramBot:
                     ) -> None:
         async with self._lock(inbound.identity.user_id):
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
-            await self._send(context, int(inbound.chat_id), replies, group=inbound.is_group)
+            await self._send(context, int(inbound.chat_id), replies,
+                             owner=inbound.identity.user_id)
+
+    async def post_due(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The JobQueue's tick: group quiz results and next questions that are due."""
+        for posting in await asyncio.to_thread(self.tutor.due, PLATFORM):
+            delivered = await self._post(context, posting)
+            await asyncio.to_thread(partial(self.tutor.posted, posting, delivered=delivered))
+
+    async def _post(self, context: ContextTypes.DEFAULT_TYPE, posting: Posting) -> bool:
+        try:
+            return await self._send(context, int(posting.chat_id), posting.replies)
+        except TelegramError:
+            log.exception("could not post group quiz %s results in chat %s", posting.quiz_id,
+                          posting.chat_id)
+            return False
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
-                    replies: Sequence[Reply], *, group: bool = False) -> None:
+                    replies: Sequence[Reply], *, owner: str | None = None) -> bool:
+        """Send the replies in order; False when the chat does not take our messages."""
         bot = context.bot
         for reply in _coalesce(replies):
             try:
                 if isinstance(reply, Text):
                     await self._send_text(bot, chat_id, reply)
                 elif isinstance(reply, QuestionReply):
-                    await self._send_question(bot, chat_id, reply, group=group)
+                    await self._send_question(bot, chat_id, reply, owner=owner)
+                elif isinstance(reply, GroupQuestion):
+                    await self._send_group_question(bot, chat_id, reply)
                 elif isinstance(reply, Image):
                     await self._retrying(partial(_send_photo, bot, chat_id, reply))
             except Forbidden:
                 log.info("chat %s does not accept messages from the bot", chat_id)
-                if chat_id > 0:
-                    await asyncio.to_thread(self.store.set_unreachable, str(chat_id), True)
-                return
+                if chat_id > 0:  # a private chat: its user blocked us
+                    await asyncio.to_thread(self.tutor.set_reachable,
+                                            Identity(PLATFORM, str(chat_id)), False)
+                return False
+        return True
 
     async def _send_text(self, bot: Any, chat_id: int, reply: Text) -> None:
         pieces = split(reply.text) or [" "]
@@ -288,8 +266,8 @@ class TelegramBot:
                                          parse_mode=ParseMode.HTML, reply_markup=markup))
 
     async def _send_question(self, bot: Any, chat_id: int, reply: QuestionReply, *,
-                             group: bool) -> None:
-        if not fits_poll(reply):
+                             owner: str | None) -> None:
+        if not reply.fits_poll:
             await self._retrying(lambda: bot.send_message(
                 chat_id, to_html(question_text(reply)), parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply.buttons)))
@@ -304,9 +282,23 @@ class TelegramBot:
             explanation=reply.explanation if explained else None, is_anonymous=False,
             reply_markup=keyboard(extras)))
         if message.poll is not None:
-            await asyncio.to_thread(self.store.remember_poll, message.poll.id, reply.question_id,
-                                    str(chat_id), str(message.message_id), is_group=group,
-                                    explained=explained)
+            await asyncio.to_thread(self.tutor.record_sent, PLATFORM, Sent(
+                reply.question_id, str(chat_id), message.poll.id, str(message.message_id),
+                for_user=owner, explained=explained))
+
+    async def _send_group_question(self, bot: Any, chat_id: int, group: GroupQuestion
+                                   ) -> None:
+        """A native quiz poll that closes itself when the time is up."""
+        found = group.question
+        heading = f"{found.header}\n{found.prompt}"  # the prompt fits (fits_poll), whole
+        message = await self._retrying(lambda: bot.send_poll(
+            chat_id, heading if len(heading) <= POLL_LIMITS.question else found.prompt,
+            list(found.options), type=PollType.QUIZ, correct_option_ids=list(found.correct),
+            is_anonymous=False, open_period=group.seconds))
+        if message.poll is not None:
+            await asyncio.to_thread(self.tutor.record_sent, PLATFORM, Sent(
+                found.question_id, str(chat_id), message.poll.id, str(message.message_id),
+                quiz_id=group.quiz_id))
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Network trouble is retried with backoff; a 429 is waited out (the only layer
@@ -326,76 +318,6 @@ class TelegramBot:
                     raise
                 await asyncio.sleep(self.retry_delay * 2 ** attempt)
         return await call()
-
-    async def _teacher_report(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
-                              user_id: str, command: str, course: str) -> None:
-        if self.database is None or not is_listed(self.teachers, PLATFORM, user_id):
-            await self._send(context, chat_id, [Text(NOT_A_TEACHER)])
-            return
-        if command == "campaigns":
-            if course.strip():  # `/campaigns pause 3` and the like
-                text = await asyncio.to_thread(change_status, self.database, course)
-            else:
-                text = await asyncio.to_thread(campaigns_text, self.database)
-                text += "\n\n`/campaigns pause ID`, `resume ID` or `cancel ID` change one."
-            await self._send(context, chat_id, [Text(text)])
-            return
-        text = await asyncio.to_thread(report_text, self.database)
-        replies: list[Reply] = [Text(text)]
-        image = await asyncio.to_thread(overview_image, self.database, course.strip(),
-                                        self.charts_dir)
-        if image is not None:
-            replies.append(Image(image, caption="The class at a glance"))
-        await self._send(context, chat_id, replies)
-
-    # -- group quizzes ---------------------------------------------------------------------
-
-    async def _group_quiz(self, context: ContextTypes.DEFAULT_TYPE, update: Update,
-                          args: str) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if user is None or chat is None:
-            return
-        seconds, course = self.group_quiz_seconds, None
-        for word in args.split():
-            if word.isdigit():
-                seconds = max(5, min(600, int(word)))
-            else:
-                course = word
-        found = await asyncio.to_thread(self.store.group_question,
-                                        Identity(PLATFORM, str(user.id)), course)
-        if isinstance(found, str):
-            await self._send(context, chat.id, [Text(found)], group=True)
-            return
-        message = await self._retrying(lambda: context.bot.send_poll(
-            chat.id, f"{found.header}\n{found.prompt}"[:POLL_LIMITS.question],
-            list(found.options), type=PollType.QUIZ,
-            correct_option_ids=list(found.correct),  # type: ignore[arg-type]  # <10: fits_poll
-            is_anonymous=False, open_period=seconds))
-        if message.poll is None:
-            return
-        poll_id = message.poll.id
-        await asyncio.to_thread(self.store.remember_poll, poll_id, found.question_id,
-                                str(chat.id), str(message.message_id), is_group=True,
-                                closes_at=utcnow() + timedelta(seconds=seconds))
-        task = asyncio.create_task(self._close_group_quiz(context, chat.id, poll_id, seconds))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _close_group_quiz(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int,
-                                poll_id: str, seconds: int) -> None:
-        await asyncio.sleep(seconds + 1)
-        results = await asyncio.to_thread(self.store.group_results, poll_id)
-        if results is None:
-            return
-        question = results.question
-        answer = question.options[question.correct[0]]
-        lines = [f"⏱ **Time's up!** The answer: **{answer}**", question.explanation]
-        right = [plain(name) for name in results.right()]
-        wrong = [plain(name) for name in results.wrong()]
-        lines.append(f"✅ {', '.join(right)}" if right else "Nobody got it this time.")
-        if wrong:
-            lines.append(f"❌ {', '.join(wrong)}")
-        await self._send(context, chat_id, [Text("\n\n".join(lines))], group=True)
 
 
 def _is_group(chat: Chat) -> bool:

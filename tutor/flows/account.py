@@ -24,8 +24,7 @@ def _forget_platform_traces(session: Session, platform: str, user_id: str) -> No
     mine = select(Poll.id).where(Poll.platform == platform)
     session.execute(delete(PollVote).where(PollVote.user_id == user_id,
                                            PollVote.poll_id.in_(mine)))
-    session.execute(delete(Poll).where(Poll.platform == platform, Poll.chat_id == user_id,
-                                       Poll.is_group.is_(False)))
+    session.execute(delete(Poll).where(Poll.platform == platform, Poll.user_id == user_id))
     session.execute(update(Campaign).where(Campaign.created_by == f"{platform}:{user_id}")
                     .values(created_by=FORGOTTEN))
 

@@ -29,6 +29,7 @@ __all__ = [
     "CourseRow",
     "Enrollment",
     "FittedModel",
+    "GroupQuiz",
     "Identity",
     "Learner",
     "LessonCompletion",
@@ -214,6 +215,8 @@ class ConversationState(Base):
     hints_used: Mapped[int] = mapped_column(Integer, default=0)
     selected: Mapped[list[str]] = mapped_column(default=list)
     quiz: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A teacher's campaign being drafted (`tutor.flows.teaching`); {} when none.
+    draft: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -278,6 +281,32 @@ class Poll(Base):
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     closes_at: Mapped[datetime | None] = mapped_column()
     explained: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Whom a private poll was for (only they may answer it); None for a group's poll.
+    user_id: Mapped[str | None] = mapped_column(String(128))
+    quiz_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_quizzes.id", ondelete="CASCADE"), index=True)
+
+
+class GroupQuiz(Base):
+    """A quiz put to a whole group, one question at a time. Everything it needs to go on
+    lives here, so any process can close a question when `closes_at` passes, also after a
+    restart; `claimed_until` keeps two processes from closing the same one."""
+
+    __tablename__ = "group_quizzes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    group_id: Mapped[str] = mapped_column(String(128))  # points and leaderboards count here
+    chat_id: Mapped[str] = mapped_column(String(128))  # where its questions are posted
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    total: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)  # the open question's number, from 1
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"))
+    asked: Mapped[list[int]] = mapped_column(JSON)
+    closes_at: Mapped[datetime | None] = mapped_column(index=True)  # None: finished
+    claimed_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PollVote(Base):

@@ -1,0 +1,93 @@
+"""The campaign side of teachers' chat commands (`tutor.teaching.CampaignDesk`): drafts
+checked, previewed and created, the list, status changes and the report, as text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nudges import admin
+from nudges.campaign import (
+    AUDIENCES,
+    PLACEHOLDERS,
+    CampaignSpec,
+    Variant,
+    describe_schedule,
+    parse_schedule,
+)
+from tutor.storage.models import Campaign
+
+__all__ = ["Desk"]
+
+VERBS = {"pause": "paused", "resume": "active", "cancel": "cancelled"}
+
+
+def _spec(draft: Mapping[str, str]) -> CampaignSpec:
+    audience = AUDIENCES.get(draft.get("audience", ""))
+    if audience is None:
+        raise ValueError(f"I don't know the audience {draft.get('audience', '')[:40]!r}; "
+                         f"pick one of: {', '.join(AUDIENCES)}")
+    text = draft.get("text", "")
+    return CampaignSpec(name=text[:40] or "Campaign", course=draft.get("course", ""),
+                        audience=audience, schedule=parse_schedule(draft.get("schedule", "")),
+                        variants=[Variant(text=text)])
+
+
+class Desk:
+    audiences: tuple[str, ...] = tuple(AUDIENCES)
+    placeholders: tuple[str, ...] = PLACEHOLDERS
+
+    def schedule_problem(self, text: str) -> str | None:
+        try:
+            parse_schedule(text)
+        except ValueError as problem:
+            return str(problem)
+        return None
+
+    def preview(self, session: Session, draft: Mapping[str, str], now: datetime) -> str:
+        spec = _spec(draft)
+        found = admin.preview(session, spec, now)
+        samples = "\n".join(f"• {s}" for s in found.samples) or "• (nobody to show yet)"
+        when = f"; the next one starts {found.first_send:%Y-%m-%d %H:%M} UTC" \
+            if found.first_send else ""
+        return (f"**{found.audience}** learners now ({draft['audience']}); "
+                f"{spec.control_share:.0%} held out as a control group.\n\n{samples}\n\n"
+                f"{describe_schedule(spec.schedule)}{when}. Each time, delivery takes about "
+                f"{found.finishes_in}.")
+
+    def create(self, session: Session, draft: Mapping[str, str], created_by: str) -> int:
+        campaign = admin.create(session, _spec(draft), created_by)
+        return campaign.id
+
+    def listing(self, session: Session) -> str:
+        lines = []
+        for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
+            found = admin.counts(session, campaign.id)
+            lines.append(f"**{campaign.id}. {campaign.name}** ({campaign.status}): "
+                         f"{found.get('sent', 0)} sent, {found.get('pending', 0)} waiting")
+        return "\n".join(lines) or "No campaigns yet."
+
+    def change_status(self, session: Session, words: str) -> str:
+        parts = words.split()
+        if len(parts) != 2 or parts[0] not in VERBS or not parts[1].isdigit():
+            return "Say `pause ID`, `resume ID` or `cancel ID` (the ids are in the list)."
+        try:
+            with session.begin_nested():
+                campaign = admin.set_status(session, int(parts[1]), VERBS[parts[0]])
+        except admin.CampaignProblem as problem:
+            return f"Not changed: {problem}."
+        return f"Campaign {campaign.id} ({campaign.name}) is now {campaign.status}."
+
+    def report(self, session: Session) -> str:
+        rows = admin.report(session)
+        lines = ["📣 **Campaigns** (came back within 24 h; lift against the control group)"]
+        for row in rows:
+            lines.append(f"- {row.campaign} {row.variant}: {row.sent} sent, {row.failed} "
+                         f"failed, {row.returned} back, {row.completed} completed"
+                         + (f", lift {row.lift}" if row.lift else ""))
+        if not rows:
+            lines.append("No campaigns yet: /campaign creates one.")
+        return "\n".join(lines)

@@ -1,0 +1,188 @@
+"""Teachers in a chat: drafting a campaign, the campaign list and its changes, the report.
+
+A campaign draft lives in the teacher's conversation row (`ConversationState.draft`), so a
+restart in the middle of one loses nothing and any platform can carry it: step by step
+(course and audience with buttons, schedule and message typed) or in one line,
+`/campaign COURSE | AUDIENCE | SCHEDULE | MESSAGE` (what Discord's form sends). Either way
+the teacher sees a preview and creates the campaign with a button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tutor.actions import DraftSet
+from tutor.markup import plain
+from tutor.messages import Button, Identity, Image, Reply, Text
+from tutor.overview import class_overview
+from tutor.reports import unanswered_questions
+from tutor.storage.database import Database
+from tutor.storage.models import CourseRow, Enrollment
+from tutor.teaching import CampaignDesk
+from tutor.turn import Turn
+
+__all__ = ["NOT_A_TEACHER", "Teaching"]
+
+NOT_A_TEACHER = ("That is for teachers. If you teach this course, ask whoever runs tutorbot "
+                 "to add you to TEACHERS (or, on Discord, for the server's teacher role).")
+NO_DESK = "Campaigns are not available here: this tutorbot runs without nudges."
+EXPIRED = "That draft has expired; /campaign starts a new one."
+CANCELLED = "Cancelled; nothing was created."
+TYPED_STEPS = ("schedule", "text")
+
+
+class Teaching:
+    def __init__(self, desk: CampaignDesk | None, teachers: Sequence[str], database: Database,
+                 charts_dir: Path | None) -> None:
+        self.desk = desk
+        self.teachers = frozenset(teachers)
+        self._db = database
+        self._charts = charts_dir
+
+    def may_teach(self, who: Identity, *, staff: bool = False) -> bool:
+        """The one teacher check: listed in TEACHERS, or the platform says so (a Discord
+        member with Manage Server or the teacher role)."""
+        return staff or f"{who.platform}:{who.user_id}" in self.teachers
+
+    def is_teacher(self, turn: Turn) -> bool:
+        return self.may_teach(turn.event.identity, staff=turn.event.staff)
+
+    def _refused(self, turn: Turn) -> list[Reply] | None:
+        if not self.is_teacher(turn):
+            return [Text(NOT_A_TEACHER)]
+        if self.desk is None:
+            return [Text(NO_DESK)]
+        return None
+
+    # -- drafting --------------------------------------------------------------------------
+
+    def campaign(self, turn: Turn) -> list[Reply]:
+        if (refused := self._refused(turn)) is not None:
+            return refused
+        if "|" in turn.event.text:
+            return self._all_at_once(turn, turn.event.text)
+        turn.state.draft = {"step": "course"}
+        courses = turn.session.execute(select(CourseRow.slug, CourseRow.title)
+                                       .order_by(CourseRow.title)).all()
+        return [Text("📣 A new campaign. Which course? (/cancel to stop)",
+                     tuple((Button(title[:40], DraftSet("course", slug)),)
+                           for slug, title in courses))]
+
+    def _all_at_once(self, turn: Turn, text: str) -> list[Reply]:
+        parts = [p.strip() for p in text.split("|", 3)]
+        if len(parts) != 4 or not all(parts):
+            return [Text("Say `/campaign COURSE | AUDIENCE | SCHEDULE | MESSAGE`, e.g. "
+                         "`/campaign python-basics | everyone | daily 18:00 | Hi {name}!`, or "
+                         "`/campaign` alone to be asked one thing at a time.")]
+        course, audience, schedule, message = parts
+        assert self.desk is not None
+        label = next((a for a in self.desk.audiences if a.lower() == audience.lower()), None)
+        if label is None:
+            return [Text(f"I don't know the audience {plain(audience[:40])!r}; pick one of: "
+                         f"{', '.join(self.desk.audiences)}.")]
+        if (problem := self.desk.schedule_problem(schedule)) is not None:
+            return [Text(problem)]
+        turn.state.draft = {"step": "text", "course": course.lower(), "audience": label,
+                            "schedule": schedule}
+        return self._preview(turn, message)
+
+    def choose(self, turn: Turn, field: str, value: str) -> list[Reply]:
+        """A button of the draft: its course, its audience, or create / cancel."""
+        if (refused := self._refused(turn)) is not None:
+            return refused
+        assert self.desk is not None
+        draft = dict(turn.state.draft or {})
+        if draft.get("step") != field:
+            return [Text(EXPIRED)]
+        if field == "course":
+            draft.update(step="audience", course=value)
+            turn.state.draft = draft
+            return [Text("Who should get it?", tuple(
+                (Button(label, DraftSet("audience", str(n))),)
+                for n, label in enumerate(self.desk.audiences)))]
+        if field == "audience" and value.isdigit() and int(value) < len(self.desk.audiences):
+            draft.update(step="schedule", audience=self.desk.audiences[int(value)])
+            turn.state.draft = draft
+            return [Text("When? `daily 18:00`, `weekdays 8:30`, `once 2026-12-01 18:00` or "
+                         "`after 3 days` (each learner's own time).")]
+        if field == "confirm":
+            turn.state.draft = {}
+            if value != "yes":
+                return [Text(CANCELLED)]
+            try:
+                number = self.desk.create(turn.session, draft, _author(turn))
+            except ValueError as problem:
+                return [Text(f"Not created: {problem}")]
+            return [Text(f"📣 Campaign {number} created. /report shows how it goes.")]
+        return [Text(EXPIRED)]
+
+    def typed(self, turn: Turn, text: str) -> list[Reply]:
+        """The schedule or the message of a draft, typed."""
+        assert self.desk is not None
+        draft = dict(turn.state.draft or {})
+        if draft.get("step") == "schedule":
+            if (problem := self.desk.schedule_problem(text)) is not None:
+                return [Text(problem)]
+            draft.update(step="text", schedule=text.strip())
+            turn.state.draft = draft
+            return [Text("The message? You can use "
+                         + ", ".join(f"`{{{p}}}`" for p in self.desk.placeholders) + ".")]
+        return self._preview(turn, text)
+
+    def _preview(self, turn: Turn, message: str) -> list[Reply]:
+        assert self.desk is not None
+        draft = {**(turn.state.draft or {}), "text": message.strip()}
+        try:
+            shown = self.desk.preview(turn.session, draft, turn.now)
+        except ValueError as problem:  # a placeholder we do not know, a missing course
+            turn.state.draft = {**draft, "step": "text"}
+            return [Text(f"{problem}\n\nThe message again, please? (/cancel to stop)")]
+        turn.state.draft = {**draft, "step": "confirm"}
+        return [Text(f"Preview:\n\n{shown}", ((Button("✅ Create", DraftSet("confirm", "yes")),
+                                               Button("✖️ Cancel", DraftSet("confirm", "no"))),))]
+
+    def cancel(self, turn: Turn) -> list[Reply]:
+        if not turn.state.draft:
+            return [Text("Nothing to cancel.")]
+        turn.state.draft = {}
+        return [Text(CANCELLED)]
+
+    # -- the list and the report -----------------------------------------------------------
+
+    def campaigns(self, turn: Turn) -> list[Reply]:
+        if (refused := self._refused(turn)) is not None:
+            return refused
+        assert self.desk is not None
+        if turn.event.text.strip():  # `/campaigns pause 3` and the like
+            return [Text(self.desk.change_status(turn.session, turn.event.text))]
+        return [Text(self.desk.listing(turn.session) + "\n\n`/campaigns pause ID`, `resume ID` "
+                     "or `cancel ID` change one.")]
+
+    def report(self, turn: Turn) -> list[Reply]:
+        """The campaigns, the questions the course did not answer, and the class overview of
+        a course: the one named, else the one with most learners."""
+        if (refused := self._refused(turn)) is not None:
+            return refused
+        assert self.desk is not None
+        lines = [self.desk.report(turn.session)]
+        gaps = unanswered_questions(self._db)[:5]
+        if gaps:
+            lines.append("\n❓ **Asked, but not in the course**")
+            lines += [f"- “{plain(q.text[:80])}” ({q.times}×, {q.course})" for q in gaps]
+        replies: list[Reply] = [Text("\n".join(lines))]
+        course = turn.event.text.strip().lower() or turn.session.scalar(
+            select(CourseRow.slug).join(Enrollment, Enrollment.course_id == CourseRow.id)
+            .group_by(CourseRow.slug).order_by(func.count().desc()).limit(1))
+        if course and self._charts is not None:
+            image = class_overview(self._db, course, turn.now,
+                                   self._charts / f"class-{course}.png")
+            if image is not None:
+                replies.append(Image(image, caption="The class at a glance"))
+        return replies
+
+
+def _author(turn: Turn) -> str:
+    return f"{turn.event.identity.platform}:{turn.event.identity.user_id}"
