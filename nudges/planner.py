@@ -22,6 +22,7 @@ from nudges.campaign import Audience, CampaignSpec, Schedule
 from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
 from nudges.timing import STALE_AFTER, after_quiet_hours, latest_occurrence, local_day
+from tutor import preferences
 from tutor.actions import OpenLesson, Screen, encode
 from tutor.markup import plain
 from tutor.preferences import study_hour
@@ -72,9 +73,8 @@ def render(text: str, who: Recipient, course: str) -> str:
 
 def muted(who: Recipient, what: str) -> bool:
     """A "stop these" button pressed for this campaign or rule, or the rule off in settings."""
-    listed = who.preferences.get("muted", [])
-    return (isinstance(listed, list) and what in listed) or \
-        who.preferences.get(f"auto_{what}") is False
+    return what in preferences.muted(who.preferences) or \
+        not preferences.automatic_on(who.preferences, what)
 
 
 def _button(kind: str, who: Recipient) -> str:

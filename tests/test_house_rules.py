@@ -64,3 +64,12 @@ def test_no_conversation_state_in_adapter_memory() -> None:
     offenders = [p.relative_to(ROOT).as_posix() for p in adapters
                  if held.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_preferences_are_read_through_typed_accessors() -> None:
+    # A hand-edited or older record must never break a turn: tutor/preferences.py reads
+    # each preference with its type and default, and nothing else reads the JSON.
+    raw = re.compile(r"preferences\.get\(|preferences\[")
+    offenders = [p.relative_to(ROOT).as_posix() for p in _sources()
+                 if p.name != "preferences.py" and raw.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

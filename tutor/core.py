@@ -38,6 +38,7 @@ from tutor.flows.teaching import TYPED_STEPS, Teaching
 from tutor.grading import normalize
 from tutor.messages import Identity as Who
 from tutor.messages import Inbound, Posting, Reply, Sent, Text
+from tutor.preferences import onboarding_step
 from tutor.qa.answerer import Answerer
 from tutor.reach import set_reachable
 from tutor.storage.database import Database, describe_storage_error
@@ -206,7 +207,7 @@ class Tutor:
             return quizzes.answer(turn, text)
         if word is not None:
             return self._commands[word](turn)
-        if turn.learner.preferences.get("onboarding") == "timezone" and \
+        if onboarding_step(turn.learner) == "timezone" and \
                 settings.parse_timezone(text) is not None:
             return settings.set_timezone(turn, text)
         if not text and turn.event.media:

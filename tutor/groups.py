@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutor.messages import Identity
-from tutor.preferences import update
+from tutor.preferences import listed_on_leaderboards, update
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, GroupPoints, Learner, StudyGroup
 from tutor.storage.models import Identity as IdentityRow
@@ -117,7 +117,7 @@ class GroupStore:
                 GroupPoints.week_start == week, GroupPoints.points > 0)
                 .order_by(GroupPoints.points.desc(), Learner.display_name)).all()
             return [Standing(learner.display_name, points) for learner, points in rows
-                    if learner.preferences.get("leaderboard", True) is not False][:limit]
+                    if listed_on_leaderboards(learner)][:limit]
 
     def set_listed(self, identity: Identity, listed: bool) -> bool:
         """Opt a learner in or out of leaderboards; False when we do not know them yet."""

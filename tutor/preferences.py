@@ -11,7 +11,8 @@ from typing import Any
 
 from tutor.storage.models import Learner
 
-__all__ = ["DEFAULT_QUIET", "DEFAULT_STUDY_HOUR", "DEFAULT_WEEKLY_GOAL", "quiet_hours",
+__all__ = ["DEFAULT_QUIET", "DEFAULT_STUDY_HOUR", "DEFAULT_WEEKLY_GOAL", "automatic_on",
+           "listed_on_leaderboards", "muted", "onboarded", "onboarding_step", "quiet_hours",
            "reminders_on", "study_hour", "update", "weekly_goal"]
 
 DEFAULT_WEEKLY_GOAL = 4  # active days a week: regular without being a daily chore
@@ -41,6 +42,31 @@ def study_hour(learner: Who) -> int:
 
 def reminders_on(learner: Who) -> bool:
     return _prefs(learner).get("reminders", True) is not False
+
+
+def automatic_on(learner: Who, rule: str) -> bool:
+    """An automatic reminder (`streak`, `reviews`...) not switched off in /settings."""
+    return _prefs(learner).get(f"auto_{rule}", True) is not False
+
+
+def muted(learner: Who) -> list[str]:
+    """What "Stop these" was pressed for: `c<campaign id>` or a rule's name."""
+    found = _prefs(learner).get("muted", [])
+    return [m for m in found if isinstance(m, str)] if isinstance(found, list) else []
+
+
+def listed_on_leaderboards(learner: Who) -> bool:
+    return _prefs(learner).get("leaderboard", True) is not False
+
+
+def onboarded(learner: Who) -> bool:
+    return _prefs(learner).get("onboarded") is True
+
+
+def onboarding_step(learner: Who) -> str | None:
+    """The question of the first run that is waiting for an answer ("timezone"), if any."""
+    step = _prefs(learner).get("onboarding")
+    return step if isinstance(step, str) else None
 
 
 def quiet_hours(learner: Who) -> tuple[int, int]:

@@ -7,7 +7,17 @@ import re
 from tutor.actions import Screen, SetPreference
 from tutor.flows import menu
 from tutor.messages import Button, Reply, Text
-from tutor.preferences import quiet_hours, reminders_on, study_hour, update, weekly_goal
+from tutor.preferences import (
+    automatic_on,
+    muted,
+    onboarded,
+    onboarding_step,
+    quiet_hours,
+    reminders_on,
+    study_hour,
+    update,
+    weekly_goal,
+)
 from tutor.timezones import describe_zone, parse_timezone, zone
 from tutor.turn import Turn
 
@@ -61,9 +71,8 @@ def _overview(turn: Turn) -> Text:
                              SetPreference("goal", str(g))) for g in (2, 3, 4, 5, 7)))
     if reminders_on(learner):
         rows.append(tuple(
-            Button(f"{'✓' if learner.preferences.get(f'auto_{rule}', True) else '✗'} {label}",
-                   SetPreference(f"auto-{rule}",
-                                 "0" if learner.preferences.get(f"auto_{rule}", True) else "1"))
+            Button(f"{'✓' if automatic_on(learner, rule) else '✗'} {label}",
+                   SetPreference(f"auto-{rule}", "0" if automatic_on(learner, rule) else "1"))
             for rule, label in AUTOMATIC_LABELS.items()))
     rows.append((Button("Reminders off", SetPreference("reminders", "0")) if reminders_on(learner)
                  else Button("Reminders on", SetPreference("reminders", "1")),
@@ -83,7 +92,7 @@ def set_timezone(turn: Turn, value: str) -> list[Reply]:
                      "(`Paris`, `New York`), a name like `Europe/Paris`, or an offset "
                      "like `+2`.")]
     turn.learner.timezone = found
-    onboarding = turn.learner.preferences.get("onboarding") == "timezone"
+    onboarding = onboarding_step(turn.learner) == "timezone"
     update(turn.learner, onboarding=None)
     done = Text(f"🕰 Time zone set to **{describe_zone(found)}**: your days now start at "
                 "midnight there.")
@@ -95,7 +104,7 @@ def set_timezone(turn: Turn, value: str) -> list[Reply]:
 
 def onboarding_prompt(turn: Turn) -> list[Reply]:
     """Asked once, after the first course is chosen: the learner's clock, then study time."""
-    if turn.learner.preferences.get("onboarded"):
+    if onboarded(turn.learner):
         return []
     update(turn.learner, onboarded=True, onboarding="timezone")
     return [Text("🌍 One thing first: which city are you in, or what's your UTC offset (like "
@@ -165,8 +174,7 @@ def stop(turn: Turn) -> list[Reply]:
 
 def mute(turn: Turn, what: str) -> list[Reply]:
     """A nudge's "stop these" button: no more of that campaign or reminder."""
-    listed = turn.learner.preferences.get("muted", [])
-    listed = listed if isinstance(listed, list) else []
+    listed = muted(turn.learner)
     if what and what not in listed:
         update(turn.learner, muted=[*listed, what[:40]])
     return [Text("🔕 Done: you won't get these any more. /settings has your other reminders; "
