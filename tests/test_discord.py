@@ -170,10 +170,10 @@ def test_a_group_quiz_with_three_members_and_the_weekly_leaderboard(
     async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
         ann, bob, cy = (harness.member(i) for i in range(3))
         refused = await harness.command("set", bob, group="course", course="python-basics")
-        assert "Only the server's teachers" in refused[0].text
+        assert "That is for teachers" in refused[0].text and refused[0].ephemeral
         teacher = _make_teacher(harness)
         said = await harness.command("set", teacher, group="course", course="python-basics")
-        assert "now studies **Python Basics**" in said[0].text
+        assert "now studies **Python Basics**" in said[0].text and not said[0].ephemeral
         await harness.command("timezone", teacher, group="course", zone="Berlin")
         await dpytest.empty_queue()
         started = await harness.command("groupquiz", ann, questions=2, seconds=5)

@@ -14,7 +14,6 @@ from tests.conftest import import_path
 from tutor import Database, Identity, Inbound, Reply, Text, Tutor
 from tutor.actions import Vote
 from tutor.flows.group_quiz import LEASE, parse_request
-from tutor.groups import GroupStore
 from tutor.messages import GroupQuestion, Posting, Sent
 from tutor.storage.models import Attempt, CourseRow, GroupPoints, GroupQuiz, QuestionRow
 
@@ -213,7 +212,9 @@ def test_the_group_course_or_the_starters_course_is_used(course_db: Database) ->
     tutor.handle(Inbound(Identity("test", "11"), "11", command="course", text="earth-science"))
     assert _course_of(course_db, _first_question(tutor, "")) == "earth-science"  # theirs
     end_all(course_db)
-    GroupStore(course_db, "test").set_course(GROUP, "", "python-basics")  # a teacher's link
+    [linked] = tutor.handle(Inbound(Identity("test", "t1"), GROUP, command="group",
+                                    text="course python-basics", is_group=True, staff=True))
+    assert "now studies **Python Basics**" in linked.text  # type: ignore[union-attr]
     assert _course_of(course_db, _first_question(tutor, "")) == "python-basics"
 
 
@@ -266,3 +267,36 @@ def test_requests_read_as_course_count_and_seconds(text: str, expected: tuple[ob
     request = parse_request(text, 30)
     assert not isinstance(request, str)
     assert (request.course, request.questions, request.seconds) == expected
+
+
+def test_group_settings_are_for_teachers_and_the_leaderboard_for_everyone(
+        course_db: Database) -> None:
+    clock = Clock()
+    tutor = _tutor(course_db, clock)
+
+    def say(user: str, command: str, text: str = "", staff: bool = False) -> str:
+        replies = tutor.handle(Inbound(Identity("test", user), GROUP, command=command,
+                                       text=text, is_group=True, staff=staff,
+                                       display_name=MEMBERS.get(user, "Zed")))
+        return " ".join(r.text for r in replies if isinstance(r, Text))
+
+    assert "That is for teachers" in say("11", "group", "timezone Berlin")
+    assert "UTC+05:30" in say("t1", "group", "timezone +5:30", staff=True)
+    assert "I don't know the time zone" in say("t1", "group", "timezone Narnia", staff=True)
+    assert "There is no course" in say("t1", "group", "course nope", staff=True)
+    assert "`/group course" in say("t1", "group", "colour blue", staff=True)
+    assert "No points yet this week" in say("13", "leaderboard")
+    asked = _first_question(tutor, "python-basics")
+    _post(tutor, asked, "p1")
+    right, _ = _right(asked)
+    for user in ("11", "12"):
+        _vote(tutor, user, "p1", right)
+    clock.advance(30)
+    [posting] = tutor.due("test")
+    tutor.posted(posting)
+    board = say("13", "leaderboard")
+    assert "**1.** Ann: 1" in board and "Bob: 1" in board
+    assert "stays off" in say("12", "leaderboard", "optout")
+    assert "Bob" not in say("13", "leaderboard")
+    clock.advance(7 * 24 * 3600)  # a new week in the group's time zone
+    assert "No points yet this week" in say("13", "leaderboard")

@@ -32,7 +32,18 @@ from tutor.actions import (
     Tick,
     Vote,
 )
-from tutor.flows import account, ask, group_quiz, lessons, linking, menu, quizzes, review, settings
+from tutor.flows import (
+    account,
+    ask,
+    group_quiz,
+    lessons,
+    linking,
+    menu,
+    quizzes,
+    review,
+    settings,
+    study_groups,
+)
 from tutor.flows import progress as progress_flow
 from tutor.flows.teaching import TYPED_STEPS, Teaching
 from tutor.grading import normalize
@@ -102,6 +113,8 @@ class Tutor:
             "groupquiz": lambda t: group_quiz.start(t, self._group_seconds),
             "campaign": self.teaching.campaign, "campaigns": self.teaching.campaigns,
             "cancel": self.teaching.cancel, "report": self.teaching.report,
+            "group": lambda t: study_groups.group_settings(t, self.teaching),
+            "leaderboard": study_groups.standings,
         }
 
     @property

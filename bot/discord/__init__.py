@@ -8,12 +8,11 @@ from typing import Any
 import discord
 from discord.ext import commands, tasks
 
-from bot.discord.adapter import PLATFORM, DiscordAdapter
+from bot.discord.adapter import DiscordAdapter
 from bot.discord.campaigns import Campaigns
 from bot.discord.cogs import Groups, learning_commands
 from bot.discord.views import CoreButton, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
-from tutor.groups import GroupStore
 
 __all__ = ["DiscordAdapter", "TutorDiscordBot", "build_bot"]
 
@@ -72,6 +71,5 @@ class TutorDiscordBot(commands.Bot):
 
 def build_bot(settings: Settings, tutor: Tutor, database: Database, **extra: Any
               ) -> TutorDiscordBot:
-    adapter = DiscordAdapter(tutor, GroupStore(database, PLATFORM),
-                             teacher_role=settings.discord_teacher_role)
+    adapter = DiscordAdapter(tutor, teacher_role=settings.discord_teacher_role)
     return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, **extra)

@@ -17,7 +17,6 @@ from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
 from tutor import Identity, Inbound, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, Vote
-from tutor.groups import GroupStore
 from tutor.messages import GroupQuestion, Posting, Sent
 
 __all__ = ["PLATFORM", "DiscordAdapter", "GroupQuizError", "identity"]
@@ -37,10 +36,8 @@ def identity(user: discord.abc.User) -> Identity:
 
 
 class DiscordAdapter:
-    def __init__(self, tutor: Tutor, groups: GroupStore, *, teacher_role: str = "Teacher"
-                 ) -> None:
+    def __init__(self, tutor: Tutor, *, teacher_role: str = "Teacher") -> None:
         self.tutor = tutor
-        self.groups = groups
         self.teacher_role = teacher_role
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -52,8 +49,9 @@ class DiscordAdapter:
             role.name == self.teacher_role for role in member.roles)
 
     async def turn(self, interaction: discord.Interaction[Any], *, command: str | None = None,
-                   text: str = "", action: Action | None = None) -> None:
-        """A slash command, a button or a form: the core's replies as the response."""
+                   text: str = "", action: Action | None = None, public: bool = False) -> None:
+        """A slash command, a button or a form: the core's replies as the response (in a
+        server only the member sees them, unless `public`: a leaderboard, say)."""
         user = interaction.user
         guild = interaction.guild
         inbound = Inbound(identity(user), str(interaction.channel_id), text=text,
@@ -63,7 +61,7 @@ class DiscordAdapter:
                           event_id=str(interaction.id))
         async with self._lock(inbound.identity.user_id):
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
-            await self.respond(interaction, replies)
+            await self.respond(interaction, replies, public=public)
 
     async def press(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
         if action is None:  # a button whose id no longer means anything
@@ -76,9 +74,9 @@ class DiscordAdapter:
         # The form belongs to one question: the core refuses it for any other.
         await self.turn(interaction, action=AnswerTyped(question, answer))
 
-    async def respond(self, interaction: discord.Interaction[Any], replies: list[Reply]
-                      ) -> None:
-        private = interaction.guild is not None  # in a server: only the asker sees it
+    async def respond(self, interaction: discord.Interaction[Any], replies: list[Reply], *,
+                      public: bool = False) -> None:
+        private = interaction.guild is not None and not public
         outgoing = render(replies) or [Outgoing(discord.Embed(description="👍"))]
         for n, message in enumerate(outgoing):
             if n == 0 and not interaction.response.is_done():

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError, identity
+from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError
 from bot.discord.render import NO_PINGS, render
 from tutor import Text
 from tutor import commands as core_commands
-from tutor.markup import plain
-from tutor.timezones import describe_zone, parse_timezone
 
 __all__ = ["Groups", "learning_commands"]
 
@@ -78,47 +75,17 @@ class Groups(commands.Cog):
                                     error: app_commands.AppCommandError) -> None:
         await self.adapter.report_error(interaction, _original(error))
 
-    async def _teachers_only(self, interaction: Interaction) -> bool:
-        if self.adapter.is_teacher(interaction.user):
-            return True
-        await interaction.response.send_message(
-            f"Only the server's teachers can do that: members with *Manage Server* or the "
-            f"*{self.adapter.teacher_role}* role.", ephemeral=True)
-        return False
-
     @course.command(name="set", description="Link this channel to a course (teachers)")
     @app_commands.describe(course="The course id, e.g. python-basics")
     async def course_set(self, interaction: Interaction, course: str) -> None:
-        if not await self._teachers_only(interaction) or interaction.guild is None:
-            return
-        title = await asyncio.to_thread(self.adapter.groups.set_course,
-                                        str(interaction.guild.id),
-                                        str(interaction.channel_id), course)
-        if title is None:
-            await interaction.response.send_message(
-                f"There is no course `{course[:40]}`. The courses are listed by /start.",
-                ephemeral=True)
-            return
-        await interaction.response.send_message(
-            f"📚 This channel now studies **{title}**. Try `/groupquiz`!",
-            allowed_mentions=discord.AllowedMentions.none())
+        # The channel sees a teacher's link; anyone else's refusal stays theirs.
+        await self.adapter.turn(interaction, command="group", text=f"course {course}",
+                                public=self.adapter.is_teacher(interaction.user))
 
     @course.command(name="timezone", description="The server's time zone (teachers)")
     @app_commands.describe(zone="A city, a name like Europe/Paris, or an offset like +2")
     async def course_timezone(self, interaction: Interaction, zone: str) -> None:
-        if not await self._teachers_only(interaction) or interaction.guild is None:
-            return
-        found = parse_timezone(zone)
-        if found is None:
-            await interaction.response.send_message(
-                f"I don't know the time zone {zone[:40]!r}.", ephemeral=True)
-            return
-        await asyncio.to_thread(self.adapter.groups.set_timezone, str(interaction.guild.id),
-                                found)
-        await interaction.response.send_message(
-            f"🕰 Server time zone: **{describe_zone(found)}**. Leaderboards reset on Monday "
-            "00:00 there.",
-            ephemeral=True)
+        await self.adapter.turn(interaction, command="group", text=f"timezone {zone}")
 
     @app_commands.command(description=core_commands.command("groupquiz").summary)
     @app_commands.guild_only()
@@ -140,29 +107,12 @@ class Groups(commands.Cog):
 
     @board.command(name="show", description="This week's points in this server")
     async def board_show(self, interaction: Interaction) -> None:
-        if interaction.guild is None:
-            return
-        standings = await asyncio.to_thread(self.adapter.groups.leaderboard,
-                                            str(interaction.guild.id), self.adapter.tutor.now())
-        lines = [f"**{i}.** {plain(s.name)}: {s.points}" for i, s in enumerate(standings, 1)]
-        await interaction.response.send_message(
-            embed=discord.Embed(title="🏆 This week's leaderboard",
-                                description="\n".join(lines) or "No points yet this week: "
-                                "start one with `/groupquiz`."),
-            allowed_mentions=discord.AllowedMentions.none())
+        await self.adapter.turn(interaction, command="leaderboard", public=True)
 
     @board.command(name="optout", description="Leave your name off leaderboards")
     async def board_optout(self, interaction: Interaction) -> None:
-        await self._listed(interaction, False)
+        await self.adapter.turn(interaction, command="leaderboard", text="optout")
 
     @board.command(name="optin", description="Show your name on leaderboards again")
     async def board_optin(self, interaction: Interaction) -> None:
-        await self._listed(interaction, True)
-
-    async def _listed(self, interaction: Interaction, listed: bool) -> None:
-        known = await asyncio.to_thread(self.adapter.groups.set_listed,
-                                        identity(interaction.user), listed)
-        said = ("You're on the leaderboards." if listed else
-                "Your name stays off the leaderboards.") if known else \
-            "I don't know you yet: answer a question first."
-        await interaction.response.send_message(said, ephemeral=True)
+        await self.adapter.turn(interaction, command="leaderboard", text="optin")
