@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from nudges import admin
+from nudges.book import CampaignBook
 from nudges.campaign import (
     CampaignError,
     CampaignSpec,
@@ -20,7 +19,6 @@ from nudges.campaign import (
     describe_schedule,
     load_spec,
 )
-from tutor.storage.models import Campaign, utcnow
 
 __all__ = ["campaign_app"]
 
@@ -28,14 +26,12 @@ campaign_app = typer.Typer(no_args_is_help=True, help="Nudge campaigns for teach
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
+def _book() -> Iterator[CampaignBook]:
     from bot.cli import _database, _settings, errors
 
     database = _database(_settings())
     try:
-        with database.session() as session:
-            yield session
-            session.commit()
+        yield CampaignBook(database)
     except admin.CampaignProblem as problem:
         errors.print(f"[red]{problem}[/red]")
         raise typer.Exit(1) from problem
@@ -60,8 +56,8 @@ def create(file: Annotated[Path, typer.Argument(metavar="FILE", help="The campai
     from bot.cli import console
 
     spec = _spec(file)
-    with _session() as session:
-        campaign = admin.create(session, spec, "command line")
+    with _book() as book:
+        campaign = book.create(spec, "command line")
         console.print(f"[green]✓[/green] campaign {campaign.id} created: {campaign.name}")
 
 
@@ -71,11 +67,10 @@ def list_() -> None:
     from bot.cli import console
 
     table = Table("id", "name", "status", "pending", "sent", "failed", "control", "skipped")
-    with _session() as session:
-        for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
-            found = admin.counts(session, campaign.id)
+    with _book() as book:
+        for campaign in book.entries():
             table.add_row(str(campaign.id), campaign.name, campaign.status,
-                          *(str(found.get(s, 0)) for s in
+                          *(str(campaign.counts.get(s, 0)) for s in
                             ("pending", "sent", "failed", "control", "skipped")))
     console.print(table)
 
@@ -86,13 +81,9 @@ def show(campaign_id: Annotated[int, typer.Argument(metavar="ID", help="The camp
     """A campaign in words: audience, schedule, messages, deliveries and the next send."""
     from bot.cli import console
 
-    with _session() as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise admin.CampaignProblem(f"there is no campaign {campaign_id}")
-        spec = CampaignSpec.model_validate(campaign.spec)
-        counts = admin.counts(session, campaign.id)
-        found = admin.preview(session, spec, utcnow()) if campaign.status == "active" else None
+    with _book() as book:
+        campaign = book.entry(campaign_id)
+    spec, counts, found = campaign.spec, campaign.counts, campaign.preview
     console.print(f"[bold]{campaign.id}. {campaign.name}[/bold] ({campaign.status}), "
                   f"course {spec.course}", soft_wrap=True)
     console.print(f"Audience: {describe_audience(spec.audience)}; "
@@ -121,8 +112,8 @@ def _when(found: admin.Preview | None, spec: CampaignSpec) -> str:
 def _status(campaign_id: int, status: str, said: str) -> None:
     from bot.cli import console
 
-    with _session() as session:
-        admin.set_status(session, campaign_id, status)
+    with _book() as book:
+        book.set_status(campaign_id, status)
     console.print(f"campaign {campaign_id} {said}")
 
 
@@ -151,15 +142,9 @@ def preview_(what: Annotated[str, typer.Argument(metavar="FILE_OR_ID",
     """Audience size now, three rendered samples, and how long delivery takes."""
     from bot.cli import console
 
-    with _session() as session:
-        if what.isdigit():
-            campaign = session.get(Campaign, int(what))
-            if campaign is None:
-                raise admin.CampaignProblem(f"there is no campaign {what}")
-            spec = CampaignSpec.model_validate(campaign.spec)
-        else:
-            spec = _spec(Path(what))
-        found = admin.preview(session, spec, utcnow())
+    with _book() as book:
+        spec = book.entry(int(what)).spec if what.isdigit() else _spec(Path(what))
+        found = book.preview(spec)
     console.print(f"Audience now: [bold]{found.audience}[/bold] learners "
                   f"({', '.join(f'{n} on {p}' for p, n in found.by_platform.items()) or '-'}); "
                   f"{spec.control_share:.0%} held out as the control group.")

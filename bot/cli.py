@@ -13,7 +13,6 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from bot.app import App, build_app, build_search, configure_logging, course_folders
 from bot.campaign_cli import campaign_app
@@ -22,12 +21,9 @@ from bot.startup import startup_problem
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
-from tutor.learner.dropout import fit_risk
-from tutor.learner.fitting import fit_course
 from tutor.library import import_folders
 from tutor.reports import at_risk, unanswered_questions
 from tutor.storage.database import Database
-from tutor.storage.models import CourseRow
 
 __all__ = ["app", "main"]
 
@@ -271,13 +267,13 @@ def report_campaigns(course: OnlyCourse
                      = None) -> None:
     """Each campaign's nudges per variant against its control group: sent, failed, came
     back within 24 hours, completed something, and the lift with its 95% interval."""
-    from nudges.admin import report
+    from nudges.book import CampaignBook
 
-    settings = _settings()
-    database = _database(settings)
-    with database.session() as session:
-        rows = report(session, course)
-    database.dispose()
+    database = _database(_settings())
+    try:
+        rows = CampaignBook(database).report(course)
+    finally:
+        database.dispose()
     if not rows:
         console.print("No campaigns yet: `tutorbot campaign create FILE.yaml`.")
         return
@@ -335,33 +331,30 @@ def model_fit(course: OnlyCourse = None
     Until a course has enough answers (mastery) or enough learner histories (risk), the
     shipped defaults stay in use.
     """
-    settings = _settings()
-    database = _database(settings)
-    with database.session() as session:
-        query = select(CourseRow).order_by(CourseRow.slug)
-        if course is not None:
-            query = query.where(CourseRow.slug == course)
-        courses = session.scalars(query).all()
-        if not courses:
-            errors.print(f"[red]No course {course!r}.[/red]" if course else "No courses.")
-            raise typer.Exit(1)
-        for row in courses:
-            result = fit_course(session, row)
-            if result.fitted:
-                console.print(f"[green]✓ {result.course}[/green]: fitted on {result.answers:,} "
-                              "answers", soft_wrap=True)
-            else:
-                console.print(f"{result.course}: not fitted: {result.reason}", soft_wrap=True)
-            risk = fit_risk(session, row, datetime.now(UTC))
-            if risk.fitted:
-                console.print(f"[green]✓ {row.slug}[/green]: dropout risk fitted on "
-                              f"{risk.examples:,} learner histories ({risk.dropped:,} dropped)",
-                              soft_wrap=True)
-            else:
-                console.print(f"{row.slug}: dropout risk not fitted: {risk.reason}",
-                              soft_wrap=True)
-        session.commit()
-    database.dispose()
+    from tutor.learner.refit import refit
+
+    database = _database(_settings())
+    try:
+        fits = refit(database, course, datetime.now(UTC))
+    finally:
+        database.dispose()
+    if not fits:
+        errors.print(f"[red]No course {course!r}.[/red]" if course else "No courses.")
+        raise typer.Exit(1)
+    for fit in fits:
+        result, risk = fit.mastery, fit.risk
+        if result.fitted:
+            console.print(f"[green]✓ {result.course}[/green]: fitted on {result.answers:,} "
+                          "answers", soft_wrap=True)
+        else:
+            console.print(f"{result.course}: not fitted: {result.reason}", soft_wrap=True)
+        if risk.fitted:
+            console.print(f"[green]✓ {fit.course}[/green]: dropout risk fitted on "
+                          f"{risk.examples:,} learner histories ({risk.dropped:,} dropped)",
+                          soft_wrap=True)
+        else:
+            console.print(f"{fit.course}: dropout risk not fitted: {risk.reason}",
+                          soft_wrap=True)
 
 
 def main() -> None:

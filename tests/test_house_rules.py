@@ -54,6 +54,12 @@ def test_chat_adapters_never_open_the_database() -> None:
     offenders = [p.relative_to(ROOT).as_posix() for p in adapters
                  if reaches.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+    # The command line too only reads arguments and prints: it opens the Database (wiring),
+    # and the core and nudges run each transaction.
+    opens = re.compile(r"^\s*(from|import) sqlalchemy|\.session\(\)", re.M)
+    offenders = [p.relative_to(ROOT).as_posix() for p in (ROOT / "bot").rglob("*.py")
+                 if opens.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 def test_no_conversation_state_in_adapter_memory() -> None:
