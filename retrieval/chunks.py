@@ -12,12 +12,30 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Chunk", "Section", "chunk_sections", "rough_token_count"]
+__all__ = ["ABBREVIATIONS", "Chunk", "Section", "chunk_sections", "join_abbreviations",
+           "rough_token_count"]
 
 # all-MiniLM-L6-v2 truncates at 256 word pieces; leave room for the heading path.
 DEFAULT_MAX_TOKENS = 200
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# A full stop that ends no sentence ("e.g. Venus"): a split after one is undone. ("etc." is
+# left out: it ends sentences as often as not.)
+ABBREVIATIONS = frozenset({"e.g.", "i.e.", "cf.", "vs.", "approx.", "ca.", "dr.", "mr.",
+                           "mrs.", "ms.", "st.", "no.", "fig.", "al."})
+
+
+def join_abbreviations(pieces: list[str]) -> list[str]:
+    """Sentences split at a period: put back together where the period was an
+    abbreviation's."""
+    out: list[str] = []
+    for piece in pieces:
+        words = out[-1].split() if out else []
+        if words and words[-1].lower().lstrip("(") in ABBREVIATIONS:
+            out[-1] = f"{out[-1]} {piece.lstrip()}"
+        else:
+            out.append(piece)
+    return out
 
 
 @dataclass(frozen=True)
@@ -79,7 +97,7 @@ def _split(text: str, budget: int, count: Callable[[str], int]) -> list[str]:
         if count(paragraph) <= budget:
             pieces.append(paragraph.strip())
             continue
-        for sentence in _SENTENCE.split(paragraph):
+        for sentence in join_abbreviations(_SENTENCE.split(paragraph)):
             pieces.extend(_words(sentence, budget, count))
     return _pack([p for p in pieces if p], budget, count)
 

@@ -25,6 +25,16 @@ def test_long_sections_split_on_paragraphs_within_the_budget() -> None:
     assert [c.position for c in chunks] == list(range(len(chunks)))
 
 
+def test_a_chunk_never_ends_inside_an_abbreviation() -> None:
+    sentence = ("Rocky planets, e.g. Venus and Mars, have solid ground, i.e. rock you could "
+                "stand on, unlike Jupiter.")
+    chunks = chunk_sections([_section(" ".join([sentence] * 6))], max_tokens=46)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert "e.g.\n" not in chunk.text and not chunk.text.endswith("i.e."), chunk.text
+        assert chunk.text.endswith("Jupiter."), chunk.text
+
+
 def test_one_enormous_sentence_is_split_on_words() -> None:
     chunks = chunk_sections([_section("lorem " * 2000)], max_tokens=100)
     assert all(rough_token_count(c.text) <= 100 for c in chunks)

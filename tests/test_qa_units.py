@@ -57,3 +57,11 @@ def test_sentence_vectors_are_cached_within_a_bound(tmp_path: Path,
     assert counting.embedded[-2:] == ["three sentences", "two sentences"]
     assert np.allclose(cache(["one sentence"])[0], embedder.embed(["one sentence"])[0],
                        atol=1e-5)
+
+
+def test_an_answer_sentence_is_never_cut_after_an_abbreviation() -> None:
+    text = ("Rocky planets, e.g. Venus and Mars, have solid ground. Dr. Ruiz (cf. Fig. 2) "
+            "measured it. Gas giants do not.")
+    assert split_sentences(text) == [
+        "Rocky planets, e.g. Venus and Mars, have solid ground.",
+        "Dr. Ruiz (cf. Fig. 2) measured it.", "Gas giants do not."]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.chunks import join_abbreviations
+
 __all__ = ["split_sentences"]
 
 _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
@@ -31,7 +33,7 @@ def split_sentences(markdown: str) -> list[str]:
 
 def _prose(text: str) -> list[str]:
     sentences = []
-    for piece in _BREAK.split(text):
+    for piece in join_abbreviations(_BREAK.split(text)):
         line = " ".join(_MARKS.sub("", piece.strip()).replace(" | ", ": ").strip(" |").split())
         if set(line) <= set("-|: ") or len(line.split()) < MIN_WORDS:
             continue
