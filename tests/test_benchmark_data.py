@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -23,3 +26,15 @@ def test_the_beginner_questions_point_at_real_cards(bundled_db: Database) -> Non
                                  .join(LessonRow, CardRow.lesson_id == LessonRow.id)
                                  .join(CourseRow, LessonRow.course_id == CourseRow.id))}
     assert set(gold) <= cards, set(gold) - cards
+
+
+def test_the_cs1qa_labels_cover_exactly_their_seeded_sample() -> None:
+    source = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cs1qa" / \
+        "questions_dev.jsonl"
+    if not source.is_file():
+        pytest.skip(f"the CS1QA dev questions are not at {source}")
+    labels = yaml.safe_load((DATA / "cs1qa_labels.yaml").read_text(encoding="utf-8"))
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    sample = random.Random(labels["sample_seed"]).sample(rows, labels["sample_size"])
+    assert {row["id"] for row in sample} == set(labels["labels"])
+    assert set(labels["labels"].values()) <= {"own_work", "answerable", "not_covered"}
