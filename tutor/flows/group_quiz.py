@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -214,15 +213,13 @@ def due(session: Session, platform: str, now: datetime) -> list[Posting]:
 
 def _close_out(session: Session, quiz: GroupQuiz) -> Posting | None:
     question = session.get(QuestionRow, quiz.question_id) if quiz.question_id else None
-    polls = list(session.scalars(select(Poll).where(
-        Poll.quiz_id == quiz.id, Poll.question_id == quiz.question_id).order_by(Poll.id)))
+    polls = _open_polls(session, quiz)
     if question is None or not polls:
         # Never posted (the platform refused it, or we stopped right after /groupquiz),
         # or its question was deleted: nothing to announce.
         log.info("group quiz %s ended: its question %s was never posted", quiz.id,
                  quiz.question_id)
-        quiz.closes_at = None
-        quiz.claimed_until = None
+        _finish(quiz)
         return None
     replies: list[Reply] = [Text(_results(session, quiz, question, polls))]
     following = _pick(session, quiz) if quiz.number < quiz.total else None
@@ -242,6 +239,17 @@ def _next_question(session: Session, quiz: GroupQuiz) -> QuestionRow | None:
     return found or _pick(session, quiz)
 
 
+def _open_polls(session: Session, quiz: GroupQuiz) -> list[Poll]:
+    """Where the open question was posted (more than once after a crash mid-post)."""
+    return list(session.scalars(select(Poll).where(
+        Poll.quiz_id == quiz.id, Poll.question_id == quiz.question_id).order_by(Poll.id)))
+
+
+def _finish(quiz: GroupQuiz) -> None:
+    quiz.closes_at = None
+    quiz.claimed_until = None
+
+
 def _votes(session: Session, polls: list[Poll]) -> list[PollVote]:
     return list(session.scalars(select(PollVote).where(
         PollVote.poll_id.in_([p.id for p in polls])).order_by(PollVote.id)))
@@ -250,9 +258,9 @@ def _votes(session: Session, polls: list[Poll]) -> list[PollVote]:
 def _results(session: Session, quiz: GroupQuiz, question: QuestionRow, polls: list[Poll]
              ) -> str:
     reply = question_reply(question)
-    right = sorted(plain(v.name) for v in _votes(session, polls) if v.option in reply.correct)
-    wrong = sorted(plain(v.name) for v in _votes(session, polls)
-                   if v.option not in reply.correct)
+    votes = _votes(session, polls)
+    right = sorted(plain(v.name) for v in votes if v.option in reply.correct)
+    wrong = sorted(plain(v.name) for v in votes if v.option not in reply.correct)
     number = f" (question {quiz.number} of {quiz.total})" if quiz.total > 1 else ""
     lines = [f"⏱ **Time's up!**{number} The answer: **{plain(reply.options[reply.correct[0]])}**"]
     if reply.explanation:
@@ -285,8 +293,7 @@ def _final_scores(session: Session, quiz: GroupQuiz) -> str:
 def end(session: Session, quiz_id: int) -> None:
     quiz = session.get(GroupQuiz, quiz_id)
     if quiz is not None:
-        quiz.closes_at = None
-        quiz.claimed_until = None
+        _finish(quiz)
 
 
 def posted(session: Session, posting: Posting, now: datetime, *, delivered: bool) -> None:
@@ -295,20 +302,16 @@ def posted(session: Session, posting: Posting, now: datetime, *, delivered: bool
     quiz = session.get(GroupQuiz, posting.quiz_id, with_for_update=True)
     if quiz is None or quiz.number != posting.number or quiz.closes_at is None:
         return
-    polls = list(session.scalars(select(Poll).where(
-        Poll.quiz_id == quiz.id, Poll.question_id == quiz.question_id)))
     question = session.get(QuestionRow, quiz.question_id) if quiz.question_id else None
     if question is not None:
         right = correct_indices(question)
-        winners: dict[str, int] = defaultdict(int)
-        for v in _votes(session, polls):
-            if v.option in right:
-                winners[v.user_id] = 1
-        for user_id, points in winners.items():
+        winners = {v.user_id for v in _votes(session, _open_polls(session, quiz))
+                   if v.option in right}
+        for user_id in winners:  # a point each, once however often it was posted
             learner_id = session.scalar(select(Identity.learner_id).where(
                 Identity.platform == quiz.platform, Identity.platform_user_id == user_id))
             if learner_id is not None:
-                award(session, quiz.platform, quiz.group_id, learner_id, points, now)
+                award(session, quiz.platform, quiz.group_id, learner_id, 1, now)
     following = _next_question(session, quiz) if delivered and quiz.number < quiz.total \
         else None
     quiz.claimed_until = None
@@ -316,7 +319,7 @@ def posted(session: Session, posting: Posting, now: datetime, *, delivered: bool
         if not delivered:
             log.warning("group quiz %s in chat %s stopped: its results could not be posted",
                         quiz.id, quiz.chat_id)
-        quiz.closes_at = None
+        _finish(quiz)
         return
     quiz.number += 1
     _ask(quiz, following)
