@@ -16,8 +16,11 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
-COURSE_QUESTIONS = Path(__file__).parent / "data" / "course_questions.yaml"
+DATA = Path(__file__).parent / "data"
+COURSE_QUESTIONS = DATA / "course_questions.yaml"
 console = Console()
+if not console.is_terminal:  # a log file: tables as wide as they need
+    console.width = 150
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,42 @@ def course_questions() -> tuple[list[Query], list[str], list[str]]:
     data = yaml.safe_load(COURSE_QUESTIONS.read_text(encoding="utf-8"))
     inside = [Query(q, key) for key, qs in data["in_scope"].items() for q in qs]
     return inside, data["out_of_scope"]["near"], data["out_of_scope"]["far"]
+
+
+def beginner_questions() -> list[Query]:
+    """Our fixed beginner-style questions (gold = card section key)."""
+    data = yaml.safe_load((DATA / "beginner_questions.yaml").read_text(encoding="utf-8"))
+    return [Query(q, key) for key, qs in data["questions"].items() for q in qs]
+
+
+@dataclass(frozen=True)
+class Squad:
+    """The SQuAD 2.0 course: paragraphs (id, title, text) and three kinds of question."""
+
+    paragraphs: list[tuple[str, str, str]]
+    answerable: list[Query]  # gold = paragraph id
+    unanswerable: list[Query]  # gold = the paragraph it was written against
+    offcourse: list[str]
+
+
+def squad(folder: Path) -> Squad:
+    def rows(name: str) -> list[dict[str, str]]:
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    return Squad([(p["id"], p["title"], p["text"]) for p in rows("paragraphs.jsonl")],
+                 [Query(q["question"], q["paragraph"]) for q in rows("answerable.jsonl")],
+                 [Query(q["question"], q["paragraph"]) for q in rows("unanswerable.jsonl")],
+                 [q["question"] for q in rows("offcourse.jsonl")])
+
+
+def cs1qa(path: Path) -> list[tuple[str, str | None]]:
+    """CS1QA questions with our label (own_work, answerable, not_covered), None when the
+    question is not in our labelled sample (a held-out sibling is all None)."""
+    labels = yaml.safe_load((DATA / "cs1qa_labels.yaml").read_text(encoding="utf-8"))["labels"]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [(row["question"], labels.get(row["id"])) for row in rows]
 
 
 def percentile(values: list[float], share: float) -> float:

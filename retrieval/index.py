@@ -22,7 +22,7 @@ import numpy as np
 from retrieval.chunks import Chunk
 from retrieval.dense import DenseIndex, IndexKind
 from retrieval.embeddings import Embedder, Vectors
-from retrieval.fusion import FusionWeights, reciprocal_rank_fusion
+from retrieval.fusion import FusionWeights, score_fusion
 from retrieval.lexical import LexicalIndex
 
 __all__ = ["MAX_QUERY_CHARS", "Hit", "SearchIndex", "SearchMode", "SyncReport"]
@@ -108,6 +108,15 @@ class SearchIndex:
     def unknown_share(self, text: str) -> float:
         """The share of the text's content words that appear in no chunk at all."""
         return self._lexical.unknown_share(text)
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every term (as `terms` gives them) some chunk contains."""
+        return self._lexical.vocabulary
+
+    def idf(self, term: str) -> float:
+        """How rare a term (as `terms` gives it) is among the chunks."""
+        return self._lexical.idf(term)
 
     def is_current(self, chunks: Sequence[Chunk]) -> bool:
         """True when `sync(chunks)` would change nothing (no model needed to tell)."""
@@ -218,9 +227,8 @@ class SearchIndex:
         elif mode == "lexical":
             ranked = list(lexical_by_row.items())
         else:
-            fused = reciprocal_rank_fusion(
-                {"dense": dense_rows, "lexical": lexical_rows},
-                {"dense": self.weights.dense, "lexical": self.weights.lexical}, self.weights.k)
+            fused = score_fusion({"dense": dense_by_row, "lexical": lexical_by_row},
+                                 {"dense": self.weights.dense, "lexical": self.weights.lexical})
             ranked = sorted(fused.items(), key=lambda item: -item[1])
         return [Hit(self._chunks[row], score, dense_by_row.get(row), lexical_by_row.get(row))
                 for row, score in ranked[:k]]

@@ -16,7 +16,8 @@ __all__ = ["IndexRetriever", "hit_to_document"]
 
 def hit_to_document(hit: Hit) -> Document:
     metadata: dict[str, Any] = {**hit.chunk.metadata, "chunk_id": hit.chunk.id,
-                                "path": list(hit.chunk.path), "score": hit.score,
+                                "path": list(hit.chunk.path), "position": hit.chunk.position,
+                                "score": hit.score,
                                 "dense_score": hit.dense, "lexical_score": hit.lexical}
     return Document(page_content=hit.chunk.text, metadata=metadata, id=hit.chunk.id)
 

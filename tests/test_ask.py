@@ -55,6 +55,12 @@ def test_the_course_in_use_narrows_the_search(bundled_db: Database,
     chat.press("course:earth-science")
     chat.say("/ask what does the % operator do?")
     assert "does not cover that" in chat.text()
+    # ...but another course does: it is named, its card opens, and it is no gap.
+    assert "Another course covers it: *Python Basics*" in chat.text()
+    [card] = [a for a in chat.actions() if a.startswith("card:")]
+    chat.press(card)
+    assert "Lesson 2 · Numbers and arithmetic" in chat.text()
+    assert unanswered_questions(bundled_db) == []
     chat.say("/course python-basics")
     chat.say("/ask what does the % operator do?")
     assert "remainder" in chat.text()

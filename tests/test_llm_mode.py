@@ -156,3 +156,27 @@ def test_terminal_chat_in_llm_mode(tmp_path: Path) -> None:
     assert "Because the pressure there is enormous." in done.stdout
     assert "Source: Lesson 1 · Inside the Earth – The core" in done.stdout
     assert len(stub.requests) == 1
+
+
+def test_when_the_model_finds_no_answer_the_tutor_declines(bundled_db: Database,
+                                                           course_search: CourseSearch) -> None:
+    """No offline sentences in its place: the model read the passages and found none."""
+    with openai_stub(_reply("NOT_COVERED")) as stub:
+        chat = Chat(_tutor(bundled_db, course_search, stub.url))
+        chat.say(CORE_QUESTION)
+    assert "does not cover that" in chat.text()
+    assert "pressure" not in chat.text()
+    assert len(stub.requests) == 1
+
+
+def test_an_llm_hint_asks_a_guiding_question_then_points_to_the_card(
+        bundled_db: Database, course_search: CourseSearch) -> None:
+    guiding = "What do you know about which layers are solid rock and which are metal?"
+    with openai_stub(_reply(guiding)) as stub:
+        chat = Chat(_tutor(bundled_db, course_search, stub.url))
+        _open_question_without_hints(chat)
+        chat.say("/ask can you give me a clue please?")
+    text = chat.text()
+    assert text.startswith(f"💡 {guiding}")
+    assert text.index(guiding) < text.index("read up") < text.index("Lesson 1")
+    assert "guiding question" in stub.system_prompts()[0]

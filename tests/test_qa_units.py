@@ -34,11 +34,29 @@ def test_sentences_keep_reading_order_and_commented_code_lines() -> None:
     ]
 
 
+def _signals(similarity: float, unknown: float, **others: float) -> dict[str, float]:
+    """A question whose share `unknown` of words the course never uses carries as much of
+    its meaning."""
+    return {"similarity": similarity, "known_similarity": similarity, "unknown_share": unknown,
+            "unknown_meaning": unknown, "coverage": 1 - unknown,
+            "sentence_coverage": 1 - unknown, **others}
+
+
 def test_the_evidence_model_is_a_proper_probability() -> None:
     model = EvidenceModel()
-    assert 0 < model.probability(0.0, 1.0) < model.probability(0.5, 0.5) < \
-        model.probability(0.9, 0.0) < 1
-    assert model.probability(0.9, 0.0) > model.threshold > model.probability(0.2, 0.5)
+    assert 0 < model.probability(_signals(0.0, 1.0)) < model.probability(_signals(0.5, 0.5)) \
+        < model.probability(_signals(0.9, 0.0)) < 1
+    assert model.probability(_signals(0.9, 0.0)) > model.threshold > \
+        model.probability(_signals(0.2, 0.5))
+
+
+def test_a_passage_without_what_is_asked_for_counts_against_answering() -> None:
+    """A "when" met by a sentence with no time, a name the passage lacks, a negated
+    question met by a plain statement: each lowers the probability."""
+    model = EvidenceModel()
+    plain = model.probability(_signals(0.7, 0.1))
+    for signal in ("kind_missing", "entity_missing", "negation_missing"):
+        assert model.probability(_signals(0.7, 0.1, **{signal: 1.0})) < plain, signal
 
 
 def test_sentence_vectors_are_cached_within_a_bound(tmp_path: Path,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tutor.grading import normalize
 from tutor.learner.dropout import LOOK_BACK, Histories, course_risk
@@ -16,7 +16,11 @@ from tutor.storage.database import Database
 from tutor.storage.models import AskedQuestion, CourseRow
 from tutor.turn import as_utc
 
-__all__ = ["AtRisk", "UnansweredQuestion", "at_risk", "unanswered_questions"]
+__all__ = ["AtRisk", "UnansweredQuestion", "at_risk", "own_work_questions",
+           "unanswered_questions"]
+
+
+NO_GAP = ("own_work", "elsewhere")  # declined, but not for want of course content
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,13 @@ class UnansweredQuestion:
 
 def unanswered_questions(database: Database, course: str | None = None
                          ) -> Sequence[UnansweredQuestion]:
-    """Declined questions, the same question asked again counted once: the course's gaps."""
+    """Declined questions, the same question asked again counted once: the course's gaps.
+    Questions about a learner's own work, and those another course covers, are no gap in
+    the courses and are left out."""
     query = (select(AskedQuestion, CourseRow.slug)
              .join(CourseRow, AskedQuestion.course_id == CourseRow.id, isouter=True)
-             .where(AskedQuestion.answered.is_(False)).order_by(AskedQuestion.asked_at))
+             .where(AskedQuestion.answered.is_(False), AskedQuestion.engine.not_in(NO_GAP))
+             .order_by(AskedQuestion.asked_at))
     if course is not None:
         query = query.where(CourseRow.slug == course)
     groups: dict[tuple[str, str], list[AskedQuestion]] = {}
@@ -46,6 +53,18 @@ def unanswered_questions(database: Database, course: str | None = None
                                 last_asked=rows[-1].asked_at, closest=rows[-1].closest)
              for (slug, _), rows in groups.items()]
     return sorted(found, key=lambda q: (-q.times, q.text))
+
+
+def own_work_questions(database: Database, course: str | None = None) -> int:
+    """Questions about learners' own work the course had nothing for: counted apart from
+    the gaps, for the teacher who can see the work."""
+    query = (select(func.count()).select_from(AskedQuestion)
+             .join(CourseRow, AskedQuestion.course_id == CourseRow.id, isouter=True)
+             .where(AskedQuestion.engine == "own_work"))
+    if course is not None:
+        query = query.where(CourseRow.slug == course)
+    with database.session() as session:
+        return session.scalar(query) or 0
 
 
 @dataclass(frozen=True)

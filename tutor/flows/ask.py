@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tutor.actions import OpenCard
 from tutor.flows import quizzes
 from tutor.grading import display_options
+from tutor.markup import plain
 from tutor.messages import Button, Reply, Text
 from tutor.qa.answerer import Answer, Answerer, Source
 from tutor.storage.models import AskedQuestion, CardRow, CourseRow, LessonRow, QuestionRow
@@ -104,24 +105,55 @@ def _llm_calls_today(turn: Turn) -> int:
         AskedQuestion.asked_at >= start)) or 0
 
 
+OWN_WORK = "🔍 I can't see your code, so I can't tell what is wrong in it."
+OWN_WORK_COURSE = OWN_WORK + " Here is what the course says that may help:\n\n"
+OWN_WORK_TEACHER = (OWN_WORK + " Your teacher can help with it: show them the code and "
+                    "what you expected it to do.")
+NOT_COVERED = "🤔 This course does not cover that, as far as I can tell, so I won't guess."
+
+
 def _render(turn: Turn, answer: Answer) -> Text:
+    if answer.engine == "own_work":
+        lines = [OWN_WORK_TEACHER]
+        buttons = _lesson_buttons(turn, answer, lines)
+        return Text("\n".join(lines), buttons=tuple(buttons))
+    if answer.elsewhere is not None:
+        return _elsewhere(turn, answer.elsewhere)
     if not answer.covered:
-        lines = ["🤔 This course does not cover that, as far as I can tell, so I won't guess."]
-        buttons = []
-        if answer.closest:
-            lines.append("\nThe closest lessons it does have:")
-            for source in answer.closest:
-                lines.append(f"- {source.label}")
-                card = _card(turn, source)
-                if card is not None:
-                    buttons.append((Button(f"Open lesson {source.lesson_number}"[:60],
-                                           OpenCard(card.id)),))
+        lines = [NOT_COVERED]
+        buttons = _lesson_buttons(turn, answer, lines)
         lines.append("\nI've noted the question so your teacher can see what is missing.")
         return Text("\n".join(lines), buttons=tuple(buttons))
-    labels = "; ".join(s.label for s in answer.sources)
+    labels = "; ".join(dict.fromkeys(s.label for s in answer.sources))
     buttons = [(Button(f"Open: {s.card_title}"[:60], OpenCard(card.id)),)
                for s in answer.sources if (card := _card(turn, s)) is not None]
-    return Text(f"{answer.text}\n\n📖 *Source: {labels}*", buttons=tuple(buttons))
+    lead = OWN_WORK_COURSE if answer.own_work else ""
+    if answer.error:
+        lead += f"That is a `{answer.error}`. "
+    return Text(f"{lead}{answer.text}\n\n📖 *Source: {labels}*", buttons=tuple(buttons))
+
+
+def _elsewhere(turn: Turn, source: Source) -> Text:
+    """Not in this course, but another one covers it: say which, and open it there."""
+    course = plain(source.course_title or source.course)
+    card = _card(turn, source)
+    buttons = ((Button(f"Open: {source.card_title}"[:60], OpenCard(card.id)),),) if card else ()
+    return Text(f"{NOT_COVERED}\n\nAnother course covers it: *{course}*, {source.label}.",
+                buttons=buttons)
+
+
+def _lesson_buttons(turn: Turn, answer: Answer, lines: list[str]) -> list[tuple[Button, ...]]:
+    """The closest lessons, listed in `lines`, with a button each."""
+    buttons: list[tuple[Button, ...]] = []
+    if answer.closest:
+        lines.append("\nThe closest lessons the course has:")
+        for source in answer.closest:
+            lines.append(f"- {source.label}")
+            card = _card(turn, source)
+            if card is not None:
+                buttons.append((Button(f"Open lesson {source.lesson_number}"[:60],
+                                       OpenCard(card.id)),))
+    return buttons
 
 
 def _card(turn: Turn, source: Source) -> CardRow | None:
@@ -146,12 +178,23 @@ def _hint(turn: Turn, answerer: Answerer, text: str, llm_quota: int) -> list[Rep
         hint = answerer.llm.hint(question.prompt, answers, text)
         if hint:
             turn.state.hints_used += 1
-            return [Text(f"💡 {hint}\n\n_The question is still open when you are ready._")]
-    course = turn.course()
-    evidence = answerer.evidence(question.prompt, course=course.slug if course else None)
-    if not evidence.passages:
+            # Socratic: the guiding question first, where to read up after it.
+            pointer = _card_pointer(turn, answerer, question.prompt)
+            after = f"\n\nIf you want to read up: {pointer}." if pointer else ""
+            return [Text(f"💡 {hint}{after}\n\n_The question is still open when you are "
+                         "ready._")]
+    pointer = _card_pointer(turn, answerer, question.prompt)
+    if not pointer:
         return [Text("I can't give the answer away, but you can /skip to see it.")]
-    source = Source.of(evidence.passages[0])
-    return [Text(f"💡 I can't give the answer away, but “{source.card_title}” in Lesson "
-                 f"{source.lesson_number} ({source.lesson_title}) explains it. The question "
+    return [Text(f"💡 I can't give the answer away, but {pointer} explains it. The question "
                  "is still open when you are ready.")]
+
+
+def _card_pointer(turn: Turn, answerer: Answerer, prompt: str) -> str:
+    """“The core” in Lesson 1 (Inside the Earth): the card a quiz question is about."""
+    course = turn.course()
+    evidence = answerer.evidence(prompt, course=course.slug if course else None)
+    if not evidence.passages:
+        return ""
+    source = Source.of(evidence.passages[0])
+    return f"“{source.card_title}” in Lesson {source.lesson_number} ({source.lesson_title})"

@@ -18,7 +18,7 @@ from tutor.actions import DraftSet
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
 from tutor.overview import class_overview
-from tutor.reports import unanswered_questions
+from tutor.reports import own_work_questions, unanswered_questions
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, Enrollment
 from tutor.teaching import CampaignDesk
@@ -172,6 +172,9 @@ class Teaching:
         if gaps:
             lines.append("\n❓ **Asked, but not in the course**")
             lines += [f"- “{plain(q.text[:80])}” ({q.times}×, {q.course})" for q in gaps]
+        if own := own_work_questions(self._db):
+            lines.append(f"\n🔍 {own} question(s) about learners' own code that the course "
+                         "could not help with: worth a look at their work.")
         replies: list[Reply] = [Text("\n".join(lines))]
         course = turn.event.text.strip().lower() or turn.session.scalar(
             select(CourseRow.slug).join(Enrollment, Enrollment.course_id == CourseRow.id)

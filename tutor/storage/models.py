@@ -234,7 +234,7 @@ class AskedQuestion(Base):
     answer: Mapped[str] = mapped_column(Text, default="")
     answered: Mapped[bool] = mapped_column(Boolean)
     confidence: Mapped[float] = mapped_column(Float)
-    engine: Mapped[str] = mapped_column(String(16))  # offline, llm, or declined
+    engine: Mapped[str] = mapped_column(String(16))  # offline, llm, declined, own_work, elsewhere
     closest: Mapped[str] = mapped_column(Text, default="")  # the nearest lessons, for reports
 
 
