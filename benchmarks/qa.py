@@ -166,11 +166,15 @@ def calibrate(answerers: dict[str, Answerer], items: list[Labelled], folds: int 
           ["family", "answerable answered", "not answerable declined", "unanswerable",
            "off-course"],
           [[f, f"{(held_out[(families == f) & y] >= threshold).mean():.1%}",
-            *(f"{(held_out[(families == f) & ~y & kind] < threshold).mean():.1%}"
+            *(_declined(held_out[(families == f) & ~y & kind], threshold)
               for kind in (all_, ~off, off))] for f in answerers])
     return EvidenceModel(weights={n: round(float(w), 3) for n, w in
                                   zip(FEATURES, full.coef_[0], strict=True)},
                          bias=round(float(full.intercept_[0]), 3), threshold=threshold)
+
+
+def _declined(probabilities: np.ndarray, threshold: float) -> str:
+    return f"{(probabilities < threshold).mean():.1%}" if len(probabilities) else "-"
 
 
 def share(hits: int, total: int) -> str:

@@ -21,7 +21,7 @@ def _chat(db: Database, search: CourseSearch, user: str = "learner") -> Chat:
 
 
 @pytest.mark.xfail(strict=True, reason="issue 13, open: the gate fitted on dev data gives "
-                   "0.39 here against its threshold 0.41 (the learner's words still count)")
+                   "0.39 here against its threshold 0.40 (the learner's words still count)")
 def test_a_learners_own_words_do_not_hide_a_covered_question(
         bundled_db: Database, course_search: CourseSearch) -> None:
     chat = _chat(bundled_db, course_search)

@@ -68,6 +68,7 @@ def test_the_direction_of_a_conversion() -> None:
     "I only used abs to convert to a positive number, is that needed?",
     'Traceback (most recent call last):\n  File "a.py", line 3, in <module>',
     "I have no idea what to do in the last step",
+    "is valid checks if num1 and num2 are in my range, is it returning false?",
 ])
 def test_questions_about_their_own_work(question: str) -> None:
     assert read_work(question, known=lambda name: name in {"abs"}).own
@@ -78,6 +79,7 @@ def test_questions_about_their_own_work(question: str) -> None:
     "whats the % thing do in python",
     "What is a variable?",
     "how do i turn text into a number in python",
+    "how do I add an item to the end of my list?",
 ])
 def test_general_questions_are_not_own_work(question: str) -> None:
     assert not read_work(question, known=lambda name: True).own

@@ -27,7 +27,8 @@ _LINES = re.compile(r"\blines?\s*#?\s*\d+|\b\d+(st|nd|rd|th)? lines?\b", re.IGNO
 _THEIR_CODE = re.compile(
     r"\b(my|our|your|this|his|her|their) (own )?(code|program|function|loop|solution|script|"
     r"implementation|algorithm|output|result|variable|method|class|condition|file|image|"
-    r"picture|robot|game)s?\b|\b(check|look at|review|debug)\b.*\b(code|mine|program)\b|"
+    r"picture|robot|game|list|range|input|value|number|array|string|tuple|data)s?\b|"
+    r"\b(check|look at|review|debug)\b.*\b(code|mine|program)\b|"
     r"\bexplain\b.*\b(you|your)\b|\bthe (whole |entire |example )?code\b|\bthe role of\b|"
     r"\b(no idea|not sure|don'?t know|do not know) (what|how) to (do|approach|start|solve)\b",
     re.IGNORECASE)
