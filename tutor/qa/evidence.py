@@ -93,7 +93,6 @@ class EvidenceModel:
         return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-
 @dataclass(frozen=True)
 class Passage:
     text: str
@@ -122,10 +121,6 @@ class Evidence:
     features: Mapping[str, float]  # of the message's sentence the decision rests on
     confidence: float
     covered: bool
-
-    @property
-    def best_similarity(self) -> float:
-        return self.features.get("similarity", 0.0)
 
 
 class SentenceVectors:
@@ -206,10 +201,15 @@ def gather(index: SearchIndex, question: str, documents: Sequence[Document],
                     confidence >= model.threshold)
 
 
+def _code_names(text: str) -> set[str]:
+    """The names a message uses in code: `nums` in "nums = nums.sort()"."""
+    return {m.group(1) or m.group(2) for m in _CODE_NAME.finditer(text)}
+
+
 def _known_words(index: SearchIndex, text: str) -> str:
     """The text without the words the course never uses ("is my computer broken", typos);
     question words, numbers, symbols and the learner's own names in code stay."""
-    names = {m.group(1) or m.group(2) for m in _CODE_NAME.finditer(text)}
+    names = _code_names(text)
 
     def kept(word: re.Match[str]) -> str:
         w = word.group()
@@ -224,7 +224,7 @@ def _features(index: SearchIndex, part: str, candidates: list[tuple[int, int, st
     """The gate's signals for each passage, judged by its sentence closest to the question:
     the question is covered when one passage covers it, so a near miss elsewhere (a
     `ValueError` sentence for a `TypeError`) does not hide the passage that does."""
-    names = {m.group(1) or m.group(2) for m in _CODE_NAME.finditer(part)}
+    names = _code_names(part)
     own = set(index.terms(" ".join(names))) if names else set()
     terms = [t for t in dict.fromkeys(index.terms(part)) if t not in own or t in index.vocabulary]
     weights = {t: index.idf(t) for t in terms}
