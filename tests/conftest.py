@@ -90,6 +90,34 @@ def bundled_db(sqlite_db: Database) -> Database:
     return sqlite_db
 
 
+def write_wide_course(folder: Path, lessons: int = 20, options: int = 10) -> Path:
+    """A course wider than one chat message's buttons: many lessons, and a select-all
+    question with many options (answer: the even numbers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "course.yaml").write_text(
+        "id: wide\ntitle: Wide course\ndescription: Many lessons, many options.\n"
+        "language: en\nversion: 1\nskills:\n  numbers: Telling numbers apart\n")
+    numbers = [str(n) for n in range(1, options + 1)]
+    even = [n for n in numbers if int(n) % 2 == 0]
+    for n in range(1, lessons + 1):
+        quiz = "" if n > 1 else (
+            "\n```question\nid: wide-even\ntype: multiple\n"
+            "prompt: Which of these numbers are even?\nskills: [numbers]\ndifficulty: 1\n"
+            f"options: {numbers}\nanswer: {even}\n"
+            "explanation: An even number halves without a remainder.\n```\n")
+        (folder / f"{n:02d}-lesson.md").write_text(
+            f"---\nid: lesson-{n}\ntitle: Lesson number {n} of the wide course\n"
+            f"order: {n}\nskills: [numbers]\n---\n\n# Card {n}\n\n"
+            f"Lesson {n} says that {n} is a number.\n{quiz}")
+    return folder
+
+
+@pytest.fixture
+def wide_db(sqlite_db: Database, tmp_path: Path) -> Database:
+    import_path(sqlite_db, write_wide_course(tmp_path / "wide"))
+    return sqlite_db
+
+
 class Chat:
     """Drives `Tutor.handle` as one learner would, like errbot's test backend."""
 

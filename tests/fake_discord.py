@@ -3,6 +3,12 @@
 dpytest fakes the gateway and the REST client (guilds, members, channel messages); here we
 add what it lacks: interaction payloads as Discord sends them (built like discord.py's own
 tests do), the interaction/webhook endpoints recorded instead of sent, and threads.
+
+The fake is strict where Discord is: every message and form is checked against Discord's
+limits (`tests.discord_rules`); an interaction must get its one initial response within
+3 seconds, follow-ups only after it; a member can submit only a form they were shown. A
+breach is refused as Discord refuses it (an HTTP error the bot sees) and kept in
+`violations`, which `DiscordHarness.check` turns into a test failure.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +28,11 @@ import discord.ext.test as dpytest
 from discord.ext.test import backend, callbacks
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-__all__ = ["Call", "DiscordHarness", "RecordingWebhooks"]
+from tests.discord_rules import message_problems, modal_problems
+
+__all__ = ["DEADLINE", "Call", "DiscordHarness", "RecordingWebhooks"]
+
+DEADLINE = 3.0  # seconds Discord waits for an interaction's initial response
 
 _ids = itertools.count(10**17)
 
@@ -64,13 +75,61 @@ def message_payload(channel_id: int, author: dict[str, Any], data: dict[str, Any
             "components": data.get("components") or []}
 
 
+@dataclass
+class Pending:
+    """An interaction Discord has sent and waits on."""
+
+    member: str
+    started: float
+    answered: bool = False
+
+
+def _refusal(status: int, code: int, text: str) -> discord.HTTPException:
+    kind = discord.NotFound if status == 404 else discord.HTTPException
+    return kind(backend.FakeRequest(status, text), {"code": code, "message": text})  # type: ignore[arg-type]
+
+
 class RecordingWebhooks(AsyncWebhookAdapter):
-    """Interaction responses and follow-ups, kept instead of sent to discord.com."""
+    """Interaction responses and follow-ups, kept instead of sent to discord.com, and
+    refused where Discord would refuse them."""
 
     def __init__(self, bot_user: dict[str, Any]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.calls: list[Call] = []
         self.bot_user = bot_user
+        self.deadline = DEADLINE
+        self.pending: dict[str, Pending] = {}  # by interaction token
+        self.forms: dict[str, list[str]] = {}  # a member's open forms, by custom id
+        self.violations: list[str] = []
+
+    def refuse(self, status: int, code: int, text: str) -> discord.HTTPException:
+        self.violations.append(text)
+        return _refusal(status, code, text)
+
+    def _check(self, route: Any, body: dict[str, Any]) -> None:
+        pending = self.pending.get(str(route.webhook_token))
+        data = body.get("data", body)
+        if pending is None:
+            raise self.refuse(404, 10015, f"unknown interaction token on {route.path}")
+        if route.path.endswith("/callback"):
+            late = time.monotonic() - pending.started
+            if pending.answered:
+                raise self.refuse(400, 40060, "Interaction has already been acknowledged")
+            if late > self.deadline:
+                raise self.refuse(404, 10062, f"Unknown interaction: answered after {late:.1f} s")
+            pending.answered = True
+            if body.get("type") == 9:
+                problems = modal_problems(data)
+                self.forms.setdefault(pending.member, []).append(str(data.get("custom_id")))
+            else:
+                problems = message_problems(data) if body.get("type") in (4, 7) else []
+        else:
+            if not pending.answered:
+                raise self.refuse(404, 10015, "Unknown Webhook: a follow-up before the "
+                                              "interaction's initial response")
+            problems = message_problems(data)
+        if problems:
+            raise self.refuse(400, 50035, "Invalid Form Body: " + "; ".join(problems))
 
     async def request(self, route: Any, session: Any = None, *,
                       payload: dict[str, Any] | None = None,
@@ -80,6 +139,7 @@ class RecordingWebhooks(AsyncWebhookAdapter):
             payload = json.loads(next(p["value"] for p in multipart
                                       if p.get("name") == "payload_json"))
         body = payload or {}
+        self._check(route, body)
         self.calls.append(Call(route.method, route.path, body,
                                [f.filename for f in files or []]))
         data = body.get("data", body)
@@ -110,8 +170,30 @@ class DiscordHarness:
         self.threads: list[discord.Thread] = []
         self.edits: list[dict[str, Any]] = []  # message edits, as the payloads sent
         self.forbid_threads = False
+        self.sent: list[Call] = []  # channel messages (DMs, group quiz posts), as sent
         callbacks.set_callback(self._edited, "edit_message")
         bot.http.start_thread_without_message = self._start_thread  # type: ignore[method-assign,assignment]
+        self._send = bot.http.send_message
+        bot.http.send_message = self._send_message  # type: ignore[method-assign,assignment]
+
+    @property
+    def violations(self) -> list[str]:
+        return self.webhooks.violations
+
+    def check(self) -> None:
+        """Fail the test on anything real Discord would have refused."""
+        assert not self.violations, "Discord would refuse: " + " | ".join(self.violations)
+
+    async def _send_message(self, channel_id: int, *, params: Any) -> Any:
+        # dpytest reads the channel from its caller's locals: this frame must have one.
+        channel = sys._getframe(1).f_locals.get("channel")  # noqa: F841
+        payload = params.payload or {}
+        problems = message_problems(payload)
+        if problems:
+            raise self.webhooks.refuse(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        self.sent.append(Call("POST", f"/channels/{channel_id}/messages", payload,
+                              [f.filename for f in params.files or []]))
+        return await self._send(channel_id, params=params)
 
     async def _edited(self, channel: Any, message: Any, fields: dict[str, Any]) -> None:
         params = fields.get("params")
@@ -183,28 +265,54 @@ class DiscordHarness:
 
     async def click(self, custom_id: str, member: discord.abc.User, *, guild: bool = True,
                     channel: discord.abc.Snowflake | None = None,
-                    message_id: int | None = None) -> list[Call]:
+                    message_id: int | None = None, on: Call | None = None,
+                    values: list[str] | None = None, settle: float = 0.05) -> list[Call]:
+        """A button press, or a pick in a select menu (`values`), on the message `on` (as
+        it was sent: Discord sends its components with the interaction) or on a message
+        holding just that button."""
         where = channel or self.channel
-        message = message_payload(where.id if guild else member.id, self.bot_user, {
-            "components": [{"type": 1, "components": [
-                {"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}]})
+        components = [{"type": 1, "components": [
+            {"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}]
+        if on is not None:
+            assert custom_id in on.custom_ids, f"{custom_id} is not on that message"
+            components = on.payload.get("data", on.payload).get("components")
+        message = message_payload(where.id if guild else member.id, self.bot_user,
+                                  {"components": components})
         if message_id is not None:
             message["id"] = str(message_id)
-        payload = self._base(3, {"custom_id": custom_id, "component_type": 2}, member, guild,
-                             channel=channel)
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
+        if values is not None:
+            data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        payload = self._base(3, data, member, guild, channel=channel)
         payload["message"] = message
-        return await self._dispatch(payload)
+        return await self._dispatch(payload, settle)
 
-    async def submit(self, custom_id: str, value: str, member: discord.abc.User, *,
+    def form(self, member: discord.abc.User) -> str:
+        """The custom id of the last form `member` was shown and has not sent."""
+        opened = self.webhooks.forms.get(str(member.id)) or []
+        assert opened, f"{member} has no form open"
+        return opened[-1]
+
+    async def submit(self, value: str, member: discord.abc.User, *, form: str | None = None,
                      guild: bool = True, field: str = "answer") -> list[Call]:
+        """`member` sends a form they were shown (by default, the last one)."""
+        custom_id = form or self.form(member)
+        opened = self.webhooks.forms.get(str(member.id)) or []
+        if custom_id not in opened:
+            raise AssertionError(f"{member} was never shown the form {custom_id}")
+        opened.remove(custom_id)
         data = {"custom_id": custom_id, "components": [{"type": 1, "components": [
             {"type": 4, "custom_id": field, "value": value}]}]}
         return await self._dispatch(self._base(5, data, member, guild))
 
     async def _dispatch(self, payload: dict[str, Any], settle: float = 0.05) -> list[Call]:
         before = len(self.webhooks.calls)
+        member = payload.get("member", {}).get("user") or payload["user"]
+        self.webhooks.pending[payload["token"]] = Pending(str(member["id"]), time.monotonic())
+        refused = len(self.violations)
         self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
-        await wait_for(lambda: len(self.webhooks.calls) > before)
+        await wait_for(lambda: len(self.webhooks.calls) > before or
+                       len(self.violations) > refused)
         count = -1
         while count != len(self.webhooks.calls):  # let follow-ups arrive
             count = len(self.webhooks.calls)

@@ -1,7 +1,9 @@
 """A fake Telegram Bot API server: the real HTTP/JSON protocol on 127.0.0.1, for PTB.
 
 It keeps every message the bot sends, feeds updates through getUpdates long polling, and
-answers 429 or 403 on demand, so the real python-telegram-bot client runs unchanged.
+answers 429 or 403 on demand, so the real python-telegram-bot client runs unchanged. What
+Telegram refuses (a text over 4096 characters, a keyboard over its limits) it refuses with
+Telegram's 400 and keeps in `violations`: `running` fails the test on any.
 """
 
 from __future__ import annotations
@@ -18,7 +20,26 @@ from typing import Any
 
 from aiohttp import web
 
-__all__ = ["BOT", "FakeTelegram", "Sent"]
+__all__ = ["BOT", "FakeTelegram", "Sent", "refusal"]
+
+TEXT, CAPTION = 4096, 1024
+ROW_BUTTONS, KEYBOARD_BUTTONS, CALLBACK_BYTES = 8, 100, 64  # as the Bot API enforces them
+
+
+def refusal(method: str, params: dict[str, Any]) -> str | None:
+    """Telegram's "Bad Request" for what it would not take, or None."""
+    if len(str(params.get("text") or "")) > TEXT:
+        return "Bad Request: message is too long"
+    if len(str(params.get("caption") or "")) > CAPTION:
+        return "Bad Request: message caption is too long"
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard") or []
+    if sum(len(row) for row in rows) > KEYBOARD_BUTTONS or any(
+            len(row) > ROW_BUTTONS for row in rows):
+        return "Bad Request: reply markup is too long"
+    if any(len(str(b.get("callback_data", "")).encode()) > CALLBACK_BYTES or
+           not str(b.get("text") or "") for row in rows for b in row):
+        return "Bad Request: BUTTON_DATA_INVALID"
+    return None
 
 BOT = {"id": 4242, "is_bot": True, "first_name": "Tutorbot", "username": "tutorbot_test_bot",
        "can_join_groups": True, "can_read_all_group_messages": False,
@@ -62,6 +83,7 @@ class FakeTelegram:
     too_fast: int = 0  # messages that broke per_chat_limit
     overall_limit: int | None = None  # messages a second in all; beyond it: 429
     refused: int = 0  # 429s given for overall_limit
+    violations: list[str] = field(default_factory=list)  # what Telegram would refuse
     _recent: list[float] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
@@ -207,6 +229,11 @@ class FakeTelegram:
         if chat_id is not None and int(chat_id) in self.blocked:
             return web.json_response({"ok": False, "error_code": 403, "description":
                                       "Forbidden: bot was blocked by the user"}, status=403)
+        refused = refusal(method, params)
+        if refused is not None:
+            self.violations.append(f"{method}: {refused}")
+            return web.json_response({"ok": False, "error_code": 400, "description": refused},
+                                     status=400)
         handler = getattr(self, f"_{method}", None)
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404,

@@ -42,3 +42,4 @@ async def running(tutor: Tutor, database: Database, *, fake: FakeTelegram | None
         await application.shutdown()
         if own:
             await fake.stop()
+    assert not fake.violations, f"Telegram would refuse: {fake.violations}"

@@ -47,6 +47,7 @@ def run(db: Database, scenario: Callable[[TutorDiscordBot, DiscordHarness],
         bot, harness = await _bot(db, clock)
         try:
             await scenario(bot, harness)
+            harness.check()
         finally:
             await dpytest.empty_queue()
 
@@ -92,7 +93,7 @@ def test_personal_commands_in_a_server_are_ephemeral_and_buttons_work(
             typed = next(i for i in question.custom_ids if i.startswith("tbt:"))
             modal = await harness.click(typed, ann)
             assert modal[0].payload["type"] == 9  # a form opens
-            calls = await harness.submit(f"tbm:{typed[4:]}", "no idea", ann)
+            calls = await harness.submit("no idea", ann)
         else:
             answer = next(i for i in question.custom_ids if i.startswith(("tb:ans:", "tb:tog:")))
             calls = await harness.click(answer, ann)
@@ -126,7 +127,7 @@ def test_a_typed_answer_through_a_form(bundled_db: Database) -> None:
             answer = expected_answer(question)
         modal = await harness.click(typed, ann)
         assert modal[0].payload["type"] == 9  # a form opens
-        calls = await harness.submit(f"tbm:{typed[4:]}", answer, ann)
+        calls = await harness.submit(answer, ann)
         assert "Correct" in calls[0].text
         calls = await harness.command("progress", ann)
         assert calls[0].ephemeral and "Python Basics" in calls[0].text
@@ -267,8 +268,8 @@ def test_teachers_create_campaigns_with_a_form_and_members_cannot(bundled_db: Da
                                      course="python-basics", audience="reviews due",
                                      schedule="weekdays 8:30")
         assert form[0].payload["type"] == 9  # the message is typed in a form
-        shown = await harness.submit("campaign-form", "Hi {name}, {due} reviews wait!",
-                                     teacher, field="message")
+        shown = await harness.submit("Hi {name}, {due} reviews wait!", teacher,
+                                     field="message")
         assert shown[0].ephemeral and "Preview" in shown[0].text
         assert "tb:draft:confirm:yes" in shown[0].custom_ids
         done = await harness.click("tb:draft:confirm:yes", teacher)

@@ -396,3 +396,32 @@ def test_a_teacher_creates_a_campaign_in_a_conversation_and_a_learner_cannot(
         campaign = session.scalars(select(Campaign)).one()
         assert campaign.spec["schedule"]["cron"] == "30 18 * * mon-fri"
         assert campaign.created_by == f"telegram:{teacher}"
+
+
+def test_ten_options_and_twenty_lessons_fit_telegram(wide_db: Database) -> None:
+    async def scenario() -> None:
+        async with running(_tutor(wide_db), wide_db, telegram_rate_limits=False) as (fake, _):
+            fake.message(ANN, "/course wide")
+            [*_, menu] = await fake.reply_to(ANN, 0)
+            seen = len(fake.to(ANN))
+            fake.press(ANN, menu, "lessons")
+            [listed] = await fake.reply_to(ANN, seen)
+            lessons = [b for b in listed.buttons if b.startswith("lesson:")]
+            assert len(lessons) == 20
+            seen = len(fake.to(ANN))
+            fake.press(ANN, listed, lessons[-1])
+            assert "Lesson 20 says" in (await fake.reply_to(ANN, seen))[0].text
+            seen = len(fake.to(ANN))
+            fake.message(ANN, "/quiz 1")
+            question = next(s for s in await fake.reply_to(ANN, seen) if "tog:" in
+                            "".join(s.buttons))
+            ticks = [b for b in question.buttons if b.startswith("tog:")]
+            assert len(ticks) == 10 and any(b.startswith("sub:") for b in question.buttons)
+            for even in ticks[1::2]:
+                fake.press(ANN, question, even)  # each tick edits the question in place
+            await fake.wait(lambda: sum(m == "edited" for m, _ in fake.calls) == 5)
+            seen = len(fake.to(ANN))
+            fake.press(ANN, question, next(b for b in question.buttons if b.startswith("sub:")))
+            assert "Correct" in (await fake.reply_to(ANN, seen))[0].text
+
+    asyncio.run(scenario())

@@ -11,7 +11,7 @@ from discord.ext import commands, tasks
 from bot.discord.adapter import DiscordAdapter
 from bot.discord.campaigns import Campaigns
 from bot.discord.cogs import Groups, learning_commands
-from bot.discord.views import CoreButton, GroupAnswerButton, TypeAnswerButton
+from bot.discord.views import CoreButton, CoreMenu, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
 
 __all__ = ["DiscordAdapter", "TutorDiscordBot", "build_bot"]
@@ -30,7 +30,7 @@ class TutorDiscordBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         # Persistent: a click on any old message is routed by its custom id.
-        self.add_dynamic_items(CoreButton, TypeAnswerButton, GroupAnswerButton)
+        self.add_dynamic_items(CoreButton, CoreMenu, TypeAnswerButton, GroupAnswerButton)
         for command in learning_commands(self.tutorbot):
             self.tree.add_command(command)
         await self.add_cog(Groups(self.tutorbot))

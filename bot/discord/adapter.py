@@ -19,12 +19,42 @@ from tutor import Identity, Inbound, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, Vote
 from tutor.messages import GroupQuestion, Posting, Sent
 
-__all__ = ["PLATFORM", "DiscordAdapter", "GroupQuizError", "identity"]
+__all__ = ["PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError", "identity"]
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 EXPIRED_BUTTON = "⌛ This button has expired."
+# Answered in time or deferred: well inside Discord's 3 s, with room for the round trip.
+DEFER_AFTER = 1.5
 SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class Deferral:
+    """Discord forgets an interaction not answered within 3 seconds. Started with a turn,
+    this defers the response ("thinking…") once `after` seconds have passed without one -
+    a chart, a search, a wait behind the member's previous turn - and the replies follow
+    up. `settle` before responding: the deferral is then either cancelled or complete."""
+
+    def __init__(self, interaction: discord.Interaction[Any], *, ephemeral: bool,
+                 after: float) -> None:
+        self.interaction, self.ephemeral, self.after = interaction, ephemeral, after
+        self._waiting = True
+        self._task = asyncio.create_task(self._defer())
+
+    async def _defer(self) -> None:
+        await asyncio.sleep(self.after)
+        self._waiting = False
+        if not self.interaction.response.is_done():
+            await self.interaction.response.defer(ephemeral=self.ephemeral, thinking=True)
+
+    async def settle(self) -> None:
+        if self._waiting:  # asleep: cancelling it cannot cut a request in half
+            self._task.cancel()
+            return
+        try:
+            await self._task
+        except discord.HTTPException:
+            log.warning("could not defer interaction %s", self.interaction.id)
 
 
 class GroupQuizError(Exception):
@@ -40,6 +70,7 @@ class DiscordAdapter:
         self.tutor = tutor
         self.teacher_role = teacher_role
         self._locks: dict[str, asyncio.Lock] = {}
+        self.defer_after = DEFER_AFTER
 
     def is_teacher(self, member: discord.abc.User) -> bool:
         """Manage Server, or the role named in settings."""
@@ -59,9 +90,19 @@ class DiscordAdapter:
                           group_id=str(guild.id) if guild is not None else "",
                           staff=self.is_teacher(user), display_name=user.display_name,
                           event_id=str(interaction.id))
-        async with self._lock(inbound.identity.user_id):
-            replies = await asyncio.to_thread(self.tutor.handle, inbound)
-            await self.respond(interaction, replies, public=public)
+        deferral = self.deferral(interaction, public=public)
+        try:
+            async with self._lock(inbound.identity.user_id):
+                replies = await asyncio.to_thread(self.tutor.handle, inbound)
+                await deferral.settle()
+                await self.respond(interaction, replies, public=public)
+        finally:
+            await deferral.settle()
+
+    def deferral(self, interaction: discord.Interaction[Any], *, public: bool = False
+                 ) -> Deferral:
+        return Deferral(interaction, ephemeral=interaction.guild is not None and not public,
+                        after=self.defer_after)
 
     async def press(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
         if action is None:  # a button whose id no longer means anything

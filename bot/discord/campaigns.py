@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.adapter import DiscordAdapter, identity
+from bot.discord.views import FORM_TIMEOUT
 from nudges.campaign import AUDIENCES
 from tutor.flows.teaching import NOT_A_TEACHER
 
@@ -35,7 +36,9 @@ class MessageForm(discord.ui.Modal, title="The campaign's message"):
 
     def __init__(self, adapter: DiscordAdapter, course: str, audience: str, schedule: str
                  ) -> None:
-        super().__init__(custom_id="campaign-form")
+        # discord.py's random custom id, never a fixed one: two teachers' open forms are
+        # told apart by it (a fixed id gave one teacher the other's campaign).
+        super().__init__(timeout=FORM_TIMEOUT)
         self.adapter, self.fields = adapter, (course, audience, schedule)
 
     async def on_submit(self, interaction: Interaction) -> None:

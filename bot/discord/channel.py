@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord.render import core_view, render
+from bot.discord.render import render
 from nudges.channel import RetryLater, Unreachable
 from tutor import Button, Text
 
@@ -28,8 +28,7 @@ class DiscordChannel:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
                 int(user_id))
-            for outgoing in render([Text(text)]):
-                outgoing.view = core_view((tuple(buttons),))
+            for outgoing in render([Text(text, buttons=(tuple(buttons),) if buttons else ())]):
                 await user.send(**outgoing.kwargs())
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Unreachable(str(exc)) from exc

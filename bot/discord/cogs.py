@@ -9,7 +9,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.adapter import PLATFORM, DiscordAdapter, GroupQuizError
-from bot.discord.render import NO_PINGS, render
 from tutor import Text
 from tutor import commands as core_commands
 
@@ -95,15 +94,20 @@ class Groups(commands.Cog):
                         questions: app_commands.Range[int, 1, 20] = 5,
                         seconds: app_commands.Range[int, 5, 300] = 30,
                         course: str = "") -> None:
+        deferral = self.adapter.deferral(interaction, public=True)  # a thread, a post...
+        thread: discord.Thread | None = None
         try:
             said, thread = await self.adapter.start_group_quiz(
                 interaction, f"{course} {questions} {seconds}s")
         except GroupQuizError as problem:
-            await interaction.response.send_message(str(problem), ephemeral=True,
-                                                    allowed_mentions=NO_PINGS)
-            return
-        for outgoing in render([Text(f"{said}\n\n👉 {thread.mention}")]):
-            await interaction.response.send_message(**outgoing.kwargs())
+            said = str(problem)
+        finally:
+            await deferral.settle()
+        if thread is None:
+            await self.adapter.respond(interaction, [Text(said)])
+        else:
+            await self.adapter.respond(interaction, [Text(f"{said}\n\n👉 {thread.mention}")],
+                                       public=True)
 
     @board.command(name="show", description="This week's points in this server")
     async def board_show(self, interaction: Interaction) -> None:

@@ -3,17 +3,20 @@ is), buttons with stable custom ids, and the chart as an attachment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import discord
 
+from bot.layout import DISCORD, MORE, Layout, Menu, pages
 from tutor import Image, QuestionReply, Reply, Text
 from tutor.messages import Keyboard
 
-__all__ = ["EMBED_CHARS", "Outgoing", "core_view", "render"]
+__all__ = ["EMBED_CHARS", "Outgoing", "render"]
 
+log = logging.getLogger(__name__)
 EMBED_CHARS = 4096  # an embed description's limit
 COLOUR = discord.Colour.from_rgb(67, 97, 238)
 NO_PINGS = discord.AllowedMentions.none()  # a course or learner text never pings anyone
@@ -54,20 +57,43 @@ def _pieces(text: str) -> list[str]:
     return [p.strip() for p in pieces if p.strip()]
 
 
-def core_view(rows: Keyboard, extra: list[discord.ui.Item[Any]] | None = None
-              ) -> discord.ui.View | None:
-    """Buttons whose custom id carries the core's action: they work after a restart."""
-    from bot.discord.views import CoreButton
+def _view(layout: Layout, extra: list[discord.ui.Item[Any]]) -> discord.ui.View | None:
+    """Buttons and menus whose custom ids carry the core's actions: they work after a
+    restart. `extra` items take the last row."""
+    from bot.discord.views import CoreButton, CoreMenu
 
-    if not rows and not extra:
+    if not layout.rows and not extra:
         return None
     view = discord.ui.View(timeout=None)
-    for number, row in enumerate(rows[:5]):
-        for button in row[:5]:
+    menus = 0
+    for number, row in enumerate(layout.rows):
+        if isinstance(row, Menu):
+            view.add_item(CoreMenu(row, menus, row=number))
+            menus += 1
+            continue
+        for button in row:
             view.add_item(CoreButton(button.action, button.label, row=number))
-    for item in extra or []:
+    for item in extra:
+        item.row = len(layout.rows)
         view.add_item(item)
     return view
+
+
+def _with_buttons(embed: discord.Embed, rows: Keyboard,
+                  extra: list[discord.ui.Item[Any]] | None = None) -> list[Outgoing]:
+    """The message, within Discord's 5 rows of 5, and a message more for whatever does not
+    fit it: no button is lost."""
+    extra = extra or []
+    room = replace(DISCORD, rows=DISCORD.rows - 1, buttons=DISCORD.buttons - len(extra)) \
+        if extra else DISCORD
+    laid = pages(rows, DISCORD, first=room)
+    if len(laid) > 1:
+        log.warning("%d buttons did not fit one Discord message; sent in %d more",
+                    len(laid[0].left_out), len(laid) - 1)
+    out = [Outgoing(embed, _view(laid[0], extra))]
+    out += [Outgoing(discord.Embed(description=MORE, colour=COLOUR), _view(layout, []))
+            for layout in laid[1:]]
+    return out
 
 
 def render(replies: list[Reply]) -> list[Outgoing]:
@@ -79,19 +105,19 @@ def render(replies: list[Reply]) -> list[Outgoing]:
             pieces = _pieces(reply.text) or ["…"]
             for n, piece in enumerate(pieces):
                 last = n == len(pieces) - 1
-                out.append(Outgoing(discord.Embed(description=piece, colour=COLOUR),
-                                    core_view(reply.buttons) if last else None))
+                embed = discord.Embed(description=piece, colour=COLOUR)
+                out += _with_buttons(embed, reply.buttons) if last else [Outgoing(embed)]
         elif isinstance(reply, QuestionReply):
             lines = [reply.prompt]
             if reply.options:
                 lines.append("\n".join(f"**{i}.** {o}" for i, o in enumerate(reply.options, 1)))
-            embed = discord.Embed(title=reply.header or None, description="\n\n".join(lines)[
+            embed = discord.Embed(title=reply.header[:256] or None, description="\n\n".join(lines)[
                 :EMBED_CHARS], colour=COLOUR)
             extra: list[discord.ui.Item[Any]] = [TypeAnswerButton(reply.question_id)] \
                 if reply.typed else []
-            out.append(Outgoing(embed, core_view(reply.buttons, extra)))
+            out += _with_buttons(embed, reply.buttons, extra)
         elif isinstance(reply, Image):
-            embed = discord.Embed(title=reply.caption or None, colour=COLOUR)
+            embed = discord.Embed(title=reply.caption[:256] or None, colour=COLOUR)
             embed.set_image(url=f"attachment://{reply.path.name}")
             out.append(Outgoing(embed, file=reply.path))
     return out

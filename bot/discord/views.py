@@ -8,12 +8,18 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.layout import Menu
 from tutor.actions import Action, Choose, Submit, decode, encode
 
 if TYPE_CHECKING:
     from bot.discord.adapter import DiscordAdapter
 
-__all__ = ["AnswerModal", "CoreButton", "GroupAnswerButton", "TypeAnswerButton"]
+__all__ = ["FORM_TIMEOUT", "AnswerModal", "CoreButton", "CoreMenu", "GroupAnswerButton",
+           "TypeAnswerButton"]
+
+# An open form lives in this process's memory (discord.py routes a submission by its custom
+# id): an hour is time enough to type an answer; a form never sent is then forgotten.
+FORM_TIMEOUT = 3600.0
 
 
 def _adapter(interaction: discord.Interaction[Any]) -> DiscordAdapter:
@@ -46,6 +52,31 @@ class CoreButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await _adapter(interaction).press(interaction, self.action)
 
 
+class CoreMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"tbs:(?P<n>\d)"):
+    """A list the core sent as buttons, as one select menu: each option's value is its
+    button's action on the wire, so picking one is pressing that button."""
+
+    def __init__(self, menu: Menu | None, number: int, row: int | None = None,
+                 select: discord.ui.Select[Any] | None = None) -> None:
+        if select is None:
+            assert menu is not None
+            select = discord.ui.Select(
+                custom_id=f"tbs:{number}", placeholder=menu.placeholder[:150], row=row,
+                options=[discord.SelectOption(label=b.label[:100], value=encode(b.action))
+                         for b in menu.buttons])
+        super().__init__(select)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str]) -> CoreMenu:
+        # A menu rebuilt from the message (after a restart): its picked value is the action.
+        return cls(None, int(match["n"]), select=discord.ui.Select(custom_id=match.string))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        picked = self.item.values[0] if self.item.values else ""
+        await _adapter(interaction).press(interaction, decode(picked))
+
+
 class TypeAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                        template=r"tbt:(?P<question>\d+)"):
     """Opens a form to type a short answer in."""
@@ -67,11 +98,15 @@ class TypeAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 class AnswerModal(discord.ui.Modal, title="Your answer"):
+    """One learner's form for one question. Its custom id is discord.py's random default:
+    discord.py keys open forms by custom id alone, so a fixed id per question would hand one
+    learner's submission to the form another learner opened last."""
+
     answer: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Answer", max_length=400,
                                                              custom_id="answer")
 
     def __init__(self, question: int) -> None:
-        super().__init__(custom_id=f"tbm:{question}")
+        super().__init__(timeout=FORM_TIMEOUT)
         self.question = question
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:

@@ -27,7 +27,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.render import keyboard, question_text, split, to_html
+from bot.layout import MORE
+from bot.telegram.render import keyboard, keyboards, question_text, split, to_html
 from content import POLL_LIMITS
 from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
 from tutor.actions import Choose, Tick, Vote, decode
@@ -260,10 +261,13 @@ class TelegramBot:
 
     async def _send_text(self, bot: Any, chat_id: int, reply: Text) -> None:
         pieces = split(reply.text) or [" "]
+        markups = keyboards(reply.buttons)
         for n, piece in enumerate(pieces):
-            markup = keyboard(reply.buttons) if n == len(pieces) - 1 else None
+            markup = markups[0] if markups and n == len(pieces) - 1 else None
             await self._retrying(partial(bot.send_message, chat_id, piece,
                                          parse_mode=ParseMode.HTML, reply_markup=markup))
+        for more in markups[1:]:  # buttons beyond one message's limit: none is lost
+            await self._retrying(partial(bot.send_message, chat_id, MORE, reply_markup=more))
 
     async def _send_question(self, bot: Any, chat_id: int, reply: QuestionReply, *,
                              owner: str | None) -> None:

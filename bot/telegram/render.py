@@ -7,17 +7,20 @@ as markup. Formulas and code stay readable as `<code>`/`<pre>` (monospace, no im
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.layout import TELEGRAM, Menu, pages
 from tutor.actions import encode
-from tutor.messages import Keyboard, QuestionReply
+from tutor.messages import Button, Keyboard, QuestionReply
 
-__all__ = ["MAX_CHARS", "keyboard", "question_text", "split", "to_html"]
+__all__ = ["MAX_CHARS", "keyboard", "keyboards", "question_text", "split", "to_html"]
 
+log = logging.getLogger(__name__)
 MAX_CHARS = 4096  # Telegram's limit for one message
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})  # raw HTML in a text stays text
 _INLINE = {"strong_open": "<b>", "strong_close": "</b>", "em_open": "<i>", "em_close": "</i>",
@@ -152,8 +155,25 @@ def question_text(reply: QuestionReply) -> str:
     return "\n\n".join(parts)
 
 
-def keyboard(rows: Keyboard) -> InlineKeyboardMarkup | None:
+def keyboards(rows: Keyboard) -> list[InlineKeyboardMarkup]:
+    """Inline keyboards within Telegram's limits (8 buttons a row, 100 a message): the
+    message's own, then one for each further message that what did not fit needs."""
     if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label[:64], callback_data=encode(b.action))
-                                  for b in row] for row in rows])
+        return []
+    return [InlineKeyboardMarkup([[_button(b) for b in row] for row in layout.rows
+                                  if not isinstance(row, Menu)])  # Telegram has no menus
+            for layout in pages(rows, TELEGRAM)]
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(button.label[:64], callback_data=encode(button.action))
+
+
+def keyboard(rows: Keyboard) -> InlineKeyboardMarkup | None:
+    """The keyboard of a message that carries a few buttons by construction (a question's,
+    a nudge's): anything beyond Telegram's limits is logged, never silently lost."""
+    found = keyboards(rows)
+    if len(found) > 1:
+        log.error("a keyboard of %d buttons did not fit one Telegram message",
+                  sum(len(row) for row in rows))
+    return found[0] if found else None

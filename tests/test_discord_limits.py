@@ -1,0 +1,193 @@
+"""What a strict Discord found (issue 20), each as a test: the fake refuses what Discord
+refuses (`tests.discord_rules`, the 3 s deadline, one initial response), and these flows
+must still work within it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import discord
+from discord.ext.test import backend
+from sqlalchemy import select
+
+from bot.discord import TutorDiscordBot
+from tests.fake_discord import Call, DiscordHarness, wait_for
+from tests.test_discord import run
+from tutor import Database, Inbound
+from tutor.grading import correct_indices, expected_answer
+from tutor.storage.models import Campaign, QuestionRow
+
+
+def _ids(calls: list[Call], prefix: str) -> list[str]:
+    return [i for c in calls for i in c.custom_ids if i.startswith(prefix)]
+
+
+def _with(calls: list[Call], prefix: str) -> Call:
+    return next(c for c in calls if any(i.startswith(prefix) for i in c.custom_ids))
+
+
+async def _first_question(harness: DiscordHarness, member: discord.abc.User, prefix: str,
+                          lessons: int = 8) -> list[Call]:
+    """Quizzes, skipping, until a question with a button starting `prefix` is shown."""
+    for lesson in range(1, lessons + 1):
+        calls = await harness.command("quiz", member, lesson=str(lesson))
+        for _ in range(8):
+            if _ids(calls, prefix) or not _ids(calls, "tb:skip:"):
+                break
+            calls = await harness.click(_ids(calls, "tb:skip:")[0], member)
+        if _ids(calls, prefix):
+            return calls
+    raise AssertionError(f"no question with {prefix} buttons")
+
+
+async def _tick_the_right_ones(db: Database, harness: DiscordHarness,
+                               member: discord.abc.User, calls: list[Call]) -> list[Call]:
+    question_id = int(_ids(calls, "tb:tog:")[0].split(":")[2])
+    with db.session() as session:
+        question = session.get(QuestionRow, question_id)
+        assert question is not None
+        right = correct_indices(question)
+        options = len(question.options)
+    shown = _with(calls, "tb:tog:")
+    assert len(_ids([shown], "tb:tog:")) == options  # every option can be ticked...
+    assert f"tb:sub:{question_id}" in shown.custom_ids  # ...and the answer submitted
+    assert f"tb:skip:{question_id}" in shown.custom_ids
+    for option in right:
+        calls = await harness.click(f"tb:tog:{question_id}:{option}", member, on=shown)
+        shown = _with(calls, "tb:tog:")
+    return await harness.click(f"tb:sub:{question_id}", member, on=shown)
+
+
+def test_a_select_all_question_with_five_options_can_be_submitted(bundled_db: Database
+                                                                  ) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        await harness.click("tb:course:python-basics", ann)
+        calls = await _first_question(harness, ann, "tb:tog:")
+        answered = await _tick_the_right_ones(bundled_db, harness, ann, calls)
+        assert "Correct" in answered[0].text
+
+    run(bundled_db, scenario)
+
+
+def test_ten_options_and_twenty_lessons_fit_discord(wide_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        await harness.click("tb:course:wide", ann)
+        calls = await _first_question(harness, ann, "tb:tog:", lessons=1)
+        answered = await _tick_the_right_ones(wide_db, harness, ann, calls)
+        assert "Correct" in answered[0].text
+        listed = await harness.click("tb:lessons", ann)
+        lessons = _ids(listed, "tb:lesson:")
+        assert len(lessons) == 20  # every lesson has its button
+        opened = await harness.click(lessons[-1], ann, on=_with(listed, "tb:lesson:"))
+        assert "Lesson 20 says" in opened[0].text
+
+    run(wide_db, scenario)
+
+
+def test_a_list_longer_than_discord_buttons_becomes_a_menu(sqlite_db: Database,
+                                                          tmp_path: Any) -> None:
+    from tests.conftest import import_path, write_wide_course
+
+    import_path(sqlite_db, write_wide_course(tmp_path / "wider", lessons=32))
+
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        await harness.click("tb:course:wide", ann)
+        listed = await harness.click("tb:lessons", ann)
+        menus = [c for call in listed
+                 for row in call.payload["data"].get("components") or []
+                 for c in row["components"] if c["type"] == 3]
+        assert [len(m["options"]) for m in menus] == [16, 16]
+        last = menus[1]["options"][-1]
+        assert last["label"].startswith("32. ")
+        shown = next(c for c in listed if menus[1]["custom_id"] in c.custom_ids)
+        opened = await harness.click(menus[1]["custom_id"], ann, on=shown,
+                                     values=[last["value"]])
+        assert "Lesson 32 says" in opened[0].text
+
+    run(sqlite_db, scenario)
+
+
+def test_two_learners_answer_forms_for_one_question_at_once(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann, bob = harness.member(0), harness.member(1)
+        await harness.click("tb:course:python-basics", ann)
+        button = _ids(await _first_question(harness, ann, "tbt:"), "tbt:")[0]
+        await harness.click("tb:course:python-basics", bob)
+        assert _ids(await _first_question(harness, bob, "tbt:"), "tbt:")[0] == button
+        with bundled_db.session() as session:
+            question = session.get(QuestionRow, int(button[4:]))
+            assert question is not None
+            answer = expected_answer(question)
+        await harness.click(button, ann)
+        await harness.click(button, bob)  # both forms open at once
+        assert harness.form(ann) != harness.form(bob)
+        assert "Correct" in (await harness.submit(answer, ann))[0].text
+        assert "Not quite" in (await harness.submit("no idea", bob))[0].text
+
+    run(bundled_db, scenario)
+
+
+def test_two_teachers_campaign_forms_keep_their_own_campaigns(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        role = backend.make_role("Teacher", harness.guild)
+        ann, bob = harness.member(0), harness.member(1)
+        for teacher in (ann, bob):
+            teacher._roles.add(role.id)
+        await harness.command("create", ann, group="campaign", course="python-basics",
+                              audience="everyone", schedule="daily 18:00")
+        await harness.command("create", bob, group="campaign", course="python-basics",
+                              audience="not started", schedule="weekdays 8:30")
+        for teacher, text, audience, cron in (
+                (ann, "Ann's nudge", "(everyone)", "0 18 * * *"),
+                (bob, "Bob's nudge", "(not started)", "30 8 * * mon-fri")):
+            shown = await harness.submit(text, teacher, field="message")
+            assert audience in shown[0].text and cron in shown[0].text
+            done = await harness.click("tb:draft:confirm:yes", teacher, on=shown[0])
+            assert "created" in done[0].text
+
+    run(bundled_db, scenario)
+    with bundled_db.session() as session:
+        made = {c.spec["variants"][0]["text"]: c.spec for c in session.scalars(select(Campaign))}
+    assert made.keys() == {"Ann's nudge", "Bob's nudge"}
+    assert made["Ann's nudge"]["audience"]["kind"] == "enrolled"  # "everyone" in the course
+    assert made["Ann's nudge"]["schedule"]["cron"] == "0 18 * * *"
+    assert made["Bob's nudge"]["audience"]["kind"] == "not_started"
+    assert made["Bob's nudge"]["schedule"]["cron"] == "30 8 * * mon-fri"
+
+
+def test_a_slow_turn_is_deferred_within_discords_three_seconds(bundled_db: Database) -> None:
+    release = threading.Event()
+
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        await harness.click("tb:course:python-basics", ann)
+        tutor = bot.tutorbot.tutor
+        handle = tutor.handle
+
+        def slow(event: Inbound) -> Any:
+            if event.command == "progress":  # a first chart on a loaded machine
+                release.wait(timeout=30)
+            return handle(event)
+
+        tutor.handle = slow  # type: ignore[method-assign]
+        before = len(harness.webhooks.calls)
+        task = asyncio.create_task(harness.command("progress", ann))
+        # Discord hears "thinking" in time; only then does the chart get drawn.
+        await wait_for(lambda: any(c.payload.get("type") == 5
+                                   for c in harness.webhooks.calls[before:]), timeout=10)
+        release.set()
+        await task
+        await wait_for(lambda: len(harness.webhooks.calls) >= before + 2)  # the follow-up
+        followed = harness.webhooks.calls[before:]
+        assert followed[0].payload["type"] == 5 and followed[0].ephemeral
+        assert "Python Basics" in " ".join(c.text for c in followed[1:])
+
+    try:
+        run(bundled_db, scenario)
+    finally:
+        release.set()
