@@ -191,3 +191,60 @@ def test_a_slow_turn_is_deferred_within_discords_three_seconds(bundled_db: Datab
         run(bundled_db, scenario)
     finally:
         release.set()
+
+
+def _row(*items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": 1, "components": list(items)}
+
+
+def _button(custom_id: str) -> dict[str, Any]:
+    return {"type": 2, "style": 1, "label": custom_id, "custom_id": custom_id}
+
+
+def test_the_fake_knows_discords_limits() -> None:
+    from tests.discord_rules import message_problems, modal_problems
+
+    fine = {"content": "hi", "components": [_row(*(_button(f"b{r}{i}") for i in range(5)))
+                                            for r in range(5)]}
+    assert message_problems(fine) == []
+    six_rows = {"components": [_row(_button(f"b{r}")) for r in range(6)]}
+    six_wide = {"components": [_row(*(_button(f"b{i}") for i in range(6)))]}
+    twice = {"components": [_row(_button("same"), _button("same"))]}
+    menu = {"type": 3, "custom_id": "m", "options": [
+        {"label": str(i), "value": str(i)} for i in range(26)]}
+    crowded = {"components": [_row(menu, _button("b"))]}
+    for payload in (six_rows, six_wide, twice, crowded, {"content": "x" * 2001},
+                    {"embeds": [{"description": "x" * 4097}]}):
+        assert message_problems(payload), payload
+    assert modal_problems({"title": "Your answer", "custom_id": "f", "components": [
+        _row({"type": 4, "custom_id": "answer", "label": "Answer", "max_length": 400})]}) == []
+    assert modal_problems({"title": "x" * 46, "custom_id": "", "components": []})
+
+
+def test_the_fake_refuses_a_late_or_second_response(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        async def twice(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message("one")
+            interaction.response._response_type = None  # past discord.py's own guard
+            await interaction.response.send_message("two")
+
+        async def early(interaction: discord.Interaction[Any]) -> None:
+            await interaction.followup.send("before any response")
+
+        async def late(interaction: discord.Interaction[Any]) -> None:
+            await asyncio.sleep(0.3)
+            await interaction.response.send_message("too late")
+
+        for name, callback in (("twice", twice), ("early", early), ("late", late)):
+            bot.tree.add_command(discord.app_commands.Command(
+                name=name, description=name, callback=callback))
+        harness.webhooks.deadline = 0.1
+        await harness.command("twice", harness.member(0))
+        await harness.command("early", harness.member(0))
+        await harness.command("late", harness.member(0))
+        assert [v.split(":")[0] for v in harness.violations] == [
+            "Interaction has already been acknowledged", "Unknown Webhook",
+            "Unknown interaction"]
+        harness.violations.clear()  # seen: the scenario itself is what failed on purpose
+
+    run(bundled_db, scenario)
