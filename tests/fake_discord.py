@@ -287,6 +287,23 @@ class DiscordHarness:
         payload["message"] = message
         return await self._dispatch(payload, settle)
 
+    async def first_question(self, member: discord.abc.User, prefix: str, lessons: int = 8
+                             ) -> list[Call]:
+        """`/quiz` lesson by lesson, skipping, until a question shows a component whose
+        custom id starts with `prefix` (`tb:tog:` a select-all question, `tbt:` a typed one)."""
+        def found(calls: list[Call], start: str) -> list[str]:
+            return [i for c in calls for i in c.custom_ids if i.startswith(start)]
+
+        for lesson in range(1, lessons + 1):
+            calls = await self.command("quiz", member, lesson=str(lesson))
+            for _ in range(8):
+                if found(calls, prefix) or not found(calls, "tb:skip:"):
+                    break
+                calls = await self.click(found(calls, "tb:skip:")[0], member)
+            if found(calls, prefix):
+                return calls
+        raise AssertionError(f"no question with {prefix} components in {lessons} lessons")
+
     def form(self, member: discord.abc.User) -> str:
         """The custom id of the last form `member` was shown and has not sent."""
         opened = self.webhooks.forms.get(str(member.id)) or []

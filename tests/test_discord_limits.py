@@ -28,20 +28,6 @@ def _with(calls: list[Call], prefix: str) -> Call:
     return next(c for c in calls if any(i.startswith(prefix) for i in c.custom_ids))
 
 
-async def _first_question(harness: DiscordHarness, member: discord.abc.User, prefix: str,
-                          lessons: int = 8) -> list[Call]:
-    """Quizzes, skipping, until a question with a button starting `prefix` is shown."""
-    for lesson in range(1, lessons + 1):
-        calls = await harness.command("quiz", member, lesson=str(lesson))
-        for _ in range(8):
-            if _ids(calls, prefix) or not _ids(calls, "tb:skip:"):
-                break
-            calls = await harness.click(_ids(calls, "tb:skip:")[0], member)
-        if _ids(calls, prefix):
-            return calls
-    raise AssertionError(f"no question with {prefix} buttons")
-
-
 async def _tick_the_right_ones(db: Database, harness: DiscordHarness,
                                member: discord.abc.User, calls: list[Call]) -> list[Call]:
     question_id = int(_ids(calls, "tb:tog:")[0].split(":")[2])
@@ -65,7 +51,7 @@ def test_a_select_all_question_with_five_options_can_be_submitted(bundled_db: Da
     async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
         ann = harness.member(0)
         await harness.click("tb:course:python-basics", ann)
-        calls = await _first_question(harness, ann, "tb:tog:")
+        calls = await harness.first_question(ann, "tb:tog:")
         answered = await _tick_the_right_ones(bundled_db, harness, ann, calls)
         assert "Correct" in answered[0].text
 
@@ -76,7 +62,7 @@ def test_ten_options_and_twenty_lessons_fit_discord(wide_db: Database) -> None:
     async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
         ann = harness.member(0)
         await harness.click("tb:course:wide", ann)
-        calls = await _first_question(harness, ann, "tb:tog:", lessons=1)
+        calls = await harness.first_question(ann, "tb:tog:", lessons=1)
         answered = await _tick_the_right_ones(wide_db, harness, ann, calls)
         assert "Correct" in answered[0].text
         listed = await harness.click("tb:lessons", ann)
@@ -116,9 +102,9 @@ def test_two_learners_answer_forms_for_one_question_at_once(bundled_db: Database
     async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
         ann, bob = harness.member(0), harness.member(1)
         await harness.click("tb:course:python-basics", ann)
-        button = _ids(await _first_question(harness, ann, "tbt:"), "tbt:")[0]
+        button = _ids(await harness.first_question(ann, "tbt:"), "tbt:")[0]
         await harness.click("tb:course:python-basics", bob)
-        assert _ids(await _first_question(harness, bob, "tbt:"), "tbt:")[0] == button
+        assert _ids(await harness.first_question(bob, "tbt:"), "tbt:")[0] == button
         with bundled_db.session() as session:
             question = session.get(QuestionRow, int(button[4:]))
             assert question is not None
