@@ -42,6 +42,7 @@ async def _tick_the_right_ones(db: Database, harness: DiscordHarness,
     assert f"tb:skip:{question_id}" in shown.custom_ids
     for option in right:
         calls = await harness.click(f"tb:tog:{question_id}:{option}", member, on=shown)
+        assert calls[0].payload["type"] == 7  # the question changed in place, not sent anew
         shown = _with(calls, "tb:tog:")
     return await harness.click(f"tb:sub:{question_id}", member, on=shown)
 

@@ -63,12 +63,16 @@ def test_chat_adapters_never_open_the_database() -> None:
 
 
 def test_no_conversation_state_in_adapter_memory() -> None:
-    # Timers, drafts and scores that a restart would lose: the database keeps them.
+    # Timers, drafts and scores that a restart would lose: the database keeps them. A task
+    # that lives and dies within one interaction (Discord's 3-second deferral) holds no
+    # conversation, and says so on its line.
     held = re.compile(r"asyncio\.create_task\(|user_data\[|chat_data\[|ConversationHandler")
+    within_one_interaction = "# within one interaction"
     adapters = [*(ROOT / "bot" / "telegram").rglob("*.py"), *(ROOT / "bot" / "discord").rglob(
         "*.py")]
-    offenders = [p.relative_to(ROOT).as_posix() for p in adapters
-                 if held.search(p.read_text(encoding="utf-8"))]
+    offenders = [f"{p.relative_to(ROOT).as_posix()}: {line.strip()}" for p in adapters
+                 for line in p.read_text(encoding="utf-8").splitlines()
+                 if held.search(line) and not line.endswith(within_one_interaction)]
     assert offenders == []
 
 

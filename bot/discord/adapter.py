@@ -15,8 +15,8 @@ import discord
 
 from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
-from tutor import Identity, Inbound, Reply, Text, Tutor
-from tutor.actions import Action, AnswerTyped, Vote
+from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
+from tutor.actions import Action, AnswerTyped, Tick, Vote
 from tutor.messages import GroupQuestion, Posting, Sent
 
 __all__ = ["PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError", "identity"]
@@ -39,7 +39,7 @@ class Deferral:
                  after: float) -> None:
         self.interaction, self.ephemeral, self.after = interaction, ephemeral, after
         self._waiting = True
-        self._task = asyncio.create_task(self._defer())
+        self._task = asyncio.create_task(self._defer())  # within one interaction
 
     async def _defer(self) -> None:
         await asyncio.sleep(self.after)
@@ -95,7 +95,12 @@ class DiscordAdapter:
             async with self._lock(inbound.identity.user_id):
                 replies = await asyncio.to_thread(self.tutor.handle, inbound)
                 await deferral.settle()
-                await self.respond(interaction, replies, public=public)
+                # Ticking an option re-renders the same question: edit it in place.
+                if isinstance(action, Tick) and len(replies) == 1 and \
+                        isinstance(replies[0], QuestionReply):
+                    await self.edit(interaction, replies)
+                else:
+                    await self.respond(interaction, replies, public=public)
         finally:
             await deferral.settle()
 
@@ -124,6 +129,16 @@ class DiscordAdapter:
                 await interaction.response.send_message(ephemeral=private, **message.kwargs())
             else:
                 await interaction.followup.send(ephemeral=private, **message.kwargs())
+
+    async def edit(self, interaction: discord.Interaction[Any], replies: list[Reply]) -> None:
+        """The pressed message, changed in place (a new message when it cannot be)."""
+        outgoing = render(replies)
+        if interaction.response.is_done() or interaction.message is None or len(outgoing) != 1:
+            await self.respond(interaction, replies)
+            return
+        kwargs = outgoing[0].kwargs()
+        await interaction.response.edit_message(embed=kwargs.get("embed"),
+                                                view=kwargs.get("view"))
 
     async def direct_message(self, message: discord.Message) -> None:
         """Typed text in a DM: answers, questions, plain words; as in the terminal chat."""
