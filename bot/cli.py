@@ -316,10 +316,11 @@ def report_at_risk(course: TheCourse,
     if not rows:
         console.print(f"No learners enrolled in {course!r}.")
         return
-    table = Table("learner", "risk", "days inactive", "active days (14)", "streak")
+    table = Table("learner", "risk", "why (against the course's typical learner)",
+                  "days inactive", "active days (14)", "streak")
     for row in rows[:top]:
-        table.add_row(row.learner, f"{row.risk:.0%}", str(row.days_inactive),
-                      str(row.active_days_14), str(row.streak))
+        table.add_row(row.learner, f"{row.risk:.0%}", "; ".join(row.reasons) or "-",
+                      str(row.days_inactive), str(row.active_days_14), str(row.streak))
     console.print(table)
 
 

@@ -62,5 +62,22 @@ def test_the_at_risk_report_on_the_command_line(tmp_path: Path,
     assert result.exit_code == 0, result.output
     assert "Ada" not in result.output  # the two at the top are the other two
     assert "Bo" in result.output and "Cy" in result.output
+    assert "no activity for 21 days" in result.output  # why Bo is at risk
     empty = runner.invoke(cli.app, ["report", "at-risk", "--course", "nope"])
     assert "No learners enrolled in 'nope'." in empty.output
+
+
+def test_teachers_see_who_is_at_risk_and_why_in_report(mini_db: Database) -> None:
+    from nudges.desk import Desk
+    from tests.conftest import Chat
+    from tutor import Tutor
+
+    _class(mini_db)
+    chat = Chat(Tutor(mini_db, desk=Desk(), teachers=["test:t1"], clock=lambda: NOW),
+                user="t1")
+    chat.say("/report mini")
+    text = chat.text()
+    assert "Most at risk of dropping out" in text
+    assert "Bo: 93% (no activity for 21 days" in text
+    assert "Cy: 98% (no activity in the last 30 days)" in text
+    assert "Ada" not in text.split("Most at risk")[1]  # 19%: not at risk

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from textwrap import shorten
 from typing import Any
 
 from sqlalchemy import select
@@ -123,6 +124,7 @@ def _active(axes: Any, days: list[Any], active: list[int], enrolled: int) -> Non
 def _at_risk(axes: Any, risky: list[Any]) -> None:
     axes.axis("off")
     axes.set_title("Most at risk of dropping out", loc="left")
-    lines = [f"{r.learner[:22]:<22} {r.risk:4.0%}  {r.days_inactive:>2} d quiet"
+    lines = [f"{r.learner[:18]:<18} {r.risk:4.0%}  "
+             f"{shorten((r.reasons or ('-',))[0], 44, placeholder='…')}"
              for r in risky] or ["nobody enrolled yet"]
     axes.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9)

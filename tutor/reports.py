@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from tutor.grading import normalize
 from tutor.learner.dropout import LOOK_BACK, Histories, course_risk
 from tutor.learner.progress import current_streak
+from tutor.learner.reasons import reasons, typical_learner
 from tutor.learner.risk import WINDOW_DAYS, RiskModel
 from tutor.storage.database import Database
 from tutor.storage.models import AskedQuestion, CourseRow
 from tutor.turn import as_utc
 
-__all__ = ["AtRisk", "UnansweredQuestion", "at_risk", "own_work_questions",
+__all__ = ["AT_RISK", "AtRisk", "UnansweredQuestion", "at_risk", "own_work_questions",
            "unanswered_questions"]
 
 
@@ -67,6 +68,9 @@ def own_work_questions(database: Database, course: str | None = None) -> int:
         return session.scalar(query) or 0
 
 
+AT_RISK = 0.5  # /report lists learners more likely than not to drop out
+
+
 @dataclass(frozen=True)
 class AtRisk:
     learner: str
@@ -74,6 +78,7 @@ class AtRisk:
     days_inactive: int
     active_days_14: int
     streak: int
+    reasons: tuple[str, ...] = ()  # what raises the risk most, in words, largest first
 
 
 def at_risk(database: Database, course: str, now: datetime,
@@ -86,11 +91,15 @@ def at_risk(database: Database, course: str, now: datetime,
             return []
         model = model or course_risk(session, course_row)
         history = Histories.load(session, course_row.id, since)
-        rows = []
-        for learner_id, learner in history.learners.items():
-            counts, signals = history.at(learner_id, as_utc(now))
-            active = [i for i, c in enumerate(counts) if c]
-            rows.append(AtRisk(learner.display_name, model.risk(counts, signals),
-                               WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
-                               sum(1 for c in counts[-14:] if c), current_streak(counts)))
+        found = {who: history.at(who, as_utc(now)) for who in history.learners}
+    features = {who: model.features(*seen) for who, seen in found.items()}
+    typical = typical_learner(model, [features[who] for who, (counts, _) in found.items()
+                                      if any(counts)])
+    rows = []
+    for who, (counts, _) in found.items():
+        active = [i for i, c in enumerate(counts) if c]
+        rows.append(AtRisk(history.learners[who].display_name, model.risk_of(features[who]),
+                           WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
+                           sum(1 for c in counts[-14:] if c), current_streak(counts),
+                           tuple(r.words for r in reasons(model, features[who], typical))))
     return sorted(rows, key=lambda r: -r.risk)

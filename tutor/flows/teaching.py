@@ -18,7 +18,7 @@ from tutor.actions import DraftSet
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
 from tutor.overview import class_overview
-from tutor.reports import own_work_questions, unanswered_questions
+from tutor.reports import AT_RISK, at_risk, own_work_questions, unanswered_questions
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, Enrollment
 from tutor.teaching import CampaignDesk
@@ -175,10 +175,16 @@ class Teaching:
         if own := own_work_questions(self._db):
             lines.append(f"\n🔍 {own} question(s) about learners' own code that the course "
                          "could not help with: worth a look at their work.")
-        replies: list[Reply] = [Text("\n".join(lines))]
         course = turn.event.text.strip().lower() or turn.session.scalar(
             select(CourseRow.slug).join(Enrollment, Enrollment.course_id == CourseRow.id)
             .group_by(CourseRow.slug).order_by(func.count().desc()).limit(1))
+        risky = [r for r in at_risk(self._db, course, turn.now) if r.risk >= AT_RISK][:5] \
+            if course else []
+        if risky:
+            lines.append(f"\n⚠️ **Most at risk of dropping out** ({course})")
+            lines += [f"- {plain(r.learner[:40])}: {r.risk:.0%}"
+                      + (f" ({'; '.join(r.reasons)})" if r.reasons else "") for r in risky]
+        replies: list[Reply] = [Text("\n".join(lines))]
         if course and self._charts is not None:
             image = class_overview(self._db, course, turn.now,
                                    self._charts / f"class-{course}.png")

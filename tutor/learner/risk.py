@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PRIOR_PATH", "WINDOW_DAYS", "RiskModel", "Signals", "activity_features"]
+__all__ = ["FEATURES", "PRIOR_PATH", "SIGNALS", "WINDOW_DAYS", "RiskModel", "Signals",
+           "activity_features"]
 
 # Fitted on all three KDD Cup 2015 courses by `benchmarks/learner_model.py
 # --write-risk-prior`: the documented prior until tutorbot's own logs are enough to fit.
@@ -32,6 +33,7 @@ FEATURES = ("log days since last activity", "active days", "active days, last 7"
             "log events, last 7", "log events, the 7 before", "trend of events",
             "current streak", "log day of first activity", "log recency-weighted events",
             "recency-weighted active days")
+SIGNALS = ("accuracy trend", "streak broken", "nudges ignored")  # after FEATURES, if fitted
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,20 @@ class RiskModel:
     intercept: float
 
     def risk(self, daily: Sequence[float], signals: Signals | None = None) -> float:
-        features = (*activity_features(daily), *(signals or Signals()).values())
-        # A model fitted without the signals (the shipped prior) reads activity alone.
-        x = (np.array(features[:len(self.weights)]) - self.means) / self.scales
-        z = float(x @ np.array(self.weights)) + self.intercept
+        return self.risk_of(self.features(daily, signals))
+
+    def features(self, daily: Sequence[float], signals: Signals | None = None) -> np.ndarray:
+        """What the model reads: a model fitted without the signals (the shipped prior)
+        reads activity alone."""
+        found = (*activity_features(daily), *(signals or Signals()).values())
+        return np.array(found[:len(self.weights)])
+
+    def contributions(self, features: np.ndarray) -> np.ndarray:
+        """Each feature's share of the log-odds: weight times standardised value."""
+        return np.array(self.weights) * (features - self.means) / self.scales
+
+    def risk_of(self, features: np.ndarray) -> float:
+        z = float(self.contributions(features).sum()) + self.intercept
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     @classmethod
