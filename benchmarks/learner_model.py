@@ -206,6 +206,49 @@ def risk_rows(folder: Path) -> list[list[str]]:
     return [["held-out course", *(k.name for k in courses), "mean"], *rows]
 
 
+ALERT_AT = 0.8  # the alert threshold issue 14 proposes as the default
+RISKIEST = 0.10  # or: alert the riskiest tenth of a course
+
+
+def _quiet_days(daily: np.ndarray) -> np.ndarray:
+    active = daily > 0
+    n = daily.shape[1]
+    return np.array([n - 1 - np.flatnonzero(a)[-1] if a.any() else n for a in active])
+
+
+def _alerting(alerted: np.ndarray, dropped: np.ndarray) -> list[str]:
+    """Share alerted, precision (alerted who then dropped out), recall (dropouts alerted)."""
+    hits = int((alerted & dropped).sum())
+    return [f"{alerted.mean():.1%}", f"{hits / max(1, alerted.sum()):.1%}",
+            f"{hits / max(1, dropped.sum()):.1%}"]
+
+
+def alert_rows(folder: Path) -> list[list[str]]:
+    """Alerting teachers on each held-out course: our risk (fitted on the other courses)
+    at 0.8 and for the riskiest tenth, against "inactive 3 days" and the tenth longest
+    inactive (the same number of alerts as ours)."""
+    courses = load_courses(folder)
+    rows = []
+    for test in courses:
+        train = [k for k in courses if k is not test]
+        risk = _Ours().fit(train, _choose_c(_Ours(), train))(test.counts)
+        daily = test.counts.sum(axis=2)
+        quiet = _quiet_days(daily)
+        dropped = test.dropped.astype(bool)
+        count = max(1, round(RISKIEST * len(risk)))
+        riskiest = np.zeros(len(risk), dtype=bool)
+        riskiest[np.argsort(-risk, kind="stable")[:count]] = True
+        quietest = np.zeros(len(risk), dtype=bool)
+        quietest[np.argsort(-quiet, kind="stable")[:count]] = True
+        for name, alerted in ((f"risk >= {ALERT_AT}", risk >= ALERT_AT),
+                              ("inactive 3 days (baseline)", quiet >= 3),
+                              (f"riskiest {RISKIEST:.0%}", riskiest),
+                              (f"longest inactive {RISKIEST:.0%} (baseline)", quietest)):
+            rows.append([test.name, f"{dropped.mean():.0%}", name,
+                         *_alerting(alerted, dropped)])
+    return rows
+
+
 def write_risk_prior(folder: Path) -> None:
     courses = load_courses(folder)
     best = _choose_c(_Ours(), courses)
@@ -227,7 +270,7 @@ def main() -> None:
     parser.add_argument("--sim-learners", type=int, default=100)
     parser.add_argument("--cost-learners", type=int, default=10_000)
     parser.add_argument("--cost-attempts", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["prediction", "risk", "simulation", "cost"],
+    parser.add_argument("--only", choices=["prediction", "risk", "alerts", "simulation", "cost"],
                         help="run one part")
     parser.add_argument("--write-risk-prior", action="store_true",
                         help="fit the risk model on all courses of --risk-data and save it as "
@@ -236,12 +279,17 @@ def main() -> None:
     if args.write_risk_prior:
         write_risk_prior(args.risk_data)
         return
-    parts = [args.only] if args.only else ["prediction", "risk", "simulation", "cost"]
+    parts = [args.only] if args.only else ["prediction", "risk", "alerts", "simulation", "cost"]
     if "prediction" in parts:
         prediction(args.data, args.skip_pybkt)
     if "risk" in parts:
         header, *risk = risk_rows(args.risk_data)
         table("Risk of dropping out: AUC on each held-out course", ["model", *header[1:]], risk)
+    if "alerts" in parts:
+        table("Alerting teachers, on each held-out course (precision: alerted who dropped "
+              "out; recall: dropouts alerted)",
+              ["held-out course", "dropped out", "alert when", "alerted", "precision",
+               "recall"], alert_rows(args.risk_data))
     if "simulation" in parts:
         simulation_table(args.sim_learners)
     if "cost" in parts:
