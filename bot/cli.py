@@ -21,8 +21,9 @@ from bot.startup import startup_problem
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
+from tutor.learner.clusters import MIN_LEARNERS
 from tutor.library import import_folders
-from tutor.reports import at_risk, unanswered_questions
+from tutor.reports import at_risk, class_groups, unanswered_questions
 from tutor.storage.database import Database
 
 __all__ = ["app", "main"]
@@ -322,6 +323,23 @@ def report_at_risk(course: TheCourse,
         table.add_row(row.learner, f"{row.risk:.0%}", "; ".join(row.reasons) or "-",
                       str(row.days_inactive), str(row.active_days_14), str(row.streak))
     console.print(table)
+
+
+@report_app.command("groups")
+def report_groups(course: TheCourse) -> None:
+    """A course's typical learner groups (k-means on activity), with size and risk."""
+    settings = _settings()
+    database = _database(settings)
+    groups = class_groups(database, course, datetime.now(UTC))
+    database.dispose()
+    if not groups:
+        console.print(f"No groups in {course!r}: it needs {MIN_LEARNERS} or more learners.")
+        return
+    table = Table("group", "learners", "mean risk", "its centre")
+    for group in groups:
+        table.add_row(group.name, str(group.size), f"{group.risk:.0%}", group.traits)
+    console.print(table)
+    console.print("A campaign reaches one with `audience: {kind: cluster, cluster: NAME}`.")
 
 
 @model_app.command("fit")

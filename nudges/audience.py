@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from nudges.campaign import Audience
 from tutor.learner.adaptive import standing
+from tutor.learner.clusters import learner_groups
 from tutor.learner.dropout import Histories, course_risk
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import current_streak
@@ -89,6 +90,8 @@ def recipients(session: Session, course: CourseRow, audience: Audience, now: dat
     members = set(session.scalars(select(GroupPoints.learner_id).where(
         GroupPoints.platform == audience.platform, GroupPoints.group_id == audience.group))) \
         if audience.kind == "group" else set()
+    if audience.kind == "cluster":
+        members = _cluster(session, course, history, audience.cluster or "", now)
     found = []
     for learner_id, learner in history.learners.items():
         if learner_id not in reachable or not reminders_on(learner.preferences):
@@ -118,6 +121,16 @@ def recipients(session: Session, course: CourseRow, audience: Audience, now: dat
     return found
 
 
+def _cluster(session: Session, course: CourseRow, history: Histories, name: str,
+             now: datetime) -> set[int]:
+    """The members of the course's typical learner group of that name."""
+    model = course_risk(session, course)
+    found = {who: history.at(who, now) for who in history.learners}
+    groups = learner_groups({who: counts for who, (counts, _) in found.items()},
+                            {who: model.risk(*seen) for who, seen in found.items()})
+    return next((set(g.members) for g in groups if g.name == name.strip().lower()), set())
+
+
 def _reachable(session: Session, course_id: int) -> dict[int, tuple[str, str]]:
     """Each enrolled learner's newest reachable identity."""
     rows = session.execute(select(Identity.learner_id, Identity.platform,
@@ -143,6 +156,6 @@ def _fits(audience: Audience, member: bool, counts: list[int], streak: int,
         return streak >= 2 and not counts[-1]  # a streak alive only until today ends
     if kind == "risk_above":
         return risk > audience.above
-    if kind == "group":  # learners who have played in the group's quizzes
+    if kind in ("group", "cluster"):  # played in the group's quizzes; in the learner group
         return member
     return False

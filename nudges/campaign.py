@@ -9,6 +9,10 @@
         button: review
       - text: "{name}, five minutes of {course} today? Next up: {next_lesson}."
     control_share: 0.1
+
+Audiences: enrolled, not_started, inactive (days), reviews_due (reviews), mastery_below
+(skill, below), risk_above (above), streak_at_risk, group (platform, group), and cluster
+(cluster: a typical learner group's name from `tutorbot report groups`, e.g. fading).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tutor.learner.clusters import NAMES
+
 __all__ = ["AUDIENCES", "PLACEHOLDERS", "Audience", "CampaignError", "CampaignSpec", "Schedule",
            "Variant", "describe_audience", "describe_schedule", "load_spec", "parse_schedule"]
 
@@ -34,7 +40,7 @@ class _Strict(BaseModel):
 
 class Audience(_Strict):
     kind: Literal["enrolled", "not_started", "inactive", "reviews_due", "mastery_below",
-                  "risk_above", "streak_at_risk", "group"] = "enrolled"
+                  "risk_above", "streak_at_risk", "group", "cluster"] = "enrolled"
     days: int = Field(default=3, ge=1, le=365)  # inactive
     reviews: int = Field(default=1, ge=1, le=1000)  # reviews_due
     skill: str | None = None  # mastery_below
@@ -42,6 +48,12 @@ class Audience(_Strict):
     above: float = Field(default=0.7, gt=0, lt=1)  # risk_above
     platform: str | None = None  # group: learners seen in this group
     group: str | None = None
+    cluster: str | None = None  # cluster: a typical learner group's name, e.g. "fading"
+
+    def model_post_init(self, _context: object) -> None:
+        if self.kind == "cluster" and not self.cluster:
+            raise ValueError("a 'cluster' audience needs 'cluster', a learner group's name "
+                             f"as `tutorbot report groups` shows it ({', '.join(NAMES)})")
 
 
 class Schedule(_Strict):
@@ -158,6 +170,7 @@ def describe_audience(audience: Audience) -> str:
         "risk_above": f"learners whose risk of dropping out is above {audience.above:.0%}",
         "streak_at_risk": "learners whose streak breaks today",
         "group": f"learners seen in the {audience.platform} group {audience.group}",
+        "cluster": f"the learner group “{audience.cluster}”",
     }[audience.kind]
 
 

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import func, select
 
 from tutor.grading import normalize
+from tutor.learner.clusters import LearnerGroup, learner_groups
 from tutor.learner.dropout import LOOK_BACK, Histories, course_risk
 from tutor.learner.progress import current_streak
 from tutor.learner.reasons import reasons, typical_learner
@@ -17,8 +19,8 @@ from tutor.storage.database import Database
 from tutor.storage.models import AskedQuestion, CourseRow
 from tutor.turn import as_utc
 
-__all__ = ["AT_RISK", "AtRisk", "UnansweredQuestion", "at_risk", "own_work_questions",
-           "unanswered_questions"]
+__all__ = ["AT_RISK", "AtRisk", "UnansweredQuestion", "at_risk", "class_groups",
+           "own_work_questions", "unanswered_questions"]
 
 
 NO_GAP = ("own_work", "elsewhere")  # declined, but not for want of course content
@@ -81,25 +83,55 @@ class AtRisk:
     reasons: tuple[str, ...] = ()  # what raises the risk most, in words, largest first
 
 
+@dataclass(frozen=True)
+class _Class:
+    """A course's enrolled learners as the risk model reads them, as of one moment."""
+
+    model: RiskModel
+    names: dict[int, str]
+    counts: dict[int, list[int]]
+    features: dict[int, np.ndarray]
+
+    @classmethod
+    def load(cls, database: Database, course: str, now: datetime,
+             model: RiskModel | None = None) -> _Class | None:
+        with database.session() as session:
+            course_row = session.scalar(select(CourseRow).where(CourseRow.slug == course))
+            if course_row is None:
+                return None
+            model = model or course_risk(session, course_row)
+            history = Histories.load(session, course_row.id, as_utc(now) - LOOK_BACK)
+        found = {who: history.at(who, as_utc(now)) for who in history.learners}
+        return cls(model, {who: history.learners[who].display_name for who in found},
+                   {who: counts for who, (counts, _) in found.items()},
+                   {who: model.features(*seen) for who, seen in found.items()})
+
+    def risk(self, who: int) -> float:
+        return self.model.risk_of(self.features[who])
+
+
 def at_risk(database: Database, course: str, now: datetime,
             model: RiskModel | None = None) -> Sequence[AtRisk]:
     """Every learner enrolled in the course, the likeliest to drop out first."""
-    since = as_utc(now) - LOOK_BACK
-    with database.session() as session:
-        course_row = session.scalar(select(CourseRow).where(CourseRow.slug == course))
-        if course_row is None:
-            return []
-        model = model or course_risk(session, course_row)
-        history = Histories.load(session, course_row.id, since)
-        found = {who: history.at(who, as_utc(now)) for who in history.learners}
-    features = {who: model.features(*seen) for who, seen in found.items()}
-    typical = typical_learner(model, [features[who] for who, (counts, _) in found.items()
-                                      if any(counts)])
+    found = _Class.load(database, course, now, model)
+    if found is None:
+        return []
+    typical = typical_learner(found.model, [found.features[who] for who, counts
+                                            in found.counts.items() if any(counts)])
     rows = []
-    for who, (counts, _) in found.items():
+    for who, counts in found.counts.items():
         active = [i for i, c in enumerate(counts) if c]
-        rows.append(AtRisk(history.learners[who].display_name, model.risk_of(features[who]),
+        rows.append(AtRisk(found.names[who], found.risk(who),
                            WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
                            sum(1 for c in counts[-14:] if c), current_streak(counts),
-                           tuple(r.words for r in reasons(model, features[who], typical))))
+                           tuple(r.words for r in reasons(found.model, found.features[who],
+                                                          typical))))
     return sorted(rows, key=lambda r: -r.risk)
+
+
+def class_groups(database: Database, course: str, now: datetime) -> list[LearnerGroup]:
+    """The course's typical learner groups (tutor.learner.clusters), largest first."""
+    found = _Class.load(database, course, now)
+    if found is None:
+        return []
+    return learner_groups(found.counts, {who: found.risk(who) for who in found.counts})

@@ -18,7 +18,13 @@ from tutor.actions import DraftSet
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
 from tutor.overview import class_overview
-from tutor.reports import AT_RISK, at_risk, own_work_questions, unanswered_questions
+from tutor.reports import (
+    AT_RISK,
+    at_risk,
+    class_groups,
+    own_work_questions,
+    unanswered_questions,
+)
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, Enrollment
 from tutor.teaching import CampaignDesk
@@ -184,6 +190,10 @@ class Teaching:
             lines.append(f"\n⚠️ **Most at risk of dropping out** ({course})")
             lines += [f"- {plain(r.learner[:40])}: {r.risk:.0%}"
                       + (f" ({'; '.join(r.reasons)})" if r.reasons else "") for r in risky]
+        groups = class_groups(self._db, course, turn.now) if course else []
+        if groups:
+            lines.append(f"\n👥 **Learner groups** ({course}; a campaign can target one)")
+            lines += [f"- {g.name}: {g.size}, risk {g.risk:.0%} ({g.traits})" for g in groups]
         replies: list[Reply] = [Text("\n".join(lines))]
         if course and self._charts is not None:
             image = class_overview(self._db, course, turn.now,

@@ -24,14 +24,23 @@ __all__ = ["FAMILIES", "MIN_TYPICAL", "Reason", "reasons", "typical_learner", "w
 MIN_TYPICAL = 5  # learners needed for the course's own typical learner; else the model's
 MIN_SHARE = 0.05  # log-odds a reason must add to be named at all
 
-_INDEX = {name: n for n, name in enumerate((*FEATURES, *SIGNALS))}
+_NAMES = (*FEATURES, *SIGNALS)
+_INDEX = {name: n for n, name in enumerate(_NAMES)}
 
 
 def _days_quiet(x: np.ndarray) -> float:
     return round(math.expm1(x[_INDEX["log days since last activity"]]))
 
 
-def _quiet(x: np.ndarray, typical: np.ndarray) -> str:
+def _ago(days: int) -> str:
+    return "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} ago"
+
+
+def _steps(x: np.ndarray, feature: str) -> int:
+    return round(math.expm1(x[_INDEX[feature]]))
+
+
+def _quiet(x: np.ndarray, typical: np.ndarray, top: str) -> str:
     days = _days_quiet(x)
     if days >= 30:
         return "no activity in the last 30 days"
@@ -40,43 +49,43 @@ def _quiet(x: np.ndarray, typical: np.ndarray) -> str:
     return f"no activity for {days} day{'s' if days != 1 else ''}"
 
 
-def _few_days(x: np.ndarray, typical: np.ndarray) -> str:
+def _few_days(x: np.ndarray, typical: np.ndarray, top: str) -> str:
     n = _INDEX["active days, last 14"]
     return (f"active on {x[n]:.0f} of the last 14 days (typical: "
             f"{typical[n]:.0f})")
 
 
-def _little_work(x: np.ndarray, typical: np.ndarray) -> str:
-    n = _INDEX["log events"]
-    week, before = (round(math.expm1(x[_INDEX[k]]))
-                    for k in ("log events, last 7", "log events, the 7 before"))
-    if before > week:
+def _little_work(x: np.ndarray, typical: np.ndarray, top: str) -> str:
+    """In the words of the feature that weighs most: this week, the month, or the change."""
+    week, before = (_steps(x, k) for k in ("log events, last 7", "log events, the 7 before"))
+    if top == "trend of events" or (top == "log events, the 7 before" and before > week):
         return f"{week} steps this week against {before} the week before"
-    return (f"{round(math.expm1(x[n]))} steps in 30 days (typical: "
-            f"{round(math.expm1(typical[n]))})")
+    span = {"log events": "30 days", "log events, last 7": "the last 7 days",
+            "log events, the 7 before": "the week before last"}[top]
+    return f"{_steps(x, top)} steps in {span} (typical: {_steps(typical, top)})"
 
 
-def _new(x: np.ndarray, typical: np.ndarray) -> str:
-    first = round(math.expm1(x[_INDEX["log day of first activity"]]))
-    return "new to the course: first active " + (
-        "today" if first >= 29 else f"{29 - first} days ago")
+def _new(x: np.ndarray, typical: np.ndarray, top: str) -> str:
+    first = _steps(x, "log day of first activity")  # 29: today, 0: a month ago
+    return "new to the course: first active " + _ago(max(0, 29 - first))
 
 
-def _accuracy(x: np.ndarray, typical: np.ndarray) -> str:
+def _accuracy(x: np.ndarray, typical: np.ndarray, top: str) -> str:
     points = -100 * x[_INDEX["accuracy trend"]]
     return f"share of right answers down {points:.0f} points from the week before"
 
 
-def _streak(x: np.ndarray, typical: np.ndarray) -> str:
+def _streak(x: np.ndarray, typical: np.ndarray, top: str) -> str:
     return "a streak of study days ended this week"
 
 
-def _ignored(x: np.ndarray, typical: np.ndarray) -> str:
+def _ignored(x: np.ndarray, typical: np.ndarray, top: str) -> str:
     count = round(x[_INDEX["nudges ignored"]])
     return f"ignored {count} reminder{'s' if count != 1 else ''} in two weeks"
 
 
-Words = Callable[[np.ndarray, np.ndarray], str]
+# The learner, the typical learner, and the family's feature that weighs most here.
+Words = Callable[[np.ndarray, np.ndarray, str], str]
 FAMILIES: dict[str, tuple[tuple[str, ...], Words]] = {
     "quiet": (("log days since last activity", "active days, last 3", "current streak",
                "log recency-weighted events", "recency-weighted active days"), _quiet),
@@ -125,11 +134,12 @@ def reasons(model: RiskModel, features: np.ndarray, typical: np.ndarray, most: i
     largest first, in words."""
     terms = model.contributions(features) - model.contributions(typical)
     if _days_quiet(features) >= 30:  # nothing at all: every family would say the same
-        return [Reason("quiet", float(terms.sum()), _quiet(features, typical))]
+        return [Reason("quiet", float(terms.sum()), _quiet(features, typical, ""))]
     found = []
     for family, (_, words) in FAMILIES.items():
         members = _members(family, model)
         share = float(terms[members].sum()) if members else 0.0
         if share >= MIN_SHARE:
-            found.append(Reason(family, share, words(features, typical)))
+            top = _NAMES[max(members, key=lambda n: terms[n])]
+            found.append(Reason(family, share, words(features, typical, top)))
     return sorted(found, key=lambda r: -r.share)[:most]
