@@ -70,7 +70,9 @@ async def _start_nudges(settings: Settings, database: Database, started: list[An
 
             channels["discord"] = DiscordChannel(platform)
     service = NudgeService(database, channels, cap=settings.nudge_daily_cap,
-                           rate=settings.nudge_rate)
+                           rate=settings.nudge_rate, teachers=settings.teachers,
+                           alert_at=settings.risk_alert_at,
+                           alerts_per_day=settings.risk_alerts_per_day)
     await service.start()
     return service
 

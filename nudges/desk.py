@@ -18,7 +18,10 @@ from nudges.campaign import (
     describe_schedule,
     parse_schedule,
 )
-from tutor.storage.models import Campaign
+from nudges.timing import after_quiet_hours
+from tutor.actions import Screen, encode
+from tutor.preferences import quiet_hours, reminders_on
+from tutor.storage.models import Campaign, Identity, Learner, Nudge
 
 __all__ = ["Desk"]
 
@@ -34,6 +37,9 @@ def _spec(draft: Mapping[str, str]) -> CampaignSpec:
     return CampaignSpec(name=text[:40] or "Campaign", course=draft.get("course", ""),
                         audience=audience, schedule=parse_schedule(draft.get("schedule", "")),
                         variants=[Variant(text=text)])
+
+
+TEACHER = "teacher"  # the outbox rule of a teacher's own message to a learner
 
 
 class Desk:
@@ -91,3 +97,20 @@ class Desk:
         if not rows:
             lines.append("No campaigns yet: /campaign creates one.")
         return "\n".join(lines)
+
+    def encourage(self, session: Session, learner_id: int, text: str, key: str,
+                  now: datetime) -> datetime | None:
+        learner = session.get(Learner, learner_id)
+        identity = session.scalar(select(Identity).where(
+            Identity.learner_id == learner_id, Identity.unreachable_since.is_(None))
+            .order_by(Identity.id.desc()))
+        if learner is None or identity is None or not reminders_on(learner):
+            return None
+        existing = session.scalar(select(Nudge).where(Nudge.key == key))
+        if existing is not None:
+            return existing.due_at
+        due = after_quiet_hours(now, learner.timezone, quiet_hours(learner))
+        session.add(Nudge(key=key, rule=TEACHER, learner_id=learner_id,
+                          platform=identity.platform, user_id=identity.platform_user_id,
+                          text=text, action=encode(Screen("continue")), due_at=due))
+        return due

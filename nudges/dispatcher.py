@@ -20,8 +20,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from nudges.alerts import ALERT, DIGEST
 from nudges.channel import Channel, RetryLater, Unreachable
-from tutor.actions import Mute, decode
+from tutor.actions import AlertChoice, Mute, decode
+from tutor.alerts import alert_buttons
 from tutor.messages import Button
 from tutor.preferences import reminders_on
 from tutor.reach import set_reachable
@@ -32,6 +34,7 @@ __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
 STOP_BUTTON = "🔕 Stop these"
+FOR_TEACHERS = (ALERT, DIGEST)  # outbox rules whose reader is a teacher
 HEADROOM = 0.97
 
 
@@ -99,8 +102,8 @@ class Dispatcher:
         if identity is None or identity.unreachable_since is not None:
             return "unreachable"
         learner = session.get(Learner, nudge.learner_id)
-        if learner is None or not reminders_on(learner):
-            return "reminders paused"
+        if learner is None or (nudge.rule not in FOR_TEACHERS and not reminders_on(learner)):
+            return "reminders paused"  # a teacher's alerts are no reminders of theirs
         return ""
 
     async def _pace(self, platform: str) -> None:
@@ -117,9 +120,7 @@ class Dispatcher:
 
     async def _send(self, nudge: Nudge) -> None:
         channel = self._channels[nudge.platform]
-        opens = decode(nudge.action) if nudge.action else None
-        muting = Mute(f"c{nudge.campaign_id}" if nudge.campaign_id else nudge.rule)
-        buttons = [*([Button("Open", opens)] if opens else []), Button(STOP_BUTTON, muting)]
+        buttons = _buttons(nudge)
         status, error = "sent", ""
         for _ in range(5):
             await self._pace(nudge.platform)
@@ -151,3 +152,13 @@ class Dispatcher:
         with self._db.session() as session:
             set_reachable(session, nudge.platform, nudge.user_id, False, utcnow())
             session.commit()
+
+
+def _buttons(nudge: Nudge) -> list[Button]:
+    """A nudge's "Open" and "Stop these"; an alert's the teacher's three answers."""
+    opens = decode(nudge.action) if nudge.action else None
+    if nudge.rule in FOR_TEACHERS:
+        return [b for row in alert_buttons(opens.alert_id) for b in row] \
+            if isinstance(opens, AlertChoice) else []
+    muting = Mute(f"c{nudge.campaign_id}" if nudge.campaign_id else nudge.rule)
+    return [*([Button("Open", opens)] if opens else []), Button(STOP_BUTTON, muting)]

@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 
+from nudges.alerts import PER_DAY, plan_alerts
 from nudges.channel import Channel
 from nudges.dispatcher import Dispatcher
 from nudges.planner import plan
+from tutor.alerts import ALERT_AT, scan
 from tutor.storage.database import Database
 from tutor.storage.models import utcnow
 
@@ -29,6 +32,7 @@ __all__ = ["PLAN_EVERY_SECONDS", "NudgeService", "plan_tick"]
 
 log = logging.getLogger(__name__)
 PLAN_EVERY_SECONDS = 60
+SCAN_EVERY = timedelta(minutes=15)  # at-risk alerts
 LOCK_KEY = 7_272_655  # pg_advisory_lock key: "the scheduler runs here"
 _running: NudgeService | None = None
 
@@ -41,9 +45,12 @@ def plan_tick() -> None:
 
 class NudgeService:
     def __init__(self, database: Database, channels: Mapping[str, Channel], *, cap: int = 1,
-                 rate: float | None = None) -> None:
+                 rate: float | None = None, teachers: Sequence[str] = (),
+                 alert_at: float = ALERT_AT, alerts_per_day: int = PER_DAY) -> None:
         self._db = database
         self._cap = cap
+        self._teachers, self._alert_at, self._alerts_per_day = teachers, alert_at, alerts_per_day
+        self._scanned: datetime | None = None
         self._rng = random.Random()
         rates = {p: rate for p in channels} if rate else None
         self.dispatcher = Dispatcher(database, channels, rates=rates)
@@ -53,8 +60,16 @@ class NudgeService:
         self._task: asyncio.Task[None] | None = None
 
     def plan_now(self) -> None:
+        now = utcnow()
+        if self._scanned is None or now - self._scanned >= SCAN_EVERY:
+            # Risk moves by the day: every quarter hour is soon enough, and spares a tick.
+            raised = scan(self._db, now, self._alert_at)
+            self._scanned = now
+            if raised:
+                log.info("%d learners crossed the at-risk line", len(raised))
         with self._db.session() as session:
-            report = plan(session, utcnow(), cap=self._cap, rng=self._rng)
+            report = plan(session, now, cap=self._cap, rng=self._rng)
+            plan_alerts(session, now, self._teachers, self._alerts_per_day)
             session.commit()
         if report.planned or report.control or report.capped:
             log.info("planned %d nudges (%d in control groups, %d over the daily cap)",

@@ -4,6 +4,7 @@ for a seed, shown to teachers, and an audience a campaign can reach."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,7 @@ from tutor.learner.clusters import learner_groups
 from tutor.storage.models import Attempt, CourseRow, QuestionRow
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
-SHAPES = {  # days ago each shape was active
+SHAPES: dict[str, Callable[[random.Random], list[int]]] = {  # days ago each was active
     "steady": lambda rng: [d for d in range(30) if rng.random() < 0.8],
     "gone quiet": lambda rng: [d for d in range(18, 30) if rng.random() < 0.7],
     "newcomers": lambda rng: [d for d in range(3) if rng.random() < 0.9] or [0],
@@ -29,7 +30,7 @@ SHAPES = {  # days ago each shape was active
 
 def _class(seed: int = 1, each: int = 8) -> dict[int, tuple[str, list[int]]]:
     rng = random.Random(seed)
-    learners = {}
+    learners: dict[int, tuple[str, list[int]]] = {}
     for shape, days in SHAPES.items():
         for _ in range(each):
             ago = set(days(rng))

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, fields
 from typing import Literal, get_args
 
-__all__ = ["MAX_BYTES", "Action", "AnswerTyped", "Choose", "DraftSet", "Forget", "Hint",
-           "Mute", "OpenCard", "OpenLesson", "PickCourse", "QuestionAction", "Screen",
+__all__ = ["MAX_BYTES", "Action", "AlertChoice", "AnswerTyped", "Choose", "DraftSet", "Forget",
+           "Hint", "Mute", "OpenCard", "OpenLesson", "PickCourse", "QuestionAction", "Screen",
            "ScreenName", "SetPreference", "Skip", "StartQuiz", "Submit", "Tick", "Vote", "decode",
            "encode"]
 
@@ -122,18 +122,28 @@ class DraftSet:
 
 
 @dataclass(frozen=True)
+class AlertChoice:
+    """A teacher's answer to an at-risk alert: encourage (draft a message), send (it),
+    contact (they will reach out themselves) or dismiss."""
+
+    alert_id: int
+    choice: str
+
+
+@dataclass(frozen=True)
 class Forget:
     """The confirmation of /forgetme."""
 
 
 Action = (Screen | PickCourse | OpenLesson | StartQuiz | OpenCard | Choose | Tick | Submit
-          | Hint | Skip | AnswerTyped | Vote | Mute | SetPreference | DraftSet | Forget)
+          | Hint | Skip | AnswerTyped | Vote | Mute | SetPreference | DraftSet | AlertChoice
+          | Forget)
 QuestionAction = Choose | Tick | Submit | Hint | Skip | AnswerTyped
 
 _CODES: dict[type, str] = {
     PickCourse: "course", OpenLesson: "lesson", StartQuiz: "quiz", OpenCard: "card",
     Choose: "ans", Tick: "tog", Submit: "sub", Hint: "hint", Skip: "skip",
-    Mute: "mute", SetPreference: "set", DraftSet: "draft",
+    Mute: "mute", SetPreference: "set", DraftSet: "draft", AlertChoice: "alert",
 }
 _KINDS = {code: kind for kind, code in _CODES.items()}
 FORGET = "forget:yes"

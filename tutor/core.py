@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tutor.actions import (
     Action,
+    AlertChoice,
     AnswerTyped,
     Choose,
     DraftSet,
@@ -251,6 +252,8 @@ class Tutor:
                 return settings.apply(turn, name, value)
             case DraftSet(field=field, value=value):
                 return self.teaching.choose(turn, field, value)
+            case AlertChoice():
+                return self.teaching.alert(turn, action)
             case Vote(poll_id=poll_id, option=option):
                 return self._vote(turn, poll_id, option)
             case OpenCard(card_id=card_id):

@@ -81,6 +81,7 @@ class AtRisk:
     active_days_14: int
     streak: int
     reasons: tuple[str, ...] = ()  # what raises the risk most, in words, largest first
+    learner_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def at_risk(database: Database, course: str, now: datetime,
                            WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
                            sum(1 for c in counts[-14:] if c), current_streak(counts),
                            tuple(r.words for r in reasons(found.model, found.features[who],
-                                                          typical))))
+                                                          typical)), who))
     return sorted(rows, key=lambda r: -r.risk)
 
 

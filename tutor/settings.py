@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     teachers: list[str] = Field(
         default_factory=list,
         description="Who may run campaigns from the bots, as platform:user_id.")
+    risk_alert_at: float = Field(
+        default=0.8, gt=0, lt=1,
+        description="Teachers are alerted when a learner's risk of dropping out crosses this.")
+    risk_alerts_per_day: int = Field(
+        default=5, ge=1, le=100,
+        description="Alerts a teacher gets one by one each day; the rest come in a digest.")
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 

@@ -37,3 +37,9 @@ class CampaignDesk(Protocol):
 
     def report(self, session: Session) -> str:
         ...
+
+    def encourage(self, session: Session, learner_id: int, text: str, key: str,
+                  now: datetime) -> datetime | None:
+        """A teacher's message to one learner through the outbox (once per `key`), after
+        the learner's quiet hours: when it goes out, or None when they cannot be reached."""
+        ...

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tutor.actions import DraftSet
+from tutor.actions import AlertChoice, DraftSet
+from tutor.flows import alerts
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
 from tutor.overview import class_overview
@@ -37,7 +38,7 @@ NOT_A_TEACHER = ("That is for teachers. If you teach this course, ask whoever ru
 NO_DESK = "Campaigns are not available here: this tutorbot runs without nudges."
 EXPIRED = "That draft has expired; /campaign starts a new one."
 CANCELLED = "Cancelled; nothing was created."
-TYPED_STEPS = ("schedule", "text")
+TYPED_STEPS = ("schedule", "text", alerts.ENCOURAGE_STEP)
 
 
 class Teaching:
@@ -125,10 +126,17 @@ class Teaching:
             return [Text(f"📣 Campaign {number} created. /report shows how it goes.")]
         return [Text(EXPIRED)]
 
+    def alert(self, turn: Turn, action: AlertChoice) -> list[Reply]:
+        if not self.is_teacher(turn):
+            return [Text(NOT_A_TEACHER)]
+        return alerts.choose(turn, self.desk, action)
+
     def typed(self, turn: Turn, text: str) -> list[Reply]:
         """The schedule or the message of a draft, typed."""
-        assert self.desk is not None
         draft = dict(turn.state.draft or {})
+        if draft.get("step") == alerts.ENCOURAGE_STEP:
+            return alerts.typed(turn, text) if self.is_teacher(turn) else [Text(NOT_A_TEACHER)]
+        assert self.desk is not None
         if draft.get("step") == "schedule":
             if (problem := self.desk.schedule_problem(text)) is not None:
                 return [Text(problem)]

@@ -36,6 +36,7 @@ __all__ = [
     "LessonRow",
     "QuestionRow",
     "ReviewCard",
+    "RiskAlert",
     "SkillRow",
     "utcnow",
 ]
@@ -395,3 +396,24 @@ class Nudge(Base):
     claimed_by: Mapped[str] = mapped_column(String(64), default="")
     sent_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class RiskAlert(Base):
+    """A learner's risk of dropping out crossing the alert line: raised once per crossing
+    (the next only after the risk has fallen below the line, `cleared_at`), sent to the
+    teachers, and what a teacher did about it (`status`: new, sent, encouraged,
+    contacting, dismissed)."""
+
+    __tablename__ = "risk_alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    risk: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column()
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    handled_by: Mapped[str] = mapped_column(String(160), default="")
+    handled_at: Mapped[datetime | None] = mapped_column()

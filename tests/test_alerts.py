@@ -1,0 +1,157 @@
+"""Teachers hear about learners in trouble: one alert per crossing, a daily number and a
+digest, the teacher's three answers, and the alert as the teacher receives it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from nudges.alerts import ALERT, DIGEST, plan_alerts
+from nudges.desk import TEACHER, Desk
+from nudges.dispatcher import Dispatcher
+from tests.conftest import Chat
+from tests.test_at_risk import NOW, _class
+from tests.test_nudges import Recorder
+from tutor import Database, Tutor
+from tutor.alerts import scan
+from tutor.storage.models import (
+    Attempt,
+    CourseRow,
+    Identity,
+    Learner,
+    Nudge,
+    QuestionRow,
+    RiskAlert,
+)
+
+
+def _reachable(db: Database) -> dict[str, int]:
+    """Ada, Bo and Cy of the at-risk class, each reachable on Telegram."""
+    with db.session() as session:
+        ids = dict(session.execute(select(Learner.display_name, Learner.id)).all())
+        for n, who in enumerate(sorted(ids.values())):
+            session.add(Identity(learner_id=who, platform="telegram",
+                                 platform_user_id=str(700 + n)))
+        session.commit()
+    return ids
+
+
+def _teacher(db: Database) -> Chat:
+    chat = Chat(Tutor(db, desk=Desk(), teachers=["test:t1"], clock=lambda: NOW), user="t1")
+    chat.say("/start")  # the bot can write to a teacher who has talked to it
+    return chat
+
+
+def _alerts(db: Database) -> dict[str, RiskAlert]:
+    with db.session() as session:
+        return {session.get(Learner, a.learner_id).display_name: a  # type: ignore[union-attr]
+                for a in session.scalars(select(RiskAlert).order_by(RiskAlert.id))}
+
+
+def test_one_alert_per_crossing(mini_db: Database) -> None:
+    _class(mini_db)
+    ids = _reachable(mini_db)
+    assert len(scan(mini_db, NOW)) == 2  # Bo (93%) and Cy (98%); Ada (19%) is fine
+    assert scan(mini_db, NOW + timedelta(hours=1)) == []  # still over: no second alert
+    with mini_db.session() as session:  # Bo comes back for a week
+        course = session.scalars(select(CourseRow)).one()
+        question = session.scalars(select(QuestionRow)).first()
+        assert question is not None
+        session.add_all(Attempt(learner_id=ids["Bo"], question_id=question.id,
+                                course_id=course.id, response="x", correct=True, score=1.0,
+                                hints_used=0, context="quiz",
+                                answered_at=NOW + timedelta(days=d, hours=2))
+                        for d in range(7))
+        session.commit()
+    back = NOW + timedelta(days=6, hours=3)
+    assert scan(mini_db, back) == []
+    assert _alerts(mini_db)["Bo"].cleared_at is not None  # under the line: cleared
+    assert scan(mini_db, back + timedelta(hours=1)) == []
+    gone_again = scan(mini_db, back + timedelta(days=20))
+    with mini_db.session() as session:  # Bo (and now Ada) crossed again; Cy's is still open
+        again = {session.get(Learner, a.learner_id).display_name: a  # type: ignore[union-attr]
+                 for a in session.scalars(select(RiskAlert).where(RiskAlert.id.in_(
+                     gone_again)))}
+    assert sorted(again) == ["Ada", "Bo"]
+    assert again["Bo"].reasons[0] == "no activity for 20 days"
+
+
+def test_alerts_reach_teachers_within_a_daily_number(mini_db: Database) -> None:
+    _class(mini_db)
+    with mini_db.session() as session:  # an alert about each of the three
+        course = session.scalars(select(CourseRow)).one()
+        session.add_all(RiskAlert(course_id=course.id, learner_id=who, risk=0.9,
+                                  reasons=["no activity in the last 30 days"], raised_at=NOW)
+                        for who in session.scalars(select(Learner.id)))
+        session.commit()
+    with mini_db.session() as session:
+        assert plan_alerts(session, NOW, ["test:t1"], per_day=2) == 0  # never talked to us
+        session.commit()
+    _teacher(mini_db)
+    with mini_db.session() as session:
+        assert plan_alerts(session, NOW, ["test:t1", "test:nobody"], per_day=2) == 3
+        assert plan_alerts(session, NOW, ["test:t1"], per_day=2) == 0  # each alert once
+        session.commit()
+        sent = list(session.scalars(select(Nudge).order_by(Nudge.id)))
+    assert [n.rule for n in sent] == [ALERT, ALERT, DIGEST]
+    assert "Ada" in sent[0].text or "Bo" in sent[0].text or "Cy" in sent[0].text
+    assert sent[2].text.count("may be dropping out") == 1
+    assert sent[2].due_at.hour == 18  # the digest goes out in the evening
+
+
+def test_the_teachers_three_answers(mini_db: Database) -> None:
+    _class(mini_db)
+    _reachable(mini_db)
+    scan(mini_db, NOW)
+    alerts = _alerts(mini_db)
+    teacher = _teacher(mini_db)
+    teacher.press(f"alert:{alerts['Bo'].id}:encourage")
+    assert "To Bo:" in teacher.text() and "Hi Bo!" in teacher.text()
+    teacher.say("Bo, your spot in the course is waiting. Shall we look at lesson 2 together?")
+    assert "Shall we look at lesson 2 together?" in teacher.text()
+    teacher.press(f"alert:{alerts['Bo'].id}:send")
+    assert "Your message to Bo goes out" in teacher.text()
+    teacher.press(f"alert:{alerts['Cy'].id}:contact")
+    assert "you will contact Cy" in teacher.text()
+    teacher.press(f"alert:{alerts['Cy'].id}:dismiss")
+    assert "Dismissed" in teacher.text()
+    learner = Chat(Tutor(mini_db, desk=Desk(), clock=lambda: NOW), user="someone")
+    learner.press(f"alert:{alerts['Bo'].id}:dismiss")
+    assert "That is for teachers" in learner.text()
+    after = _alerts(mini_db)
+    assert (after["Bo"].status, after["Bo"].handled_by) == ("encouraged", "test:t1")
+    assert after["Cy"].status == "dismissed"  # the last answer stands
+    with mini_db.session() as session:
+        [message] = session.scalars(select(Nudge).where(Nudge.rule == TEACHER))
+        assert message.text.startswith("Bo, your spot") and message.user_id == "701"
+
+
+def test_an_alert_arrives_with_the_teachers_answers(mini_db: Database) -> None:
+    _class(mini_db)
+    scan(mini_db, NOW)
+    _teacher(mini_db)
+    with mini_db.session() as session:
+        session.execute(update(Identity).where(Identity.platform == "test")
+                        .values(platform="telegram"))  # the teacher, reachable on Telegram
+        session.commit()
+        plan_alerts(session, NOW, ["telegram:t1"])
+        session.commit()
+    channel = Recorder()
+    dispatcher = Dispatcher(mini_db, {"telegram": channel}, clock=lambda: NOW,
+                            idle_seconds=0.05)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop))
+        while len(channel.sent) < 2:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await task
+
+    asyncio.run(run())
+    user, text, buttons = channel.sent[0]
+    assert user == "t1" and "may be dropping out of Mini course" in text
+    assert [label for label, _ in buttons] == ["💬 Send encouragement", "📞 I'll contact them",
+                                               "✖️ Dismiss"]

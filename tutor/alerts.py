@@ -1,0 +1,70 @@
+"""Teachers hear about learners in trouble: an alert when a learner's risk of dropping out
+crosses the line, with the reasons, and what a teacher can do about it.
+
+One alert per crossing: a learner above the line has one open alert; it is cleared when the
+risk falls below the line, and only then can a new crossing raise another. `scan` does
+this for every course; the nudge service sends new alerts to the teachers, within a daily
+number each (the rest in a digest), and a teacher's answer comes back as an `AlertChoice`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tutor.actions import AlertChoice
+from tutor.markup import plain
+from tutor.messages import Button, Keyboard
+from tutor.reports import at_risk
+from tutor.storage.database import Database
+from tutor.storage.models import CourseRow, Enrollment, Learner, RiskAlert
+
+__all__ = ["ALERT_AT", "ENCOURAGEMENT", "alert_buttons", "alert_text", "scan"]
+
+ALERT_AT = 0.8  # a common line in online schools; RISK_ALERT_AT changes it
+ENCOURAGEMENT = ("Hi {name}! I noticed {course} has been quiet for you lately. Is anything "
+                 "in the way? Five minutes today keeps you going, and I'm glad to help.")
+
+
+def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
+    """Raise an alert for each learner newly over the line, clear those back under it;
+    the ids of the new alerts."""
+    with database.session() as session:
+        courses = session.execute(select(CourseRow.id, CourseRow.slug).where(
+            CourseRow.id.in_(select(Enrollment.course_id)))).all()
+    raised = []
+    for course_id, slug in courses:
+        rows = at_risk(database, slug, now)
+        with database.session() as session:
+            open_alerts = {a.learner_id: a for a in session.scalars(select(RiskAlert).where(
+                RiskAlert.course_id == course_id, RiskAlert.cleared_at.is_(None)))}
+            new = []
+            for row in rows:
+                alert = open_alerts.get(row.learner_id)
+                if row.risk >= at and alert is None:
+                    new.append(RiskAlert(course_id=course_id, learner_id=row.learner_id,
+                                         risk=row.risk, reasons=list(row.reasons),
+                                         raised_at=now))
+                elif row.risk < at and alert is not None:
+                    alert.cleared_at = now
+            session.add_all(new)
+            session.commit()
+            raised += [a.id for a in new]
+    return raised
+
+
+def alert_text(session: Session, alert: RiskAlert) -> str:
+    learner = session.get(Learner, alert.learner_id)
+    course = session.get(CourseRow, alert.course_id)
+    name = plain(learner.display_name if learner else "A learner")
+    why = "; ".join(alert.reasons) or "their recent activity"
+    return (f"⚠️ **{name}** may be dropping out of {course.title if course else 'a course'} "
+            f"(risk {alert.risk:.0%}): {why}.")
+
+
+def alert_buttons(alert_id: int) -> Keyboard:
+    return ((Button("💬 Send encouragement", AlertChoice(alert_id, "encourage")),),
+            (Button("📞 I'll contact them", AlertChoice(alert_id, "contact")),
+             Button("✖️ Dismiss", AlertChoice(alert_id, "dismiss"))))
