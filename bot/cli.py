@@ -286,6 +286,29 @@ def report_campaigns(course: OnlyCourse
     console.print(table)
 
 
+@report_app.command("interventions")
+def report_interventions(course: OnlyCourse = None) -> None:
+    """What helped learners at risk: each kind of intervention, came back within 72 hours,
+    finished a lesson within 7 days, and the lift against the control group (no nudge)."""
+    from nudges.book import CampaignBook
+
+    database = _database(_settings())
+    try:
+        rows = CampaignBook(database).interventions(course)
+    finally:
+        database.dispose()
+    if not rows:
+        console.print("No interventions yet: at-risk nudges and teachers' answers to alerts "
+                      "show here.")
+        return
+    table = Table("intervention", "learners", "back in 72 h", "a lesson in 7 days",
+                  "lift vs control (95%)")
+    for row in rows:
+        table.add_row(row.kind, str(row.count), str(row.came_back), str(row.finished_lesson),
+                      row.lift or "-")
+    console.print(table)
+
+
 @report_app.command("class")
 def report_class(course: TheCourse,
                  out: Annotated[Path | None, typer.Option(

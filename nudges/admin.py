@@ -21,8 +21,8 @@ from nudges.sampler import CONTROL
 from nudges.timing import after_quiet_hours, next_occurrence
 from tutor.storage.models import Campaign, CourseRow, Nudge
 
-__all__ = ["PLATFORM_RATES", "Preview", "VariantReport", "create", "preview", "report",
-           "set_status"]
+__all__ = ["PLATFORM_RATES", "Preview", "VariantReport", "create", "preview", "rate_lift",
+           "report", "set_status"]
 
 PLATFORM_RATES = {"telegram": 30.0, "discord": 10.0}  # nudges a second, as sent
 STATUSES = ("active", "paused", "cancelled")
@@ -129,7 +129,7 @@ def report(session: Session, course: str | None = None) -> list[VariantReport]:
             counted = [n for n in members if n.status in ("sent", "control")]
             back = sum(results.get(n.id, (False, False))[0] for n in counted)
             done = sum(results.get(n.id, (False, False))[1] for n in counted)
-            lift = "" if variant == CONTROL else _lift(_rate(counted, results), control)
+            lift = "" if variant == CONTROL else rate_lift(_rate(counted, results), control)
             rows.append(VariantReport(
                 campaign.name, "control" if variant == CONTROL else f"#{variant + 1}",
                 len(members), sum(n.status == "sent" for n in members),
@@ -142,7 +142,8 @@ def _rate(nudges: list[Nudge], results: dict[int, tuple[bool, bool]]) -> tuple[i
     return sum(results.get(n.id, (False, False))[0] for n in counted), len(counted)
 
 
-def _lift(variant: tuple[int, int], control: tuple[int, int]) -> str:
+def rate_lift(variant: tuple[int, int], control: tuple[int, int]) -> str:
+    """The difference of two rates (hits, count), with a 95% Wald interval."""
     (a, n), (b, m) = variant, control
     if not n or not m:
         return "n/a (no control yet)"

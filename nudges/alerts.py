@@ -20,9 +20,10 @@ from tutor.preferences import quiet_hours
 from tutor.storage.models import Identity, Learner, Nudge, RiskAlert
 from tutor.timezones import zone
 
-__all__ = ["ALERT", "DIGEST", "PER_DAY", "plan_alerts"]
+__all__ = ["ALERT", "DIGEST", "PER_DAY", "TEACHER", "plan_alerts"]
 
-ALERT, DIGEST = "alert", "alert-digest"  # the outbox rules
+ALERT, DIGEST = "alert", "alert-digest"  # the outbox rules of alerts to teachers
+TEACHER = "teacher"  # and of a teacher's own message to a learner
 PER_DAY = 5
 DIGEST_HOUR = 18
 

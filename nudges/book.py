@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from nudges import admin
 from nudges.campaign import CampaignSpec
+from nudges.interventions import InterventionReport, interventions
 from tutor.storage.database import Database
 from tutor.storage.models import Campaign, utcnow
 
@@ -66,3 +67,7 @@ class CampaignBook:
     def report(self, course: str | None) -> list[admin.VariantReport]:
         with self._db.session() as session:
             return admin.report(session, course)
+
+    def interventions(self, course: str | None) -> list[InterventionReport]:
+        with self._db.session() as session:
+            return interventions(session, course)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nudges import admin
+from nudges.alerts import TEACHER
 from nudges.campaign import (
     AUDIENCES,
     PLACEHOLDERS,
@@ -18,6 +19,7 @@ from nudges.campaign import (
     describe_schedule,
     parse_schedule,
 )
+from nudges.interventions import interventions
 from nudges.timing import after_quiet_hours
 from tutor.actions import Screen, encode
 from tutor.preferences import quiet_hours, reminders_on
@@ -37,9 +39,6 @@ def _spec(draft: Mapping[str, str]) -> CampaignSpec:
     return CampaignSpec(name=text[:40] or "Campaign", course=draft.get("course", ""),
                         audience=audience, schedule=parse_schedule(draft.get("schedule", "")),
                         variants=[Variant(text=text)])
-
-
-TEACHER = "teacher"  # the outbox rule of a teacher's own message to a learner
 
 
 class Desk:
@@ -96,6 +95,13 @@ class Desk:
                          + (f", lift {row.lift}" if row.lift else ""))
         if not rows:
             lines.append("No campaigns yet: /campaign creates one.")
+        helped = interventions(session)
+        if helped:
+            lines.append("\n🤝 **Learners at risk: what helped** (back within 72 h; a lesson "
+                         "within 7 days; lift against no nudge)")
+            lines += [f"- {row.kind}: {row.count}, {row.came_back} back, {row.finished_lesson} "
+                      f"finished a lesson" + (f", lift {row.lift}" if row.lift else "")
+                      for row in helped]
         return "\n".join(lines)
 
     def encourage(self, session: Session, learner_id: int, text: str, key: str,

@@ -28,9 +28,11 @@ from tutor.markup import plain
 from tutor.preferences import study_hour
 from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
 
-__all__ = ["AUTOMATIC", "PlanReport", "muted", "plan", "render"]
+__all__ = ["AT_RISK_CONTROL", "AT_RISK_RULE", "AUTOMATIC", "PlanReport", "muted", "plan", "render"]
 
 COUNTED = ("pending", "sending", "sent", "unknown")  # what uses up the daily cap
+AT_RISK_RULE = "atrisk"
+AT_RISK_CONTROL = 0.1
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ AUTOMATIC = {
     "missyou": Rule(Audience(kind="inactive", days=3), None,
                     "👋 We miss you, {name}! {course} is right where you left it: next up, "
                     "{next_lesson}.", "lesson"),
-    "atrisk": Rule(Audience(kind="risk_above", above=0.7), None,
+    AT_RISK_RULE: Rule(Audience(kind="risk_above", above=0.7), None,
                    "🌱 Little and often works best: five minutes of {course} today?", "lesson"),
 }
 
@@ -145,14 +147,15 @@ def plan(session: Session, now: datetime, *, cap: int = 1,
                           text=render(chosen.text, who, course.title) if chosen else "",
                           action=_button(chosen.button, who) if chosen else "")
         report.by_campaign[campaign.name] = added
-    _automatic(session, rows, report, limit, now, state)
+    _automatic(session, rows, report, limit, now, state, rng)
     if rows:  # in bulk: a campaign can reach a hundred thousand learners at once
         session.execute(insert(Nudge), rows)
     return report
 
 
 def _automatic(session: Session, rows: list[dict[str, object]], report: PlanReport,
-               limit: _Cap, now: datetime, state: Callable[[CourseRow], CourseState]) -> None:
+               limit: _Cap, now: datetime, state: Callable[[CourseRow], CourseState],
+               rng: random.Random) -> None:
     courses = session.scalars(select(CourseRow).where(CourseRow.id.in_(
         select(Enrollment.course_id)))).all()
     for course in courses:
@@ -173,9 +176,13 @@ def _automatic(session: Session, rows: list[dict[str, object]], report: PlanRepo
                 key = f"auto:{name}:{course.id}:{when}:{who.learner_id}"
                 if key in keys:
                     continue
+                # A share of the at-risk learners gets nothing: the intervention report's
+                # control group (nudges.admin.interventions).
+                held = name == AT_RISK_RULE and rng.random() < AT_RISK_CONTROL
                 _add(rows, report, limit, key, who, now, occurrence, campaign_id=None,
-                     rule=name, variant=0, text=render(rule.text, who, course.title),
-                     action=_button(rule.button, who))
+                     rule=name, variant=CONTROL if held else 0,
+                     text="" if held else render(rule.text, who, course.title),
+                     action="" if held else _button(rule.button, who))
 
 
 def _add(rows: list[dict[str, object]], report: PlanReport, limit: _Cap, key: str,

@@ -4,12 +4,13 @@ digest, the teacher's three answers, and the alert as the teacher receives it.""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from nudges.alerts import ALERT, DIGEST, plan_alerts
-from nudges.desk import TEACHER, Desk
+from nudges.alerts import ALERT, DIGEST, TEACHER, plan_alerts
+from nudges.desk import Desk
 from nudges.dispatcher import Dispatcher
 from tests.conftest import Chat
 from tests.test_at_risk import NOW, _class
@@ -155,3 +156,68 @@ def test_an_alert_arrives_with_the_teachers_answers(mini_db: Database) -> None:
     assert user == "t1" and "may be dropping out of Mini course" in text
     assert [label for label, _ in buttons] == ["💬 Send encouragement", "📞 I'll contact them",
                                                "✖️ Dismiss"]
+
+
+def test_the_automatic_at_risk_nudge_holds_a_control_share_out(mini_db: Database) -> None:
+    from nudges.planner import AT_RISK_CONTROL, AT_RISK_RULE, plan
+    from tests.test_nudges import _learners
+
+    _learners(mini_db, ["UTC"] * 60, course="mini")  # never active: all at risk
+    evening = NOW.replace(hour=18, minute=5)  # the default study hour
+    with mini_db.session() as session:
+        plan(session, evening, rng=random.Random(4))
+        session.commit()
+        statuses = [n.status for n in session.scalars(select(Nudge).where(
+            Nudge.rule == AT_RISK_RULE))]
+        held = list(session.scalars(select(Nudge).where(Nudge.status == "control")))
+    assert len(statuses) == 60
+    assert 0.5 * AT_RISK_CONTROL <= statuses.count("control") / 60 <= 2.5 * AT_RISK_CONTROL
+    assert all(n.text == "" and n.action == "" for n in held)  # nothing to send
+
+
+def test_the_intervention_report_against_the_control_group(mini_db: Database) -> None:
+    from nudges.interventions import interventions
+    from nudges.sampler import CONTROL
+    from tests.test_nudges import _learners
+
+    ids = _learners(mini_db, ["UTC"] * 12, course="mini")
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        question = session.scalars(select(QuestionRow)).first()
+        assert question is not None
+
+        def came_back(who: int, after: timedelta) -> None:
+            session.add(Attempt(learner_id=who, question_id=question.id, course_id=course.id,
+                                response="x", correct=True, score=1.0, hints_used=0,
+                                context="quiz", answered_at=NOW + after))
+
+        for n, who in enumerate(ids[:8]):  # 4 nudged (3 come back), 4 held out (1 does)
+            held = n >= 4
+            session.add(Nudge(key=f"auto:atrisk:{course.id}:2026-06-30:{who}", rule="atrisk",
+                              learner_id=who, platform="telegram", user_id=str(5000 + n),
+                              variant=CONTROL if held else 0, text="", action="",
+                              due_at=NOW, sent_at=None if held else NOW,
+                              status="control" if held else "sent"))
+            if n in (0, 1, 2, 4):
+                came_back(who, timedelta(hours=30))
+        came_back(ids[6], timedelta(hours=80))  # too late to count
+        encouraged = RiskAlert(course_id=course.id, learner_id=ids[8], risk=0.9, reasons=[],
+                               raised_at=NOW, status="encouraged")
+        contacted = RiskAlert(course_id=course.id, learner_id=ids[9], risk=0.9, reasons=[],
+                              raised_at=NOW, status="contacting", handled_by="test:t1",
+                              handled_at=NOW)
+        session.add_all([encouraged, contacted])
+        session.flush()
+        session.add(Nudge(key=f"encourage:{encouraged.id}", rule=TEACHER, learner_id=ids[8],
+                          platform="telegram", user_id="5008", text="Hi", action="",
+                          due_at=NOW, sent_at=NOW, status="sent"))
+        came_back(ids[8], timedelta(hours=2))
+        session.commit()
+        rows = {r.kind: r for r in interventions(session, "mini")}
+        assert interventions(session, "no-such-course") == []
+    nudged, control = rows["automatic at-risk nudge"], rows["control (no nudge)"]
+    assert (nudged.count, nudged.came_back, control.count, control.came_back) == (4, 3, 4, 1)
+    assert nudged.lift.startswith("+50% ±")  # 75% against 25%
+    assert (rows["teacher's encouragement"].count, rows["teacher's encouragement"].came_back) \
+        == (1, 1)
+    assert rows["teacher will contact"].came_back == 0
