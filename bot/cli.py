@@ -21,6 +21,7 @@ from bot.startup import startup_problem
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
+from tutor.content_report import content_feedback
 from tutor.learner.clusters import MIN_LEARNERS
 from tutor.library import import_folders
 from tutor.reports import at_risk, class_groups, unanswered_questions
@@ -283,6 +284,30 @@ def report_campaigns(course: OnlyCourse
     for row in rows:
         table.add_row(row.campaign, row.variant, str(row.planned), str(row.sent),
                       str(row.failed), str(row.returned), str(row.completed), row.lift)
+    console.print(table)
+
+
+@report_app.command("content")
+def report_content(course: TheCourse) -> None:
+    """The cards learners marked confusing, their comments, and the questions of the same
+    lesson most missed, with share right and discrimination: which card to rewrite."""
+    database = _database(_settings())
+    try:
+        rows = content_feedback(database, course)
+    finally:
+        database.dispose()
+    if not rows:
+        console.print(f"No card of {course!r} has been marked confusing yet.")
+        return
+    table = Table("lesson › card", "confusing", "clear", "comments", "most missed questions")
+    for row in rows:
+        missed = "\n".join(
+            f"{m.key}: {m.share_right:.0%} right of {m.answered}" + (
+                f", discrimination {m.discrimination:+.2f}" if m.discrimination is not None
+                else "") for m in row.missed)
+        table.add_row(f"{row.lesson} › {row.card}" if row.card else f"{row.lesson} (lesson)",
+                      str(row.confusing), str(row.clear), "\n".join(row.comments) or "-",
+                      missed or "-")
     console.print(table)
 
 

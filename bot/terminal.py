@@ -36,6 +36,7 @@ class TerminalChat:
         self._learner = learner
         self._read = read or (lambda prompt: console.input(prompt))
         self._keys: dict[str, Action] = {}
+        self._numbered = 0  # keys 1, 2, 3... run on across one turn's replies, never reused
 
     def run(self) -> None:
         self._console.print(f"[dim]tutorbot — learner [bold]{self._learner}[/bold]. Type /help, "
@@ -62,7 +63,7 @@ class TerminalChat:
 
     def _send(self, event: Inbound) -> None:
         replies = self._tutor.handle(event)
-        self._keys = {}
+        self._keys, self._numbered = {}, 0
         for reply in replies:
             self.render(reply)
 
@@ -79,13 +80,12 @@ class TerminalChat:
     def _render_text(self, reply: Text) -> None:
         self._console.print(Markdown(reply.text))
         labels: list[tuple[str, str]] = []
-        number = 0
         for row in reply.buttons:
             for button in row:
                 key = FIXED_KEYS.get(button.action)
                 if key is None:
-                    number += 1
-                    key = str(number)
+                    self._numbered += 1
+                    key = str(self._numbered)
                 self._keys[key] = button.action
                 labels.append((key, button.label))
         self._print_keys(labels)

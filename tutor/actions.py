@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass, fields
 from typing import Literal, get_args
 
-__all__ = ["MAX_BYTES", "Action", "AlertChoice", "AnswerTyped", "Choose", "DraftSet", "Forget",
-           "Hint", "Mute", "OpenCard", "OpenLesson", "PickCourse", "QuestionAction", "Screen",
-           "ScreenName", "SetPreference", "Skip", "StartQuiz", "Submit", "Tick", "Vote", "decode",
-           "encode"]
+__all__ = ["MAX_BYTES", "Action", "AlertChoice", "AnswerTyped", "Choose", "DraftSet", "Feedback",
+           "Forget", "Hint", "Mute", "OpenCard", "OpenLesson", "PickCourse", "QuestionAction",
+           "Screen", "ScreenName", "SetPreference", "Skip", "StartQuiz", "Submit", "Tick", "Vote",
+           "decode", "encode"]
 
 MAX_BYTES = 64
 
@@ -131,19 +131,29 @@ class AlertChoice:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """A learner's word on a card (card 0: the whole lesson): clear or confusing."""
+
+    lesson_id: int
+    card_id: int
+    verdict: str
+
+
+@dataclass(frozen=True)
 class Forget:
     """The confirmation of /forgetme."""
 
 
 Action = (Screen | PickCourse | OpenLesson | StartQuiz | OpenCard | Choose | Tick | Submit
           | Hint | Skip | AnswerTyped | Vote | Mute | SetPreference | DraftSet | AlertChoice
-          | Forget)
+          | Feedback | Forget)
 QuestionAction = Choose | Tick | Submit | Hint | Skip | AnswerTyped
 
 _CODES: dict[type, str] = {
     PickCourse: "course", OpenLesson: "lesson", StartQuiz: "quiz", OpenCard: "card",
     Choose: "ans", Tick: "tog", Submit: "sub", Hint: "hint", Skip: "skip",
     Mute: "mute", SetPreference: "set", DraftSet: "draft", AlertChoice: "alert",
+    Feedback: "fb",
 }
 _KINDS = {code: kind for kind, code in _CODES.items()}
 FORGET = "forget:yes"

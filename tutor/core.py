@@ -18,6 +18,7 @@ from tutor.actions import (
     AnswerTyped,
     Choose,
     DraftSet,
+    Feedback,
     Forget,
     Hint,
     Mute,
@@ -36,6 +37,7 @@ from tutor.actions import (
 from tutor.flows import (
     account,
     ask,
+    feedback,
     group_quiz,
     lessons,
     linking,
@@ -194,6 +196,9 @@ class Tutor:
 
     def _dispatch(self, turn: Turn) -> list[Reply]:
         event = turn.event
+        if turn.state.draft.get("step") == feedback.COMMENT_STEP and (
+                event.action or event.command):
+            turn.state.draft = {}  # the comment is one message right after "confusing"
         if event.action:
             return self._action(turn, event.action)
         if event.command:
@@ -212,6 +217,9 @@ class Tutor:
         word = PLAIN_WORDS.get(normalize(text))
         if turn.state.draft.get("step") in TYPED_STEPS and text and word is None:
             return self.teaching.typed(turn, text)
+        if turn.state.draft.get("step") == feedback.COMMENT_STEP and text and word is None \
+                and turn.state.question_id is None:
+            return feedback.comment(turn, text)
         if turn.state.question_id is not None and text and word is None:
             if ask.reads_as_question_about_quiz(text):
                 return self._ask(turn, text)
@@ -254,6 +262,8 @@ class Tutor:
                 return self.teaching.choose(turn, field, value)
             case AlertChoice():
                 return self.teaching.alert(turn, action)
+            case Feedback():
+                return feedback.record(turn, action)
             case Vote(poll_id=poll_id, option=option):
                 return self._vote(turn, poll_id, option)
             case OpenCard(card_id=card_id):

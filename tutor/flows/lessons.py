@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tutor.actions import OpenLesson, Screen, StartQuiz
+from tutor.flows import feedback
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
@@ -156,7 +157,8 @@ def _finish(turn: Turn, lesson: LessonRow) -> list[Reply]:
     following = _next_lesson(turn, lesson)
     if following is not None:
         buttons.append(Button(f"Next lesson: {following.title}", OpenLesson(following.id)))
-    return [Text(text, buttons=(tuple(buttons), (Button("Menu", Screen("menu")),)))]
+    return [Text(text, buttons=(tuple(buttons), (Button("Menu", Screen("menu")),))),
+            *feedback.about_lesson(turn, lesson)]
 
 
 def _next_lesson(turn: Turn, lesson: LessonRow) -> LessonRow | None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from content import CLOZE_BLANK
 from tutor.actions import Choose, Hint, Screen, Skip, StartQuiz, Submit, Tick, decode, encode
+from tutor.flows import feedback
 from tutor.grading import (
     AnswerShapeError,
     Grade,
@@ -191,7 +192,8 @@ def answer(turn: Turn, response: str | tuple[int, ...]) -> list[Reply]:
     except AnswerShapeError as problem:
         return [Text(str(problem))]
     _record(turn, question, response, result)
-    return [_feedback(question, result), *_level_change(turn, question),
+    missed = feedback.about_question(turn, question) if not result.correct else []
+    return [_feedback(question, result), *missed, *_level_change(turn, question),
             *_advance(turn, result)]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tutor.actions import AlertChoice, DraftSet
+from tutor.content_report import CardVerdicts, content_feedback
 from tutor.flows import alerts
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
@@ -198,6 +199,10 @@ class Teaching:
             lines.append(f"\n⚠️ **Most at risk of dropping out** ({course})")
             lines += [f"- {plain(r.learner[:40])}: {r.risk:.0%}"
                       + (f" ({'; '.join(r.reasons)})" if r.reasons else "") for r in risky]
+        confusing = content_feedback(self._db, course, most=3) if course else []
+        if confusing:
+            lines.append(f"\n😕 **Cards learners found confusing** ({course})")
+            lines += [_verdict_line(v) for v in confusing]
         groups = class_groups(self._db, course, turn.now) if course else []
         if groups:
             lines.append(f"\n👥 **Learner groups** ({course}; a campaign can target one)")
@@ -209,6 +214,20 @@ class Teaching:
             if image is not None:
                 replies.append(Image(image, caption="The class at a glance"))
         return replies
+
+
+def _verdict_line(found: CardVerdicts) -> str:
+    where = f"{plain(found.lesson)} › {plain(found.card)}" if found.card else \
+        f"{plain(found.lesson)} (the lesson)"
+    line = f"- {where}: {found.confusing} confusing, {found.clear} clear"
+    if found.comments:
+        line += f": “{plain(found.comments[0][:100])}”"
+    if found.missed:
+        worst = found.missed[0]
+        line += f"; most missed there: `{worst.key}`, {worst.share_right:.0%} right"
+        if worst.discrimination is not None:
+            line += f" (discrimination {worst.discrimination:+.2f})"
+    return line
 
 
 def _author(turn: Turn) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "AskedQuestion",
     "Attempt",
     "Base",
+    "CardFeedback",
     "CardRow",
     "ConversationState",
     "CourseRow",
@@ -417,3 +418,19 @@ class RiskAlert(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     handled_by: Mapped[str] = mapped_column(String(160), default="")
     handled_at: Mapped[datetime | None] = mapped_column()
+
+
+class CardFeedback(Base):
+    """A learner's word on a card (or, with no card, a whole lesson): clear or confusing,
+    and what confused them. One per learner and card."""
+
+    __tablename__ = "card_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
+                                            index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"),
+                                           index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    verdict: Mapped[str] = mapped_column(String(16))  # clear, confusing
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,82 @@
+"""Learners tell their teacher which cards confuse them: a "clear / confusing" choice at the
+end of a lesson (about the lesson) and after a missed question (about the card that teaches
+it), never twice for the same card; "confusing" invites a one-message comment."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tutor.actions import Feedback
+from tutor.messages import Button, Reply, Text
+from tutor.storage.models import CardFeedback, CardRow, LessonRow, QuestionRow
+from tutor.turn import Turn
+
+__all__ = ["COMMENT_STEP", "about_lesson", "about_question", "comment", "record"]
+
+COMMENT_STEP = "comment"
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _asked(turn: Turn, lesson_id: int, card_id: int | None) -> bool:
+    return turn.session.scalar(select(CardFeedback.id).where(
+        CardFeedback.learner_id == turn.learner.id, CardFeedback.lesson_id == lesson_id,
+        CardFeedback.card_id.is_(None) if card_id is None else CardFeedback.card_id == card_id
+    )) is not None
+
+
+def _choice(lesson_id: int, card_id: int, question: str) -> Text:
+    return Text(question, buttons=((Button("👍 Clear", Feedback(lesson_id, card_id, "clear")),
+                                    Button("😕 Confusing",
+                                           Feedback(lesson_id, card_id, "confusing"))),))
+
+
+def about_lesson(turn: Turn, lesson: LessonRow) -> list[Reply]:
+    if _asked(turn, lesson.id, None):
+        return []
+    return [_choice(lesson.id, 0, f"Was **{lesson.title}** clear to you?")]
+
+
+def about_question(turn: Turn, question: QuestionRow) -> list[Reply]:
+    """After a missed question: the card of its lesson that shares most words with it."""
+    words = set(_WORD.findall(" ".join([question.prompt, question.explanation,
+                                        *question.answers]).lower()))
+    cards = turn.session.scalars(select(CardRow).where(
+        CardRow.lesson_id == question.lesson_id, CardRow.retired.is_(False))
+        .order_by(CardRow.position)).all()
+    if not cards:
+        return []
+    card = max(cards, key=lambda c: len(words & set(_WORD.findall(
+        f"{c.title} {c.body}".lower()))))
+    if _asked(turn, question.lesson_id, card.id):
+        return []
+    return [_choice(question.lesson_id, card.id, f"Was the card **{card.title}** clear?")]
+
+
+def record(turn: Turn, action: Feedback) -> list[Reply]:
+    card_id = action.card_id or None
+    lesson = turn.session.get(LessonRow, action.lesson_id)
+    if lesson is None or action.verdict not in ("clear", "confusing") or (
+            card_id is not None and turn.session.get(CardRow, card_id) is None):
+        return [Text("That is no longer in the course.")]
+    if _asked(turn, lesson.id, card_id):
+        return [Text("You told me about this one already. Thank you!")]
+    row = CardFeedback(learner_id=turn.learner.id, lesson_id=lesson.id, card_id=card_id,
+                       verdict=action.verdict, created_at=turn.now)
+    turn.session.add(row)
+    turn.session.flush()
+    if action.verdict == "clear":
+        return [Text("Thanks! 👍")]
+    turn.state.draft = {"step": COMMENT_STEP, "feedback": str(row.id)}
+    return [Text("Thanks for saying so. What was confusing? Tell me in one message and your "
+                 "teacher will see it, or just carry on.")]
+
+
+def comment(turn: Turn, text: str) -> list[Reply]:
+    row = turn.session.get(CardFeedback, int(turn.state.draft.get("feedback", "0") or 0))
+    turn.state.draft = {}
+    if row is None or row.learner_id != turn.learner.id:
+        return []
+    row.comment = text.strip()[:1000]
+    return [Text("Thank you: your teacher will see it. 🙏")]
