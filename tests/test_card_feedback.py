@@ -126,7 +126,7 @@ def test_the_choice_on_telegram_discord_and_the_terminal(mini_db: Database) -> N
         answered = await harness.click(f"tb:{choice}", bob, on=asked)
         assert "What was confusing?" in answered[0].text
 
-    run(mini_db, discord_)  # type: ignore[arg-type]
+    run(mini_db, discord_)
 
     console = Console(record=True, width=120)
     terminal = TerminalChat(Tutor(mini_db), console, "cy")
