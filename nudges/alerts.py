@@ -1,8 +1,10 @@
 """At-risk alerts out to the teachers, through the outbox like any nudge.
 
 Each new alert (`tutor.alerts.scan`) goes to every teacher in TEACHERS the bot can reach
-(they have talked to it), after the teacher's quiet hours, at most `per_day` a teacher a day;
-the rest of the day's alerts gather in one digest, sent at 18:00 in the teacher's time.
+(they have talked to it) and every teacher the platform vouched for (a Discord server's),
+after the teacher's quiet hours, at most `per_day` a teacher a day; the rest of the day's
+alerts gather in one digest, sent at 18:00 in the teacher's time. A teacher who chose
+`/settings alerts digest` gets only the digest.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from nudges.timing import after_quiet_hours
 from tutor.actions import AlertChoice, encode
 from tutor.alerts import alert_text
-from tutor.preferences import quiet_hours
+from tutor.preferences import alerts_in_digest, quiet_hours, teaches
 from tutor.storage.models import Identity, Learner, Nudge, RiskAlert
 from tutor.timezones import zone
 
@@ -29,7 +31,8 @@ DIGEST_HOUR = 18
 
 
 def _teachers(session: Session, teachers: Sequence[str]) -> list[tuple[Identity, Learner]]:
-    found = []
+    """TEACHERS the bot can reach, and the platform's own teachers (a Discord server's)."""
+    found: dict[int, tuple[Identity, Learner]] = {}
     for entry in dict.fromkeys(teachers):
         platform, _, user_id = entry.partition(":")
         identity = session.scalar(select(Identity).where(
@@ -37,8 +40,15 @@ def _teachers(session: Session, teachers: Sequence[str]) -> list[tuple[Identity,
             Identity.unreachable_since.is_(None)))
         learner = session.get(Learner, identity.learner_id) if identity else None
         if identity is not None and learner is not None:
-            found.append((identity, learner))
-    return found
+            found[identity.id] = (identity, learner)
+    staff = session.execute(select(Identity, Learner).join(
+        Learner, Identity.learner_id == Learner.id).where(
+        Learner.preferences["teacher"].as_boolean().is_(True),
+        Identity.unreachable_since.is_(None))).all()
+    for identity, learner in staff:
+        if teaches(learner):
+            found.setdefault(identity.id, (identity, learner))
+    return list(found.values())
 
 
 def plan_alerts(session: Session, now: datetime, teachers: Sequence[str],
@@ -54,9 +64,10 @@ def plan_alerts(session: Session, now: datetime, teachers: Sequence[str],
         start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
         sent_today = session.scalar(select(func.count()).select_from(Nudge).where(
             Nudge.rule == ALERT, Nudge.learner_id == teacher.id, Nudge.due_at >= start)) or 0
+        each = not alerts_in_digest(teacher)
         for alert in new:
             text = alert_text(session, alert)
-            if sent_today < per_day:
+            if each and sent_today < per_day:
                 session.add(Nudge(
                     key=f"alert:{alert.id}:{identity.platform}:{identity.platform_user_id}",
                     rule=ALERT, learner_id=teacher.id, platform=identity.platform,

@@ -221,3 +221,24 @@ def test_the_intervention_report_against_the_control_group(mini_db: Database) ->
     assert (rows["teacher's encouragement"].count, rows["teacher's encouragement"].came_back) \
         == (1, 1)
     assert rows["teacher will contact"].came_back == 0
+
+
+def test_a_servers_teachers_get_alerts_and_a_teacher_may_take_the_digest(mini_db: Database
+                                                                      ) -> None:
+    from tutor import Identity as Who
+    from tutor import Inbound
+
+    _class(mini_db)
+    scan(mini_db, NOW)
+    tutor = Tutor(mini_db, desk=Desk(), clock=lambda: NOW)
+    tutor.handle(Inbound(Who("discord", "99"), "c1", command="help", is_group=True,
+                         group_id="g1", staff=True))  # Discord says: this member teaches
+    digest_only = Chat(Tutor(mini_db, desk=Desk(), teachers=["test:t1"], clock=lambda: NOW),
+                       user="t1")
+    digest_only.say("/settings alerts digest")
+    assert "once a day" in digest_only.text()
+    with mini_db.session() as session:
+        assert plan_alerts(session, NOW, ["test:t1"], per_day=5) == 2
+        session.commit()
+        sent = {(n.platform, n.rule) for n in session.scalars(select(Nudge))}
+    assert sent == {("discord", ALERT), ("test", DIGEST)}

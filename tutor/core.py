@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tutor import preferences
 from tutor.actions import (
     Action,
     AlertChoice,
@@ -178,6 +179,8 @@ class Tutor:
 
     def _turn(self, session: Session, event: Inbound) -> list[Reply]:
         learner = _learner(session, event)
+        if event.staff and not preferences.teaches(learner):
+            preferences.update(learner, teacher=True)  # alerts reach a server's teachers
         key = quizzes.delivery_key(event)
         if key is not None and session.scalar(select(Attempt.id).where(
                 Attempt.learner_id == learner.id, Attempt.event_key == key)) is not None:

@@ -69,6 +69,17 @@ def onboarding_step(learner: Who) -> str | None:
     return step if isinstance(step, str) else None
 
 
+def alerts_in_digest(learner: Who) -> bool:
+    """A teacher who takes at-risk alerts once a day, in the digest (`/settings alerts
+    digest`), rather than one by one."""
+    return _prefs(learner).get("alerts") == "digest"
+
+
+def teaches(learner: Who) -> bool:
+    """A platform said so (a Discord server's teacher): at-risk alerts reach them too."""
+    return _prefs(learner).get("teacher") is True
+
+
 def quiet_hours(learner: Who) -> tuple[int, int]:
     value = _prefs(learner).get("quiet")
     if isinstance(value, list) and len(value) == 2 and all(

@@ -115,7 +115,7 @@ def onboarding_prompt(turn: Turn) -> list[Reply]:
 def _typed(turn: Turn, what: str, value: str) -> list[Reply]:
     if what in ("timezone", "tz", "zone", "time"):
         return set_timezone(turn, value)
-    if what in ("goal", "study", "reminders"):
+    if what in ("goal", "study", "reminders", "alerts"):
         return apply(turn, what, value.strip())
     if what == "quiet":
         hours = re.fullmatch(r"\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*", value)
@@ -129,7 +129,8 @@ def _typed(turn: Turn, what: str, value: str) -> list[Reply]:
         return apply(turn, "challenge", wanted.get(value.strip().lower(), "?"))
     return [Text("I can set `timezone`, `study` (reminder hour), `quiet` (hours), `reminders` "
                  "(on/off), `goal` (active days a week, 1-7) and `difficulty` (easier, normal, "
-                 "harder). For example: `/settings goal 5`."), _overview(turn)]
+                 "harder); teachers `alerts` (each or digest). For example: `/settings goal "
+                 "5`."), _overview(turn)]
 
 
 def apply(turn: Turn, name: str, value: str) -> list[Reply]:
@@ -152,6 +153,12 @@ def apply(turn: Turn, name: str, value: str) -> list[Reply]:
         update(turn.learner, **{f"auto_{name[5:]}": bool(number)})
         label = AUTOMATIC_LABELS[name[5:]].lower()
         return [Text(f"🔔 {'On' if number else 'Off'}: {label} reminders."), _overview(turn)]
+    if name == "alerts" and value.lower() in ("digest", "each"):
+        update(turn.learner, alerts=value.lower())
+        return [Text("🚨 At-risk alerts: " + (
+            "once a day, in the evening digest." if value.lower() == "digest"
+            else "one by one as learners cross the line (a few a day; the rest in the "
+                 "evening digest)."))]
     if name == "challenge" and number in CHALLENGES:
         course = turn.course()
         if course is None:
