@@ -77,7 +77,7 @@ def load_course(folder: Path | str) -> LoadResult:
             id=meta.id, title=meta.title, description=meta.description, language=meta.language,
             version=str(meta.version), skills=meta.skills, target_success=meta.target_success,
             lessons=tuple(sorted(lessons, key=lambda lesson: (lesson.order, lesson.id))),
-            path=folder.resolve(),
+            path=folder.resolve(), alert_at=meta.alert_at,
         )
     return LoadResult(course, sorted(report.problems))
 

@@ -58,6 +58,9 @@ class CourseMeta(_Strict):
     version: str | int = 1
     skills: dict[str, str] = Field(min_length=1)
     target_success: float = Field(default=0.8, gt=0.5, lt=1.0)
+    # Teachers are alerted when a learner's risk of dropping out crosses this (else the
+    # deployment's RISK_ALERT_AT).
+    alert_at: float | None = Field(default=None, gt=0.0, lt=1.0)
 
 
 class LessonMeta(_Strict):
@@ -131,3 +134,4 @@ class Course(_Strict):
     target_success: float
     lessons: tuple[Lesson, ...]
     path: Path
+    alert_at: float | None = None

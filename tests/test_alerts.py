@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -242,3 +244,24 @@ def test_a_servers_teachers_get_alerts_and_a_teacher_may_take_the_digest(mini_db
         session.commit()
         sent = {(n.platform, n.rule) for n in session.scalars(select(Nudge))}
     assert sent == {("discord", ALERT), ("test", DIGEST)}
+
+
+def test_a_course_may_draw_its_own_line(mini_db: Database, tmp_path: Path) -> None:
+    from content import load_course
+    from tests.conftest import MINI_COURSE
+
+    with mini_db.session() as session:
+        session.execute(update(CourseRow).values(alert_at=0.95))
+        session.commit()
+    _class(mini_db)
+    raised = scan(mini_db, NOW, at=0.5)  # the course's own line wins over the deployment's
+    assert [a.learner_id for a in _alerts(mini_db).values() if a.id in raised] == \
+        [_reachable(mini_db)["Cy"]]  # 98%; Bo's 93% is under this course's line
+    folder = tmp_path / "mini"
+    shutil.copytree(MINI_COURSE, folder)
+    meta = folder / "course.yaml"
+    meta.write_text(meta.read_text() + "alert_at: 0.7\n")
+    assert load_course(folder).unwrap().alert_at == 0.7
+    meta.write_text(meta.read_text().replace("alert_at: 0.7", "alert_at: 1.5"))
+    problems = [str(p) for p in load_course(folder).problems]
+    assert any("course.yaml" in p and "alert_at" in p for p in problems), problems

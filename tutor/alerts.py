@@ -32,10 +32,12 @@ def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
     """Raise an alert for each learner newly over the line, clear those back under it;
     the ids of the new alerts."""
     with database.session() as session:
-        courses = session.execute(select(CourseRow.id, CourseRow.slug).where(
-            CourseRow.id.in_(select(Enrollment.course_id)))).all()
+        courses = session.execute(select(CourseRow.id, CourseRow.slug, CourseRow.alert_at)
+                                  .where(CourseRow.id.in_(select(Enrollment.course_id)))).all()
     raised = []
-    for course_id, slug in courses:
+    default = at
+    for course_id, slug, own in courses:
+        at = own or default  # the course's own line (course.yaml `alert_at`), if it has one
         rows = at_risk(database, slug, now)
         with database.session() as session:
             open_alerts = {a.learner_id: a for a in session.scalars(select(RiskAlert).where(

@@ -63,6 +63,7 @@ def import_course(session: Session, course: Course) -> ImportSummary:
         session.add(row)
     _assign(row, title=course.title, description=course.description, language=course.language,
             version=course.version, target_success=course.target_success,
+            alert_at=course.alert_at,
             source_path=str(course.path.resolve()), content_hash=digest, imported_at=utcnow())
     session.flush()
     _sync_skills(session, row.id, course.skills)

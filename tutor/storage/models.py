@@ -67,6 +67,7 @@ class CourseRow(Base):
     language: Mapped[str] = mapped_column(String(16))
     version: Mapped[str] = mapped_column(String(32))
     target_success: Mapped[float] = mapped_column(Float)
+    alert_at: Mapped[float | None] = mapped_column(Float)  # else RISK_ALERT_AT
     source_path: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
