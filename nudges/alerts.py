@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from nudges.timing import after_quiet_hours
 from tutor.actions import AlertChoice, encode
 from tutor.alerts import alert_text
-from tutor.preferences import alerts_in_digest, quiet_hours, teaches
+from tutor.preferences import alerts_in_digest, quiet_hours, teaches, teaching
 from tutor.storage.models import Identity, Learner, Nudge, RiskAlert
 from tutor.timezones import zone
 
@@ -43,7 +43,7 @@ def _teachers(session: Session, teachers: Sequence[str]) -> list[tuple[Identity,
             found[identity.id] = (identity, learner)
     staff = session.execute(select(Identity, Learner).join(
         Learner, Identity.learner_id == Learner.id).where(
-        Learner.preferences["teacher"].as_boolean().is_(True),
+        teaching(),
         Identity.unreachable_since.is_(None))).all()
     for identity, learner in staff:
         if teaches(learner):

@@ -47,7 +47,8 @@ def test_a_learners_whole_journey(bundled_db: Database, course_search: CourseSea
             fake.vote(ANN, poll.poll_id, wrong)
             replies = await fake.reply_to(ANN, seen)
             assert not any("Not quite" in s.text for s in replies)  # ...so no second telling
-            assert "Question 2 of 5" in replies[0].text
+            assert "Was the card" in replies[0].text  # missed: was its card clear?
+            assert "Question 2 of 5" in replies[1].text
             seen = len(fake.to(ANN))
             fake.message(ANN, "/lesson")  # leaves the quiz for the lesson
             await fake.reply_to(ANN, seen)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tutor.content_report import CardVerdicts, content_feedback
 from tutor.learner.adaptive import standing
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import activity_moments
@@ -73,6 +74,7 @@ def overview_figure(database: Database, course: str, now: datetime) -> Any:
     active = [len({who for who, ms in moments.items()
                    if any(as_utc(m).date() == day for m in ms)}) for day in days]
     risky = list(at_risk(database, course, now))[:10]
+    confusing = content_feedback(database, course, most=3)
 
     figure = plt.figure(figsize=(12, 5.2 + 0.28 * max(len(recent), 4)), layout="constrained")
     layout = figure.add_gridspec(2, 2, height_ratios=[max(len(recent), 4), 7],
@@ -80,7 +82,7 @@ def overview_figure(database: Database, course: str, now: datetime) -> Any:
     _heatmap(figure.add_subplot(layout[0, :]), figure, grid, recent, skills, title,
              row_target)
     _active(figure.add_subplot(layout[1, 0]), days, active, len(enrolled))
-    _at_risk(figure.add_subplot(layout[1, 1]), risky)
+    _at_risk(figure.add_subplot(layout[1, 1]), risky, confusing)
     return figure
 
 
@@ -121,10 +123,15 @@ def _active(axes: Any, days: list[Any], active: list[int], enrolled: int) -> Non
         axes.spines[side].set_visible(False)
 
 
-def _at_risk(axes: Any, risky: list[Any]) -> None:
+def _at_risk(axes: Any, risky: list[Any], confusing: Sequence[CardVerdicts]) -> None:
     axes.axis("off")
     axes.set_title("Most at risk of dropping out", loc="left")
     lines = [f"{r.learner[:18]:<18} {r.risk:4.0%}  "
              f"{shorten((r.reasons or ('-',))[0], 44, placeholder='…')}"
              for r in risky] or ["nobody enrolled yet"]
+    if confusing:  # which card to rewrite: the report has the comments and the questions
+        lines += ["", "Cards marked confusing"]
+        lines += [f"{v.confusing:>3} ✗ {v.clear:>3} ✓  "
+                  + shorten(f"{v.lesson} › {v.card}" if v.card else f"{v.lesson} (lesson)", 48,
+                            placeholder="…") for v in confusing]
     axes.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from tutor.storage.models import Learner
 
 __all__ = ["DEFAULT_QUIET", "DEFAULT_STUDY_HOUR", "DEFAULT_WEEKLY_GOAL", "automatic_on",
@@ -78,6 +80,12 @@ def alerts_in_digest(learner: Who) -> bool:
 def teaches(learner: Who) -> bool:
     """A platform said so (a Discord server's teacher): at-risk alerts reach them too."""
     return _prefs(learner).get("teacher") is True
+
+
+def teaching() -> ColumnElement[bool]:
+    """`teaches` as a query condition, for finding the platforms' teachers in bulk."""
+    condition: ColumnElement[bool] = Learner.preferences["teacher"].as_boolean().is_(True)
+    return condition
 
 
 def quiet_hours(learner: Who) -> tuple[int, int]:

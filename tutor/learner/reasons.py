@@ -59,10 +59,14 @@ def _little_work(x: np.ndarray, typical: np.ndarray, top: str) -> str:
     """In the words of the feature that weighs most: this week, the month, or the change."""
     week, before = (_steps(x, k) for k in ("log events, last 7", "log events, the 7 before"))
     if top == "trend of events" or (top == "log events, the 7 before" and before > week):
-        return f"{week} steps this week against {before} the week before"
+        return f"{_plural(week, 'step')} this week against {before} the week before"
     span = {"log events": "30 days", "log events, last 7": "the last 7 days",
             "log events, the 7 before": "the week before last"}[top]
-    return f"{_steps(x, top)} steps in {span} (typical: {_steps(typical, top)})"
+    return f"{_plural(_steps(x, top), 'step')} in {span} (typical: {_steps(typical, top)})"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def _new(x: np.ndarray, typical: np.ndarray, top: str) -> str:
