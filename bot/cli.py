@@ -5,9 +5,10 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, TypeVar, cast
 
 import typer
 from pydantic import ValidationError
@@ -67,6 +68,18 @@ def _database(settings: Settings) -> Database:
     except StorageError as exc:
         errors.print(f"[red]Cannot open the database: {exc}[/red]")
         raise typer.Exit(1) from exc
+
+
+T = TypeVar("T")
+
+
+def _read(report: Callable[[Database], T]) -> T:
+    """One report from the configured database, which is closed after."""
+    database = _database(_settings())
+    try:
+        return report(database)
+    finally:
+        database.dispose()
 
 
 def _library(settings: Settings) -> Database:
@@ -271,11 +284,7 @@ def report_campaigns(course: OnlyCourse
     back within 24 hours, completed something, and the lift with its 95% interval."""
     from nudges.book import CampaignBook
 
-    database = _database(_settings())
-    try:
-        rows = CampaignBook(database).report(course)
-    finally:
-        database.dispose()
+    rows = _read(lambda database: CampaignBook(database).report(course))
     if not rows:
         console.print("No campaigns yet: `tutorbot campaign create FILE.yaml`.")
         return
@@ -291,11 +300,7 @@ def report_campaigns(course: OnlyCourse
 def report_content(course: TheCourse) -> None:
     """The cards learners marked confusing, their comments, and the questions of the same
     lesson most missed, with share right and discrimination: which card to rewrite."""
-    database = _database(_settings())
-    try:
-        rows = content_feedback(database, course)
-    finally:
-        database.dispose()
+    rows = _read(lambda database: content_feedback(database, course))
     if not rows:
         console.print(f"No card of {course!r} has been marked confusing yet.")
         return
@@ -317,11 +322,7 @@ def report_interventions(course: OnlyCourse = None) -> None:
     finished a lesson within 7 days, and the lift against the control group (no nudge)."""
     from nudges.book import CampaignBook
 
-    database = _database(_settings())
-    try:
-        rows = CampaignBook(database).interventions(course)
-    finally:
-        database.dispose()
+    rows = _read(lambda database: CampaignBook(database).interventions(course))
     if not rows:
         console.print("No interventions yet: at-risk nudges and teachers' answers to alerts "
                       "show here.")
@@ -358,10 +359,7 @@ def report_at_risk(course: TheCourse,
                        metavar="N", min=1, help="How many learners.")] = 20
                    ) -> None:
     """Learners most likely to drop out of a course, from their recent activity."""
-    settings = _settings()
-    database = _database(settings)
-    rows = at_risk(database, course, datetime.now(UTC))
-    database.dispose()
+    rows = _read(lambda database: at_risk(database, course, datetime.now(UTC)))
     if not rows:
         console.print(f"No learners enrolled in {course!r}.")
         return
@@ -376,10 +374,7 @@ def report_at_risk(course: TheCourse,
 @report_app.command("groups")
 def report_groups(course: TheCourse) -> None:
     """A course's typical learner groups (k-means on activity), with size and risk."""
-    settings = _settings()
-    database = _database(settings)
-    groups = class_groups(database, course, datetime.now(UTC))
-    database.dispose()
+    groups = _read(lambda database: class_groups(database, course, datetime.now(UTC)))
     if not groups:
         console.print(f"No groups in {course!r}: it needs {MIN_LEARNERS} or more learners.")
         return

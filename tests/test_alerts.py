@@ -16,7 +16,7 @@ from nudges.desk import Desk
 from nudges.dispatcher import Dispatcher
 from tests.conftest import Chat
 from tests.test_at_risk import NOW, _class
-from tests.test_nudges import Recorder
+from tests.test_nudges import Recorder, dispatch_until
 from tutor import Database, Tutor
 from tutor.alerts import scan
 from tutor.storage.models import (
@@ -145,15 +145,7 @@ def test_an_alert_arrives_with_the_teachers_answers(mini_db: Database) -> None:
     dispatcher = Dispatcher(mini_db, {"telegram": channel}, clock=lambda: NOW,
                             idle_seconds=0.05)
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(dispatcher.run(stop))
-        while len(channel.sent) < 2:
-            await asyncio.sleep(0.01)
-        stop.set()
-        await task
-
-    asyncio.run(run())
+    asyncio.run(dispatch_until(dispatcher, channel, 2))
     user, text, buttons = channel.sent[0]
     assert user == "t1" and "may be dropping out of Mini course" in text
     assert [label for label, _ in buttons] == ["💬 Send encouragement", "📞 I'll contact them",

@@ -200,6 +200,19 @@ class Recorder:
         self.sent.append((user_id, text, [(b.label, encode(b.action)) for b in buttons]))
 
 
+async def dispatch_until(dispatcher: Dispatcher, channel: Recorder, sent: int,
+                         linger: float = 0.0) -> None:
+    """Run the dispatcher until the channel has `sent` messages (and `linger` seconds more,
+    to see that nothing else goes out)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop))
+    while len(channel.sent) < sent:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(linger)
+    stop.set()
+    await task
+
+
 def test_the_dispatcher_sends_each_due_nudge_once_and_marks_the_blocked(
         bundled_db: Database) -> None:
     ids = _learners(bundled_db, [BERLIN] * 3)
@@ -216,16 +229,7 @@ def test_the_dispatcher_sends_each_due_nudge_once_and_marks_the_blocked(
     dispatcher = Dispatcher(bundled_db, {"telegram": channel}, clock=lambda: now,
                             idle_seconds=0.05)
 
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(dispatcher.run(stop))
-        while len(channel.sent) < 2:
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)
-        stop.set()
-        await task
-
-    asyncio.run(run())
+    asyncio.run(dispatch_until(dispatcher, channel, 2, linger=0.2))
     assert sorted(u for u, _, _ in channel.sent) == ["5000", "5001"]
     assert channel.sent[0][2][-1][1].startswith("mute:c")  # every nudge can be stopped
     with bundled_db.session() as session:
