@@ -53,6 +53,19 @@ def test_clear_or_confusing_once_per_card_with_a_comment(mini_db: Database) -> N
                      (False, "clear", "")]
 
 
+def test_mid_quiz_typed_words_stay_answers(mini_db: Database) -> None:
+    chat = Chat(Tutor(mini_db))
+    chat.say("/course mini")
+    chat.say("/quiz counting")
+    chat.press(next(a for a in chat.actions() if a.startswith("ans:") and a.endswith(":0")))
+    chat.press(next(a for a in chat.actions() if a.endswith(":confusing")))
+    assert "your teacher will see it" in chat.text() and "What was" not in chat.text()
+    chat.say("/quiz counting")
+    chat.say("3.5")  # the typed question's answer, never a comment
+    with mini_db.session() as session:
+        assert session.scalars(select(CardFeedback.comment)).one() == ""
+
+
 def test_a_comment_is_only_the_message_right_after(mini_db: Database) -> None:
     chat = Chat(Tutor(mini_db))
     chat.say("/course mini")

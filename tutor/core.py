@@ -220,9 +220,10 @@ class Tutor:
         word = PLAIN_WORDS.get(normalize(text))
         if turn.state.draft.get("step") in TYPED_STEPS and text and word is None:
             return self.teaching.typed(turn, text)
-        if turn.state.draft.get("step") == feedback.COMMENT_STEP and text and word is None \
-                and turn.state.question_id is None:
-            return feedback.comment(turn, text)
+        if turn.state.draft.get("step") == feedback.COMMENT_STEP:
+            if text and word is None and turn.state.question_id is None:
+                return feedback.comment(turn, text)
+            turn.state.draft = {}  # they carried on ("quiz", "next"...): no comment
         if turn.state.question_id is not None and text and word is None:
             if ask.reads_as_question_about_quiz(text):
                 return self._ask(turn, text)

@@ -68,6 +68,8 @@ def record(turn: Turn, action: Feedback) -> list[Reply]:
     turn.session.flush()
     if action.verdict == "clear":
         return [Text("Thanks! 👍")]
+    if turn.state.question_id is not None:  # mid-quiz, typed words answer the question
+        return [Text("Thanks for saying so: your teacher will see it.")]
     turn.state.draft = {"step": COMMENT_STEP, "feedback": str(row.id)}
     return [Text("Thanks for saying so. What was confusing? Tell me in one message and your "
                  "teacher will see it, or just carry on.")]
