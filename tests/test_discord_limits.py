@@ -235,3 +235,13 @@ def test_the_fake_refuses_a_late_or_second_response(bundled_db: Database) -> Non
         harness.violations.clear()  # seen: the scenario itself is what failed on purpose
 
     run(bundled_db, scenario)
+
+
+def test_a_form_opened_before_a_restart_is_answered(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        harness.webhooks.forms[str(ann.id)] = ["0f3a9c"]  # shown by the process before
+        calls = await harness.submit("my answer", ann, form="0f3a9c")
+        assert "This form has expired" in calls[0].text and calls[0].ephemeral
+
+    run(bundled_db, scenario)

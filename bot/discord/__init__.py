@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 import discord
 from discord.ext import commands, tasks
 
-from bot.discord.adapter import DiscordAdapter
+from bot.discord.adapter import FORM_EXPIRED, DiscordAdapter
 from bot.discord.campaigns import Campaigns
 from bot.discord.cogs import Groups, learning_commands
 from bot.discord.views import CoreButton, CoreMenu, GroupAnswerButton, TypeAnswerButton
@@ -62,6 +63,20 @@ class TutorDiscordBot(commands.Bot):
     async def close(self) -> None:
         self.post_due.cancel()
         await super().close()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A form no handler holds (opened before a restart: discord.py keeps open forms in
+        memory) would get nothing, and Discord would say "Something went wrong". Unanswered
+        when the deadline nears, it is told to open the form again."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        await asyncio.sleep(self.tutorbot.unanswered_after)
+        if interaction.response.is_done():
+            return
+        try:
+            await interaction.response.send_message(FORM_EXPIRED, ephemeral=True)
+        except discord.HTTPException:  # answered meanwhile, or too late
+            logging.getLogger(__name__).info("an unanswered form got no fallback")
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is not None:

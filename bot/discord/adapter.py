@@ -19,13 +19,18 @@ from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, Tick, Vote
 from tutor.messages import GroupQuestion, Posting, Sent
 
-__all__ = ["PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError", "identity"]
+__all__ = ["FORM_EXPIRED", "PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError",
+           "identity"]
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 EXPIRED_BUTTON = "⌛ This button has expired."
 # Answered in time or deferred: well inside Discord's 3 s, with room for the round trip.
 DEFER_AFTER = 1.5
+# A form nothing answered by then (it was opened before a restart) is told so: after any
+# turn's deferral, before Discord's 3 s.
+UNANSWERED_AFTER = 2.2
+FORM_EXPIRED = "⌛ This form has expired. Press the button again to open a new one."
 SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -71,6 +76,7 @@ class DiscordAdapter:
         self.teacher_role = teacher_role
         self._locks: dict[str, asyncio.Lock] = {}
         self.defer_after = DEFER_AFTER
+        self.unanswered_after = UNANSWERED_AFTER
 
     def is_teacher(self, member: discord.abc.User) -> bool:
         """Manage Server, or the role named in settings."""
