@@ -59,6 +59,7 @@ def plan_alerts(session: Session, now: datetime, teachers: Sequence[str],
     if not new:
         return 0
     reached = _teachers(session, teachers)
+    texts = {alert.id: alert_text(session, alert) for alert in new}  # the same for everyone
     for identity, teacher in reached:
         tz = zone(teacher.timezone)
         start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
@@ -66,7 +67,7 @@ def plan_alerts(session: Session, now: datetime, teachers: Sequence[str],
             Nudge.rule == ALERT, Nudge.learner_id == teacher.id, Nudge.due_at >= start)) or 0
         each = not alerts_in_digest(teacher)
         for alert in new:
-            text = alert_text(session, alert)
+            text = texts[alert.id]
             if each and sent_today < per_day:
                 session.add(Nudge(
                     key=f"alert:{alert.id}:{identity.platform}:{identity.platform_user_id}",

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from nudges.admin import rate_lift
 from nudges.alerts import TEACHER
+from nudges.outcomes import lessons_finished
 from nudges.planner import AT_RISK_RULE
 from nudges.sampler import CONTROL
 from tutor.learner.progress import activity_moments
-from tutor.storage.models import CourseRow, LessonCompletion, LessonRow, Nudge, RiskAlert
+from tutor.storage.models import CourseRow, Nudge, RiskAlert
 from tutor.turn import as_utc
 
 __all__ = ["BACK_WITHIN", "LESSON_WITHIN", "InterventionReport", "interventions"]
@@ -78,17 +79,13 @@ def _outcomes(session: Session, cases: Iterable[_Case]) -> dict[_Case, tuple[boo
     for course_id, group in by_course.items():
         since = min(as_utc(c.start) for c in group)
         moments = activity_moments(session, course_id, since)
-        lessons: dict[int, list[datetime]] = defaultdict(list)
-        for who, moment in session.execute(select(
-                LessonCompletion.learner_id, LessonCompletion.completed_at).join(LessonRow)
-                .where(LessonRow.course_id == course_id,
-                       LessonCompletion.completed_at >= since)):
-            lessons[who].append(as_utc(moment))
+        lessons = lessons_finished(session, course_id, since)
         for case in group:
             start = as_utc(case.start)
             back = any(start < as_utc(m) <= start + BACK_WITHIN
                        for m in moments.get(case.learner_id, []))
-            lesson = any(start < t <= start + LESSON_WITHIN for t in lessons[case.learner_id])
+            lesson = any(start < t <= start + LESSON_WITHIN
+                         for t in lessons.get(case.learner_id, []))
             found[case] = (back, lesson)
     return found
 
@@ -112,6 +109,6 @@ def interventions(session: Session, course: str | None = None) -> list[Intervent
         back = sum(b for b, _ in found)
         rows.append(InterventionReport(
             kind, len(found), back, sum(lesson for _, lesson in found),
-            "" if kind == KINDS[3] else rate_lift((back, len(found)),
-                                              (sum(b for b, _ in control), len(control)))))
+            "" if kind == KINDS[3] else rate_lift(
+                (back, len(found)), (sum(b for b, _ in control), len(control)))))
     return rows

@@ -14,7 +14,7 @@ from tutor.learner.progress import activity_moments
 from tutor.storage.models import Attempt, LessonCompletion, LessonRow, Nudge
 from tutor.turn import as_utc
 
-__all__ = ["WINDOW", "outcomes"]
+__all__ = ["WINDOW", "lessons_finished", "outcomes"]
 
 WINDOW = timedelta(hours=24)
 
@@ -30,10 +30,8 @@ def outcomes(session: Session, course_id: int, nudges: list[Nudge]
     for who, moment in session.execute(select(Attempt.learner_id, Attempt.answered_at).where(
             Attempt.course_id == course_id, Attempt.answered_at >= since)):
         done[who].append(as_utc(moment))
-    for who, moment in session.execute(select(
-            LessonCompletion.learner_id, LessonCompletion.completed_at).join(LessonRow).where(
-            LessonRow.course_id == course_id, LessonCompletion.completed_at >= since)):
-        done[who].append(as_utc(moment))
+    for who, times in lessons_finished(session, course_id, since).items():
+        done[who] += times
     found = {}
     for nudge in nudges:
         start = as_utc(nudge.sent_at or nudge.due_at)
@@ -43,4 +41,15 @@ def outcomes(session: Session, course_id: int, nudges: list[Nudge]
 
         back = within([as_utc(m) for m in moments.get(nudge.learner_id, [])])
         found[nudge.id] = (back, within(done.get(nudge.learner_id, [])))
+    return found
+
+
+def lessons_finished(session: Session, course_id: int, since: datetime
+                     ) -> dict[int, list[datetime]]:
+    """When each learner finished a lesson of the course, since `since`."""
+    found: dict[int, list[datetime]] = defaultdict(list)
+    for who, moment in session.execute(select(
+            LessonCompletion.learner_id, LessonCompletion.completed_at).join(LessonRow).where(
+            LessonRow.course_id == course_id, LessonCompletion.completed_at >= since)):
+        found[who].append(as_utc(moment))
     return found

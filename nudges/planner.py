@@ -177,7 +177,7 @@ def _automatic(session: Session, rows: list[dict[str, object]], report: PlanRepo
                 if key in keys:
                     continue
                 # A share of the at-risk learners gets nothing: the intervention report's
-                # control group (nudges.admin.interventions).
+                # control group (nudges.interventions).
                 held = name == AT_RISK_RULE and rng.random() < AT_RISK_CONTROL
                 _add(rows, report, limit, key, who, now, occurrence, campaign_id=None,
                      rule=name, variant=CONTROL if held else 0,

@@ -35,9 +35,8 @@ def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
         courses = session.execute(select(CourseRow.id, CourseRow.slug, CourseRow.alert_at)
                                   .where(CourseRow.id.in_(select(Enrollment.course_id)))).all()
     raised = []
-    default = at
     for course_id, slug, own in courses:
-        at = own or default  # the course's own line (course.yaml `alert_at`), if it has one
+        line = own or at  # the course's own line (course.yaml `alert_at`), if it has one
         rows = at_risk(database, slug, now)
         with database.session() as session:
             open_alerts = {a.learner_id: a for a in session.scalars(select(RiskAlert).where(
@@ -45,11 +44,11 @@ def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
             new = []
             for row in rows:
                 alert = open_alerts.get(row.learner_id)
-                if row.risk >= at and alert is None:
+                if row.risk >= line and alert is None:
                     new.append(RiskAlert(course_id=course_id, learner_id=row.learner_id,
                                          risk=row.risk, reasons=list(row.reasons),
                                          raised_at=now))
-                elif row.risk < at and alert is not None:
+                elif row.risk < line and alert is not None:
                     alert.cleared_at = now
             session.add_all(new)
             session.commit()

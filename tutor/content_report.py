@@ -58,18 +58,20 @@ def _questions(database: Database, course_id: int) -> dict[int, list[MissedQuest
     by_learner: dict[int, dict[int, bool]] = defaultdict(dict)
     for (learner, question), correct in first.items():
         by_learner[learner][question] = correct
+    totals = {learner: (sum(answers.values()), len(answers))
+              for learner, answers in by_learner.items()}
     out: dict[int, list[MissedQuestion]] = defaultdict(list)
     for question, (key, lesson) in keys.items():
-        right, rest = [], []
-        for answers in by_learner.values():
-            others = [c for q, c in answers.items() if q != question]
-            if question in answers and others:
-                right.append(float(answers[question]))
-                rest.append(sum(others) / len(others))
-        answered = sum(question in a for a in by_learner.values())
-        if not answered:
+        firsts = [(answers[question], totals[learner]) for learner, answers
+                  in by_learner.items() if question in answers]
+        if not firsts:
             continue
-        share = sum(a[question] for a in by_learner.values() if question in a) / answered
+        answered = len(firsts)
+        share = sum(got for got, _ in firsts) / answered
+        # The rest score: the learner's share right on every other question.
+        paired = [(float(got), (hits - got) / (count - 1)) for got, (hits, count) in firsts
+                  if count > 1]
+        right, rest = [r for r, _ in paired], [r for _, r in paired]
         discrimination = None
         if len(right) >= MIN_LEARNERS and np.std(right) > 0 and np.std(rest) > 0:
             discrimination = float(np.corrcoef(right, rest)[0, 1])

@@ -19,7 +19,7 @@ from tutor.storage.database import Database
 from tutor.storage.models import AskedQuestion, CourseRow
 from tutor.turn import as_utc
 
-__all__ = ["AT_RISK", "AtRisk", "UnansweredQuestion", "at_risk", "class_groups",
+__all__ = ["AT_RISK", "AtRisk", "ClassState", "UnansweredQuestion", "at_risk", "class_groups",
            "own_work_questions", "unanswered_questions"]
 
 
@@ -85,8 +85,9 @@ class AtRisk:
 
 
 @dataclass(frozen=True)
-class _Class:
-    """A course's enrolled learners as the risk model reads them, as of one moment."""
+class ClassState:
+    """A course's enrolled learners as the risk model reads them, as of one moment: read
+    once, for the at-risk list and the learner groups alike."""
 
     model: RiskModel
     names: dict[int, str]
@@ -95,7 +96,7 @@ class _Class:
 
     @classmethod
     def load(cls, database: Database, course: str, now: datetime,
-             model: RiskModel | None = None) -> _Class | None:
+             model: RiskModel | None = None) -> ClassState | None:
         with database.session() as session:
             course_row = session.scalar(select(CourseRow).where(CourseRow.slug == course))
             if course_row is None:
@@ -110,29 +111,33 @@ class _Class:
     def risk(self, who: int) -> float:
         return self.model.risk_of(self.features[who])
 
+    def at_risk(self) -> list[AtRisk]:
+        """Every learner enrolled, the likeliest to drop out first, with the reasons."""
+        typical = typical_learner(self.model, [self.features[who] for who, counts
+                                               in self.counts.items() if any(counts)])
+        rows = []
+        for who, counts in self.counts.items():
+            active = [i for i, c in enumerate(counts) if c]
+            rows.append(AtRisk(self.names[who], self.risk(who),
+                               WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
+                               sum(1 for c in counts[-14:] if c), current_streak(counts),
+                               tuple(r.words for r in reasons(self.model, self.features[who],
+                                                              typical)), who))
+        return sorted(rows, key=lambda r: -r.risk)
+
+    def groups(self) -> list[LearnerGroup]:
+        """The typical learner groups (tutor.learner.clusters), largest first."""
+        return learner_groups(self.counts, {who: self.risk(who) for who in self.counts})
+
 
 def at_risk(database: Database, course: str, now: datetime,
             model: RiskModel | None = None) -> Sequence[AtRisk]:
     """Every learner enrolled in the course, the likeliest to drop out first."""
-    found = _Class.load(database, course, now, model)
-    if found is None:
-        return []
-    typical = typical_learner(found.model, [found.features[who] for who, counts
-                                            in found.counts.items() if any(counts)])
-    rows = []
-    for who, counts in found.counts.items():
-        active = [i for i, c in enumerate(counts) if c]
-        rows.append(AtRisk(found.names[who], found.risk(who),
-                           WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
-                           sum(1 for c in counts[-14:] if c), current_streak(counts),
-                           tuple(r.words for r in reasons(found.model, found.features[who],
-                                                          typical)), who))
-    return sorted(rows, key=lambda r: -r.risk)
+    found = ClassState.load(database, course, now, model)
+    return found.at_risk() if found is not None else []
 
 
 def class_groups(database: Database, course: str, now: datetime) -> list[LearnerGroup]:
-    """The course's typical learner groups (tutor.learner.clusters), largest first."""
-    found = _Class.load(database, course, now)
-    if found is None:
-        return []
-    return learner_groups(found.counts, {who: found.risk(who) for who in found.counts})
+    """The course's typical learner groups, largest first."""
+    found = ClassState.load(database, course, now)
+    return found.groups() if found is not None else []

@@ -18,8 +18,6 @@ __all__ = ["ENCOURAGE_STEP", "choose", "typed"]
 
 ENCOURAGE_STEP = "encourage"
 GONE = "That alert is no longer there."
-HANDLED = {"encouraged": "was sent encouragement", "contacting": "is being contacted",
-           "dismissed": "was dismissed"}
 
 
 def choose(turn: Turn, desk: CampaignDesk | None, action: AlertChoice) -> list[Reply]:

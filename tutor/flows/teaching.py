@@ -20,13 +20,7 @@ from tutor.flows import alerts
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
 from tutor.overview import class_overview
-from tutor.reports import (
-    AT_RISK,
-    at_risk,
-    class_groups,
-    own_work_questions,
-    unanswered_questions,
-)
+from tutor.reports import AT_RISK, ClassState, own_work_questions, unanswered_questions
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, Enrollment
 from tutor.teaching import CampaignDesk
@@ -193,8 +187,8 @@ class Teaching:
         course = turn.event.text.strip().lower() or turn.session.scalar(
             select(CourseRow.slug).join(Enrollment, Enrollment.course_id == CourseRow.id)
             .group_by(CourseRow.slug).order_by(func.count().desc()).limit(1))
-        risky = [r for r in at_risk(self._db, course, turn.now) if r.risk >= AT_RISK][:5] \
-            if course else []
+        state = ClassState.load(self._db, course, turn.now) if course else None
+        risky = [r for r in state.at_risk() if r.risk >= AT_RISK][:5] if state else []
         if risky:
             lines.append(f"\n⚠️ **Most at risk of dropping out** ({course})")
             lines += [f"- {plain(r.learner[:40])}: {r.risk:.0%}"
@@ -203,7 +197,7 @@ class Teaching:
         if confusing:
             lines.append(f"\n😕 **Cards learners found confusing** ({course})")
             lines += [_verdict_line(v) for v in confusing]
-        groups = class_groups(self._db, course, turn.now) if course else []
+        groups = state.groups() if state else []
         if groups:
             lines.append(f"\n👥 **Learner groups** ({course}; a campaign can target one)")
             lines += [f"- {g.name}: {g.size}, risk {g.risk:.0%} ({g.traits})" for g in groups]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -93,6 +93,5 @@ def learner_groups(daily: Mapping[int, list[int]], risk: Mapping[int, float], *,
     for group in groups:  # two centres with one trait: "fading", "fading 2"
         seen[group.name] = seen.get(group.name, 0) + 1
         suffix = f" {seen[group.name]}" if seen[group.name] > 1 else ""
-        named.append(LearnerGroup(group.name + suffix, group.members, group.risk,
-                                  group.traits))
+        named.append(replace(group, name=group.name + suffix))
     return named
