@@ -14,6 +14,8 @@ from content import bundled_course_paths
 from nudges.desk import Desk
 from retrieval import SearchIndex, SentenceTransformerEmbedder
 from tutor import Database, Settings, Tutor
+from tutor.dashboard.access import Access
+from tutor.flows.dashboard import DashboardLinks
 from tutor.knowledge import CourseSearch
 from tutor.library import LibraryReport, import_folders
 from tutor.qa.answerer import Answerer
@@ -31,6 +33,11 @@ class App:
     database: Database
     search: CourseSearch
     tutor: Tutor
+
+    def reindex(self) -> None:
+        """Catch the search index up with the courses (after a re-import), in the
+        background."""
+        self.search.sync_in_background()
 
     def close(self) -> None:
         # A background index sync still embedding at exit would be killed inside torch
@@ -100,9 +107,18 @@ def build_app(settings: Settings, console: Console) -> App:
                   llm_daily_quota=settings.llm_daily_quota,
                   max_message_chars=settings.max_message_chars,
                   charts_dir=settings.data_dir / "charts",
-                  group_quiz_seconds=settings.group_quiz_seconds, desk=Desk(),
-                  teachers=settings.teachers)
+                  group_quiz_seconds=settings.group_quiz_seconds,
+                  desk=Desk(settings.nudge_daily_cap), teachers=settings.teachers,
+                  links=_links(settings, database))
     return App(settings=settings, database=database, search=search, tutor=tutor)
+
+
+def _links(settings: Settings, database: Database) -> DashboardLinks | None:
+    """`/dashboard` hands out links where a dashboard runs: served by this process
+    (WEB_PORT) or by a `tutorbot web` of its own (WEB_BASE_URL)."""
+    if settings.web_port is None and settings.web_base_url is None:
+        return None
+    return DashboardLinks(Access(database, settings.teachers), settings.resolved_web_base_url)
 
 
 def _import_with_progress(database: Database, folders: list[Path],

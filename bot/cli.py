@@ -19,6 +19,7 @@ from bot.app import App, build_app, build_search, configure_logging, course_fold
 from bot.campaign_cli import campaign_app
 from bot.cli_help import install as install_plain_help
 from bot.startup import startup_problem
+from bot.web.cli import web_app
 from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
@@ -43,6 +44,7 @@ app.add_typer(report_app, name="report")
 model_app = typer.Typer(no_args_is_help=True, help="The learner model.")
 app.add_typer(model_app, name="model")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(web_app, name="web")
 console = Console()
 errors = Console(stderr=True)
 OnlyCourse = Annotated[str | None, typer.Option(metavar="COURSE", help="Only this course id.")]
@@ -133,7 +135,8 @@ def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegr
     tutor_app = _app(settings)
     try:
         asyncio.run(serve(settings, tutor_app.tutor, tutor_app.database,
-                          telegram="telegram" in wanted, discord="discord" in wanted))
+                          telegram="telegram" in wanted, discord="discord" in wanted,
+                          on_import=tutor_app.reindex))
     except Exception as exc:
         problem = startup_problem(exc, settings)
         if problem is None:

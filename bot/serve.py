@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegram: bool,
-                discord: bool) -> None:
+                discord: bool, on_import: Callable[[], None] | None = None) -> None:
     """Until SIGINT or SIGTERM: then every platform stops cleanly (updates in flight are
     finished, connections closed)."""
     stop = asyncio.Event()
@@ -27,6 +28,7 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
     started: list[Any] = []
     discord_task: asyncio.Task[None] | None = None
     service: Any = None
+    web: asyncio.Future[None] | None = None
     try:
         if telegram:
             started.append(await _start_telegram(settings, tutor, database))
@@ -41,10 +43,20 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
             started.append(client)
         if settings.nudges and started:
             service = await _start_nudges(settings, database, started)
+        if settings.web_port is not None:
+            from bot.web.serve import dashboard_for, serve_dashboard
+
+            dashboard = dashboard_for(settings, database, on_import)
+            web = asyncio.ensure_future(serve_dashboard(dashboard, settings.web_host,
+                                                        settings.web_port, stop))
+            web.add_done_callback(lambda _: stop.set())  # the port was taken, say
         log.info("tutorbot is running (%s); Ctrl-C to stop",
                  ", ".join(p for p, on in (("Telegram", telegram), ("Discord", discord)) if on))
         await stop.wait()
     finally:
+        stop.set()
+        if web is not None:
+            await web
         if service is not None:
             await service.stop()
         for platform in reversed(started):

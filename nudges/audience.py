@@ -81,7 +81,17 @@ class CourseState:
 
 def recipients(session: Session, course: CourseRow, audience: Audience, now: datetime,
                state: CourseState | None = None) -> list[Recipient]:
+    """The learners that fit the audience and each of its `also` audiences."""
     state = state or CourseState.load(session, course, now)
+    found = _fitting(session, course, audience, now, state)
+    for further in audience.also:
+        keep = {who.learner_id for who in recipients(session, course, further, now, state)}
+        found = [who for who in found if who.learner_id in keep]
+    return found
+
+
+def _fitting(session: Session, course: CourseRow, audience: Audience, now: datetime,
+             state: CourseState) -> list[Recipient]:
     history, reachable, due = state.history, state.reachable, state.due
     lessons, done = state.lessons, state.done
     # Read once for the whole audience, not per learner.

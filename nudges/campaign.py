@@ -12,7 +12,8 @@
 
 Audiences: enrolled, not_started, inactive (days), reviews_due (reviews), mastery_below
 (skill, below), risk_above (above), streak_at_risk, group (platform, group), and cluster
-(cluster: a typical learner group's name from `tutorbot report groups`, e.g. fading).
+(cluster: a typical learner group's name from `tutorbot report groups`, e.g. fading);
+any of them may add `also: [...]`, further audiences a learner must fit as well.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Audience(_Strict):
     platform: str | None = None  # group: learners seen in this group
     group: str | None = None
     cluster: str | None = None  # cluster: a typical learner group's name, e.g. "fading"
+    # Further conditions a learner must also meet: `{kind: inactive, days: 7, also: [{kind:
+    # mastery_below, skill: loops}]}` is the inactive learners weak at loops.
+    also: tuple[Audience, ...] = Field(default=(), max_length=8)
 
     def model_post_init(self, _context: object) -> None:
         if self.kind == "cluster" and not self.cluster:
@@ -161,6 +165,13 @@ def parse_schedule(text: str) -> Schedule:
 
 def describe_audience(audience: Audience) -> str:
     """The audience in words, as a teacher would say it."""
+    words = _describe_one(audience)
+    for further in audience.also:
+        words += " and " + _describe_one(further).removeprefix("learners ")
+    return words
+
+
+def _describe_one(audience: Audience) -> str:
     return {
         "enrolled": "everyone enrolled",
         "not_started": "learners who have not started yet",

@@ -4,7 +4,7 @@ checked, previewed and created, the list, status changes and the report, as text
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,13 +19,19 @@ from nudges.campaign import (
     describe_schedule,
     parse_schedule,
 )
+from nudges.dispatcher import FOR_TEACHERS
 from nudges.interventions import interventions
-from nudges.timing import after_quiet_hours
+from nudges.planner import COUNTED
+from nudges.timing import after_quiet_hours, local_day
 from tutor.actions import Screen, encode
 from tutor.preferences import quiet_hours, reminders_on
 from tutor.storage.models import Campaign, Identity, Learner, Nudge
+from tutor.timezones import zone
+from tutor.turn import as_utc
 
 __all__ = ["Desk"]
+
+WEEK = 7  # a message waits at most this many days for room under the cap
 
 VERBS = {"pause": "paused", "resume": "active", "cancel": "cancelled"}
 
@@ -42,8 +48,14 @@ def _spec(draft: Mapping[str, str]) -> CampaignSpec:
 
 
 class Desk:
+    """`cap`: nudges a learner gets a local day (NUDGE_DAILY_CAP); a teacher's message
+    beyond it waits for the learner's next day. None: no cap."""
+
     audiences: tuple[str, ...] = tuple(AUDIENCES)
     placeholders: tuple[str, ...] = PLACEHOLDERS
+
+    def __init__(self, cap: int | None = None) -> None:
+        self.cap = cap
 
     def schedule_problem(self, text: str) -> str | None:
         try:
@@ -115,8 +127,28 @@ class Desk:
         existing = session.scalar(select(Nudge).where(Nudge.key == key))
         if existing is not None:
             return existing.due_at
-        due = after_quiet_hours(now, learner.timezone, quiet_hours(learner))
+        due = self._within_cap(session, learner, after_quiet_hours(
+            now, learner.timezone, quiet_hours(learner)))
         session.add(Nudge(key=key, rule=TEACHER, learner_id=learner_id,
                           platform=identity.platform, user_id=identity.platform_user_id,
                           text=text, action=encode(Screen("continue")), due_at=due))
+        return due
+
+    def _within_cap(self, session: Session, learner: Learner, due: datetime) -> datetime:
+        """`due`, or the first of the learner's next days (after their quiet hours) with
+        room under the daily cap: what the planner counts, a teacher's message counts."""
+        if self.cap is None:
+            return due
+        tz = zone(learner.timezone)
+        planned = [as_utc(d) for d in session.scalars(select(Nudge.due_at).where(
+            Nudge.learner_id == learner.id, Nudge.status.in_(COUNTED),
+            Nudge.rule.not_in(FOR_TEACHERS), Nudge.due_at >= due - timedelta(days=2),
+            Nudge.due_at <= due + timedelta(days=WEEK + 2)))]
+        for _ in range(WEEK):
+            day = local_day(due, learner.timezone)
+            if sum(local_day(d, learner.timezone) == day for d in planned) < self.cap:
+                return due
+            midnight = datetime.combine(due.astimezone(tz).date() + timedelta(days=1),
+                                        time(0), tzinfo=tz)
+            due = after_quiet_hours(midnight, learner.timezone, quiet_hours(learner))
         return due

@@ -22,11 +22,11 @@ from tutor.grading import expected_answer
 from tutor.storage.models import Attempt, Campaign, Poll, QuestionRow, utcnow
 
 
-async def _bot(db: Database, clock: Callable[[], datetime] = utcnow
+async def _bot(db: Database, clock: Callable[[], datetime] = utcnow, **tutor: Any
                ) -> tuple[TutorDiscordBot, DiscordHarness]:
     charts = Path(tempfile.mkdtemp(prefix="charts-"))
-    bot = build_bot(Settings(), Tutor(db, charts_dir=charts, clock=clock, desk=Desk()), db,
-                    sync_commands=False)
+    bot = build_bot(Settings(), Tutor(db, charts_dir=charts, clock=clock, desk=Desk(),
+                                      **tutor), db, sync_commands=False)
     # dpytest builds its members through the member cache, which the bot itself does not
     # need (no privileged intents); the test world turns it on.
     bot._connection._intents.members = True
@@ -42,9 +42,9 @@ async def _bot(db: Database, clock: Callable[[], datetime] = utcnow
 
 def run(db: Database, scenario: Callable[[TutorDiscordBot, DiscordHarness],
                                           Awaitable[None]],
-        clock: Callable[[], datetime] = utcnow) -> None:
+        clock: Callable[[], datetime] = utcnow, **tutor: Any) -> None:
     async def main() -> None:
-        bot, harness = await _bot(db, clock)
+        bot, harness = await _bot(db, clock, **tutor)
         try:
             await scenario(bot, harness)
             harness.check()

@@ -114,3 +114,23 @@ def test_a_missing_postgresql_database_is_named(postgres_url: str) -> None:
     said = str(raised.value)
     assert "has no database 'no_such_tutorbot_db'" in said and "createdb" in said
     assert "is the server running" not in said
+
+
+def test_a_moment_in_any_zone_reads_back_as_the_same_instant(database: Database) -> None:
+    """SQLite drops a datetime's zone; 08:00 in Berlin must not come back as 08:00 UTC."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tutor.storage.models import Learner, Nudge
+
+    berlin = datetime(2026, 7, 1, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    with database.session() as session:
+        learner = Learner(display_name="Ada", preferences={})
+        session.add(learner)
+        session.flush()
+        session.add(Nudge(key="k", learner_id=learner.id, platform="test", user_id="1",
+                          due_at=berlin))
+        session.commit()
+    with database.session() as session:
+        stored = session.query(Nudge).one().due_at
+    assert stored.replace(tzinfo=stored.tzinfo or UTC) == berlin

@@ -68,6 +68,8 @@ COMMANDS: tuple[Command, ...] = (
             in_menu=False),
     Command("report", "Teachers: how the class and the campaigns are doing", "course",
             "The course of the class overview (default: the largest)", who="teachers"),
+    Command("dashboard", "Teachers: a one-time sign-in link to the web dashboard",
+            who="teachers"),
 )
 _BY_NAME = {c.name: c for c in COMMANDS}
 

@@ -49,7 +49,8 @@ from tutor.flows import (
     study_groups,
 )
 from tutor.flows import progress as progress_flow
-from tutor.flows.teaching import TYPED_STEPS, Teaching
+from tutor.flows.dashboard import NOT_RUNNING, DashboardLinks
+from tutor.flows.teaching import NOT_A_TEACHER, TYPED_STEPS, Teaching
 from tutor.grading import normalize
 from tutor.messages import Identity as Who
 from tutor.messages import Inbound, Posting, Reply, Sent, Text
@@ -96,6 +97,7 @@ class Tutor:
                  llm_daily_quota: int = 50, max_message_chars: int = 4000,
                  charts_dir: Path | None = None, group_quiz_seconds: int = 30,
                  desk: CampaignDesk | None = None, teachers: Sequence[str] = (),
+                 links: DashboardLinks | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
         self._charts_dir = charts_dir
@@ -119,7 +121,13 @@ class Tutor:
             "cancel": self.teaching.cancel, "report": self.teaching.report,
             "group": lambda t: study_groups.group_settings(t, self.teaching),
             "leaderboard": study_groups.standings,
+            "dashboard": lambda t: self._dashboard(t, links),
         }
+
+    def _dashboard(self, turn: Turn, links: DashboardLinks | None) -> list[Reply]:
+        if links is not None:
+            return links.link(turn)
+        return [Text(NOT_RUNNING if self.teaching.is_teacher(turn) else NOT_A_TEACHER)]
 
     @property
     def commands(self) -> tuple[str, ...]:

@@ -79,6 +79,20 @@ class Settings(BaseSettings):
     risk_alerts_per_day: int = Field(
         default=5, ge=1, le=100,
         description="Alerts a teacher gets one by one each day; the rest come in a digest.")
+    web_port: int | None = Field(
+        default=None, ge=1, le=65535,
+        description="Serve the teachers' dashboard on this port with `tutorbot run`; "
+                    "`tutorbot web` serves it on 8080 when empty.")
+    web_host: str = Field(default="127.0.0.1",
+                          description="Address the dashboard listens on (behind a proxy: "
+                                      "keep 127.0.0.1).")
+    web_base_url: str | None = Field(
+        default=None, description="The dashboard's public address, as teachers open it "
+                                  "(https://... behind a reverse proxy); sign-in links start "
+                                  "with it. Empty: http://WEB_HOST:WEB_PORT.")
+    web_secret: SecretStr | None = Field(
+        default=None, description="Signs the dashboard's session cookies; empty: a random "
+                                  "one kept in DATA_DIR/web-secret.")
     log_level: str = "INFO"
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 
@@ -129,6 +143,18 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET may hold 1-256 characters: letters, "
                              "digits, _ and -")
         return value
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            raise ValueError("WEB_BASE_URL must be an http:// or https:// address, e.g. "
+                             f"https://tutor.example.org (got {value[:60]!r})")
+        return value.strip().rstrip("/") if value else None
+
+    @property
+    def resolved_web_base_url(self) -> str:
+        return self.web_base_url or f"http://{self.web_host}:{self.web_port or 8080}"
 
     @property
     def resolved_index_dir(self) -> Path:

@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.discord.adapter import DiscordAdapter, identity
 from bot.discord.views import FORM_TIMEOUT
 from nudges.campaign import AUDIENCES
+from tutor import commands as core_commands
 from tutor.flows.teaching import NOT_A_TEACHER
 
 __all__ = ["Campaigns"]
@@ -91,6 +92,13 @@ class Campaigns(commands.Cog):
                      campaign_id: int) -> None:
         await self.adapter.turn(interaction, command="campaigns",
                                 text=f"{change.value} {campaign_id}")
+
+    @app_commands.command(name="dashboard",
+                          description=core_commands.command("dashboard").summary)
+    async def dashboard(self, interaction: Interaction) -> None:
+        # In a server the core lists a teacher for its courses and says to ask in a DM,
+        # where the link itself is given: a link is never posted where others might see it.
+        await self.adapter.turn(interaction, command="dashboard")
 
     @app_commands.command(name="report", description="How the campaigns are doing (teachers)")
     @app_commands.guild_only()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -28,6 +29,7 @@ __all__ = [
     "CardRow",
     "ConversationState",
     "CourseRow",
+    "CourseTeacher",
     "Enrollment",
     "FittedModel",
     "GroupQuiz",
@@ -35,6 +37,7 @@ __all__ = [
     "Learner",
     "LessonCompletion",
     "LessonRow",
+    "LoginLink",
     "QuestionRow",
     "ReviewCard",
     "RiskAlert",
@@ -47,6 +50,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Moments stored in UTC. SQLite keeps a datetime's wall-clock digits and drops its
+    zone, so 08:00 in Berlin would read back as 08:00 UTC; every aware moment is turned
+    into UTC on its way in, whoever computed it in which zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -55,7 +72,7 @@ class Base(DeclarativeBase):
         "pk": "pk_%(table_name)s",
     })
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[str]: JSON}
+        datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
 class CourseRow(Base):
@@ -435,3 +452,29 @@ class CardFeedback(Base):
     verdict: Mapped[str] = mapped_column(String(16))  # clear, confusing
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginLink(Base):
+    """A one-time sign-in link to the teachers' dashboard: only the token's hash is kept,
+    it expires, and it is spent by its first use."""
+
+    __tablename__ = "login_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    teacher: Mapped[str] = mapped_column(String(160), index=True)  # platform:user_id
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class CourseTeacher(Base):
+    """Who teaches a course, beyond TEACHERS (who see every course): added by an admin, or
+    by a Discord server's teacher asking for the dashboard in the server of the course."""
+
+    __tablename__ = "course_teachers"
+    __table_args__ = (UniqueConstraint("course_id", "teacher"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    teacher: Mapped[str] = mapped_column(String(160), index=True)
+    added_by: Mapped[str] = mapped_column(String(160), default="")
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

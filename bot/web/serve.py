@@ -1,0 +1,67 @@
+"""Running the dashboard: its secret, its server, and its place beside the bots."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+
+from bot.web.app import Dashboard, create_app
+from tutor import Database, Settings
+from tutor.dashboard.access import Access
+
+__all__ = ["dashboard_for", "serve_dashboard"]
+
+log = logging.getLogger(__name__)
+
+
+def _secret(settings: Settings) -> str:
+    """WEB_SECRET, else one made once and kept in DATA_DIR (readable by its owner only), so
+    sessions outlive a restart and every process on the machine signs alike."""
+    if settings.web_secret is not None:
+        return settings.web_secret.get_secret_value()
+    path = settings.data_dir / "web-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+    return Path(path).read_text().strip()
+
+
+def dashboard_for(settings: Settings, database: Database,
+                  on_import: Callable[[], None] | None = None) -> Dashboard:
+    return Dashboard(database, Access(database, settings.teachers), _secret(settings),
+                     settings.resolved_web_base_url, on_import=on_import,
+                     cap=settings.nudge_daily_cap)
+
+
+async def serve_dashboard(dashboard: Dashboard, host: str, port: int,
+                          stop: asyncio.Event) -> None:
+    """Serve until `stop` is set. The access log is the dashboard's own (routes, never
+    values); uvicorn's would write every path with its ids."""
+    config = uvicorn.Config(create_app(dashboard), host=host, port=port, access_log=False,
+                            log_config=None, proxy_headers=True, lifespan="off")
+    server = _Server(config)
+    serving = asyncio.ensure_future(server.serve())
+    log.info("the dashboard is at %s (listening on %s:%d)", dashboard.base_url, host, port)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([serving, stopped], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    stopped.cancel()
+    await serving
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the process's owner (`tutorbot run`,
+    `tutorbot web`) stops every part of it together."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
