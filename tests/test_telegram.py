@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 
 from nudges.desk import Desk
@@ -297,6 +299,14 @@ def test_webhook_mode_rejects_a_wrong_secret(bundled_db: Database) -> None:
     asyncio.run(scenario())
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_tutorbot_run_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     import os
     import signal
@@ -305,9 +315,12 @@ def test_tutorbot_run_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Pat
     async def scenario() -> None:
         fake = FakeTelegram()
         await fake.start()
+        port = _free_port()
         env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "TELEGRAM_BOT_TOKEN": fake.token,
-               "TELEGRAM_BASE_URL": fake.base_url, "HF_HUB_OFFLINE": "1"}
+               "TELEGRAM_BASE_URL": fake.base_url, "HF_HUB_OFFLINE": "1",
+               "WEB_PORT": str(port), "TEACHERS": f'["telegram:{ANN}"]'}
         env.pop("DATABASE_URL", None)
+        env.pop("WEB_BASE_URL", None)
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", "--telegram", env=env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -316,6 +329,18 @@ def test_tutorbot_run_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Pat
             fake.message(ANN, "/start")
             [hello] = await fake.reply_to(ANN, 0, timeout=30)
             assert "Hi Ann" in hello.text
+            # The dashboard runs beside the bot, and /dashboard hands out its link.
+            fake.message(ANN, "/dashboard")
+            [link] = await fake.reply_to(ANN, 1, timeout=30)
+            found = re.search(rf"http://127\.0\.0\.1:{port}/login/\S+", link.text)
+            assert found, link.text
+            async with httpx.AsyncClient() as web:
+                page = await web.get(found.group(0))
+                token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+                assert page.status_code == 200 and token
+                signed = await web.post(found.group(0), data={"csrf": token.group(1)})
+                assert signed.status_code == 303
+                assert "Python" in (await web.get(f"http://127.0.0.1:{port}/")).text
             process.send_signal(signal.SIGTERM)
             # A stop waits for the first index sync (embedding every card), which takes
             # over 30 s on a loaded 2-core machine: the bound only catches a hang.

@@ -385,3 +385,24 @@ def test_a_link_is_spent_once_on_either_database(database: Database, attempts: i
     with database.session() as session:  # only the hash is kept
         assert not session.scalars(select(LoginLink).where(LoginLink.token_hash == token)
                                    ).all()
+
+
+def test_admins_edit_who_teaches_a_course_and_teachers_cannot(web: TestClient,
+                                                               school: Database) -> None:
+    token = sign_in(web, school)  # a teacher, not an admin
+    page = web.get("/courses/mini/content").text
+    assert TEACHER in page and 'name="change" value="add"' not in page
+    refused = web.post("/courses/mini/teachers",
+                       data={"csrf": token, "teacher": "telegram:555", "change": "add"})
+    assert refused.status_code == 403
+    web.cookies.clear()
+    token = sign_in(web, school, ADMIN)
+    for wrong in ("telegram:abc", "fax:5", "telegram:5 <b>"):
+        assert web.post("/courses/mini/teachers", data={
+            "csrf": token, "teacher": wrong, "change": "add"}).status_code == 400
+    assert web.post("/courses/mini/teachers", data={
+        "csrf": token, "teacher": "telegram:555", "change": "add"}).status_code == 303
+    assert Access(school, []).courses("telegram:555") == [("mini", "Mini course")]
+    web.post("/courses/mini/teachers", data={
+        "csrf": token, "teacher": TEACHER, "change": "remove"})
+    assert Access(school, []).courses(TEACHER) == []

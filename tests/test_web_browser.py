@@ -94,6 +94,10 @@ def test_a_teacher_signs_in_sorts_the_class_and_runs_a_campaign(
         sync_api.expect(page.get_by_role("status")).to_contain_text("Queued")
         page.screenshot(path=SHOTS / "dashboard-learner.png", full_page=True)
 
+        page.get_by_role("link", name="Content", exact=True).click()
+        sync_api.expect(page.get_by_role("heading", name="Lessons")).to_be_visible()
+        page.screenshot(path=SHOTS / "dashboard-content.png", full_page=True)
+
         page.get_by_role("button", name="Sign out").click()
         page.goto(f"{served}/courses/mini")
         sync_api.expect(page.get_by_role("heading")).to_contain_text("Please sign in")

@@ -8,6 +8,7 @@ answer as for a thing that does not exist, so ids reveal nothing.
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations, which
 # name aliases local to create_app.
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -222,15 +223,16 @@ def create_app(dashboard: Dashboard) -> FastAPI:
     # -- content -------------------------------------------------------------------------
 
     @app.get("/courses/{course}/content", response_class=HTMLResponse)
-    def content(request: Request, course: Course, imported: str = "") -> Response:
+    def content(request: Request, course: Course, who: Teacher, imported: str = "") -> Response:
         found = views.content_view(dashboard.database, course)
         if found is None:
             raise HTTPException(404, "No such course among yours.")
         return page(request, "content.html", course=course, tab="content", view=found,
-                    imported=imported)
+                    imported=imported, grants=dashboard.access.grants(course),
+                    admin=who in dashboard.access.admins)
 
     @app.post("/courses/{course}/content/reimport", dependencies=[Csrf])
-    def reimport(request: Request, course: Course) -> Response:
+    def reimport(request: Request, course: Course, who: Teacher) -> Response:
         report = views.reimport(dashboard.database, course)
         if report is None:
             raise HTTPException(404, "No such course among yours.")
@@ -238,11 +240,27 @@ def create_app(dashboard: Dashboard) -> FastAPI:
             problems = [str(p) for found in report.rejected.values() for p in found][:20]
             found = views.content_view(dashboard.database, course)
             return page(request, "content.html", 422, course=course, tab="content",
-                        view=found, imported="",
+                        view=found, imported="", grants=dashboard.access.grants(course),
+                        admin=who in dashboard.access.admins,
                         problems=problems)
         if dashboard.on_import is not None:
             dashboard.on_import()
         return RedirectResponse(f"/courses/{course}/content?imported=1", 303)
+
+    @app.post("/courses/{course}/teachers", dependencies=[Csrf])
+    def teachers(course: Course, who: Teacher, teacher: Annotated[str, Form(max_length=160)],
+                 change: Annotated[str, Form()]) -> Response:
+        """Admins (TEACHERS) list and unlist a course's teachers."""
+        if who not in dashboard.access.admins:
+            raise HTTPException(403, "Only the admins in TEACHERS change who teaches a course.")
+        named = teacher.strip()
+        if not re.fullmatch(r"(telegram|discord):\d{1,30}", named):
+            raise HTTPException(400, f"{named[:40]!r} is not telegram:ID or discord:ID.")
+        if change == "add":
+            dashboard.access.grant(course, named, who, dashboard.clock())
+        else:
+            dashboard.access.revoke(course, named)
+        return RedirectResponse(f"/courses/{course}/content#teachers", 303)
 
     return app
 
