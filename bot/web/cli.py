@@ -3,11 +3,16 @@ teaches which course."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from tutor import Settings
+from tutor.dashboard.access import Access, TooManyLinks
 
 __all__ = ["web_app"]
 
@@ -19,6 +24,19 @@ console = Console()
 errors = Console(stderr=True)
 Teacher = Annotated[str, typer.Option("--teacher", metavar="PLATFORM:ID",
                                       help="e.g. telegram:123456789 or discord:42")]
+
+
+@contextmanager
+def _access() -> Iterator[tuple[Access, Settings]]:
+    """Who sees which course, in the configured database (closed after)."""
+    from bot.cli import _database, _settings
+
+    settings = _settings()
+    database = _database(settings)
+    try:
+        yield Access(database, settings.teachers), settings
+    finally:
+        database.dispose()
 
 
 def _who(teacher: str) -> str:
@@ -66,13 +84,7 @@ def web(context: typer.Context,
 @web_app.command("login-link")
 def login_link(teacher: Teacher) -> None:
     """A one-time sign-in link (15 minutes) for a teacher."""
-    from bot.cli import _database, _settings
-    from tutor.dashboard.access import Access, TooManyLinks
-
-    settings = _settings()
-    database = _database(settings)
-    try:
-        access = Access(database, settings.teachers)
+    with _access() as (access, settings):
         who = _who(teacher)
         if not access.may_sign_in(who):
             errors.print(f"[red]{who} teaches no course here: add them to TEACHERS, or "
@@ -84,64 +96,40 @@ def login_link(teacher: Teacher) -> None:
             errors.print(f"[red]Not now: {refused}.[/red]")
             raise typer.Exit(1) from refused
         console.print(f"{settings.resolved_web_base_url}/login/{token}", soft_wrap=True)
-    finally:
-        database.dispose()
 
 
 @teachers_app.command("add")
 def teachers_add(course: Annotated[str, typer.Argument(metavar="COURSE")],
                  teacher: Annotated[str, typer.Argument(metavar="PLATFORM:ID")]) -> None:
     """Let a teacher see a course on the dashboard."""
-    from bot.cli import _database, _settings
-    from tutor.dashboard.access import Access
-
-    settings = _settings()
-    database = _database(settings)
-    try:
+    with _access() as (access, _):
         who = _who(teacher)
         try:
-            added = Access(database, settings.teachers).grant(course, who, "admin",
-                                                              datetime.now(UTC))
+            added = access.grant(course, who, "admin", datetime.now(UTC))
         except KeyError:
             errors.print(f"[red]There is no course {course!r}.[/red]")
             raise typer.Exit(1) from None
         console.print(f"{who} {'now teaches' if added else 'already teaches'} {course}.")
-    finally:
-        database.dispose()
 
 
 @teachers_app.command("remove")
 def teachers_remove(course: Annotated[str, typer.Argument(metavar="COURSE")],
                     teacher: Annotated[str, typer.Argument(metavar="PLATFORM:ID")]) -> None:
     """Take a course off a teacher's dashboard."""
-    from bot.cli import _database, _settings
-    from tutor.dashboard.access import Access
-
-    settings = _settings()
-    database = _database(settings)
-    try:
+    with _access() as (access, _):
         who = _who(teacher)
-        removed = Access(database, settings.teachers).revoke(course, who)
+        removed = access.revoke(course, who)
         console.print(f"{who} {'no longer teaches' if removed else 'was not listed for'} "
                       f"{course}.")
-    finally:
-        database.dispose()
 
 
 @teachers_app.command("list")
 def teachers_list(course: Annotated[str | None, typer.Argument(metavar="[COURSE]")] = None
                   ) -> None:
     """Who teaches which course (TEACHERS see every course)."""
-    from bot.cli import _database, _settings
-    from tutor.dashboard.access import Access
-
-    settings = _settings()
-    database = _database(settings)
-    try:
-        for grant in Access(database, settings.teachers).grants(course):
+    with _access() as (access, settings):
+        for grant in access.grants(course):
             console.print(f"{grant.course}\t{grant.teacher}\t(added by {grant.added_by}, "
                           f"{grant.added_at:%Y-%m-%d})")
         if settings.teachers:
             console.print(f"Every course: {', '.join(settings.teachers)} (TEACHERS)")
-    finally:
-        database.dispose()
