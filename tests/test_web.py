@@ -334,6 +334,8 @@ def test_the_content_page_and_a_reimport(web: TestClient, school: Database,
     token = sign_in(web, school)
     page = web.get("/courses/mini/content").text
     assert "Lessons" in page and "Asked, but not in the course" in page
+    missed = page.split("The most missed questions")[1].split("</table>")[0]
+    assert "What comes after one?" in missed and "100%" in missed  # Ada's and Bo's answers
     folder = tmp_path / "mini"
     shutil.copytree(MINI_COURSE, folder)
     with school.session() as session:

@@ -22,7 +22,7 @@ from tutor.storage.models import (
     QuestionRow,
 )
 
-__all__ = ["MIN_LEARNERS", "CardVerdicts", "MissedQuestion", "content_feedback"]
+__all__ = ["MIN_LEARNERS", "CardVerdicts", "MissedQuestion", "content_feedback", "missed_questions"]
 
 MIN_LEARNERS = 5  # learners needed before a question's discrimination means anything
 
@@ -45,7 +45,7 @@ class CardVerdicts:
     missed: tuple[MissedQuestion, ...]  # the lesson's questions, most missed first
 
 
-def _questions(database: Database, course_id: int) -> dict[int, list[MissedQuestion]]:
+def missed_questions(database: Database, course_id: int) -> dict[int, list[MissedQuestion]]:
     """Each lesson's questions with answers, most missed first."""
     with database.session() as session:
         keys = {q.id: (q.key, q.lesson_id) for q in session.scalars(
@@ -104,7 +104,7 @@ def content_feedback(database: Database, course: str, most: int = 10
         counts[key][verdict != "confusing"] += 1
         if comment:
             comments[key].append(comment)
-    missed = _questions(database, course_id)
+    missed = missed_questions(database, course_id)
     found = [CardVerdicts(lesson, card, confusing, clear, tuple(comments[key][:3]),
                           tuple(missed.get(lesson_id, [])[:3]))
              for key, (confusing, clear) in counts.items() if confusing

@@ -14,7 +14,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tutor.content_report import CardVerdicts, content_feedback
+from tutor.content_report import (
+    CardVerdicts,
+    MissedQuestion,
+    content_feedback,
+    missed_questions,
+)
 from tutor.learner.adaptive import standing
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import activity_moments
@@ -41,6 +46,7 @@ __all__ = ["ALERT_ANSWERS", "AT_RISK", "DAYS", "AlertRow", "AudienceChoices", "C
            "class_view", "content_view", "learner_view", "reimport"]
 
 DAYS = 28  # activity per day, over the last four weeks
+MOST_MISSED = 10  # questions on the content page
 CAME_BACK = timedelta(hours=72)  # an intervention's outcome: active again within this
 
 
@@ -222,7 +228,8 @@ class ContentView:
     title: str
     source: str  # the folder the course was imported from
     lessons: list[LessonLine]
-    feedback: Sequence[CardVerdicts]  # cards with feedback or missed questions
+    feedback: Sequence[CardVerdicts]  # cards marked confusing, with their lesson's misses
+    missed: list[tuple[str, str, MissedQuestion]]  # (lesson, prompt, how it went), worst first
     unanswered: Sequence[UnansweredQuestion]
 
 
@@ -235,9 +242,16 @@ def content_view(database: Database, course: str) -> ContentView | None:
                               _count(session, QuestionRow, lesson.id), lesson.retired)
                    for lesson in session.scalars(select(LessonRow).where(
                        LessonRow.course_id == row.id).order_by(LessonRow.position))]
-        title, source = row.title, row.source_path
+        title, source, course_id = row.title, row.source_path, row.id
+        names = dict(session.execute(select(LessonRow.id, LessonRow.title).where(
+            LessonRow.course_id == course_id)).all())
+        prompts = dict(session.execute(select(QuestionRow.key, QuestionRow.prompt).where(
+            QuestionRow.course_id == course_id)).all())
+    missed = sorted(((names.get(lesson, ""), prompts.get(m.key, m.key), m)
+                     for lesson, found in missed_questions(database, course_id).items()
+                     for m in found), key=lambda x: (x[2].share_right, -x[2].answered))
     return ContentView(course, title, source, lessons, content_feedback(database, course),
-                       unanswered_questions(database, course))
+                       missed[:MOST_MISSED], unanswered_questions(database, course))
 
 
 def _count(session: Session, table: type[CardRow] | type[QuestionRow], lesson_id: int) -> int:
