@@ -69,6 +69,8 @@ def load_course(folder: Path | str) -> LoadResult:
     skills = set(meta.skills) if meta else None
     lessons = [lesson for p in lesson_paths if (lesson := _read_lesson(p, skills, report))]
     _check_ids(lessons, report)
+    if meta is not None and meta_doc is not None:
+        _check_requires(folder / COURSE_FILE, meta, meta_doc, report)
     if meta is not None and meta_doc is not None and len(lessons) == len(lesson_paths):
         _check_unused_skills(folder / COURSE_FILE, meta, meta_doc, lessons, report)
     course = None
@@ -78,6 +80,7 @@ def load_course(folder: Path | str) -> LoadResult:
             version=str(meta.version), skills=meta.skills, target_success=meta.target_success,
             lessons=tuple(sorted(lessons, key=lambda lesson: (lesson.order, lesson.id))),
             path=folder.resolve(), alert_at=meta.alert_at,
+            requires={skill: tuple(needs) for skill, needs in meta.requires.items() if needs},
         )
     return LoadResult(course, sorted(report.problems))
 
@@ -242,6 +245,49 @@ def _check_ids(lessons: list[Lesson], report: _Report) -> None:
         if orders[lesson.order] > 1:
             report.warn(lesson.path, 2, f"order {lesson.order} is shared by several lessons; "
                                         "they will be sorted by id")
+
+
+def _check_requires(path: Path, meta: CourseMeta, doc: YamlDoc, report: _Report) -> None:
+    """`requires:` names declared skills only, and no skill builds on itself, however far
+    round: a cycle is reported once, at the line of its first skill."""
+    known = set(meta.skills)
+    for skill, needs in meta.requires.items():
+        if skill not in known:
+            report.error(path, doc.line_of(("requires", skill)),
+                         f"requires: unknown skill {skill!r}; course.yaml declares: "
+                         f"{', '.join(sorted(known))}")
+        for index, need in enumerate(needs):
+            if need not in known:
+                report.error(path, doc.line_of(("requires", skill, index)),
+                             f"requires: {skill} builds on unknown skill {need!r}")
+    graph = {s: [n for n in needs if n in known] for s, needs in meta.requires.items()
+             if s in known}
+    for cycle in _cycles(graph):
+        report.error(path, doc.line_of(("requires", cycle[0])),
+                     "requires: a skill cannot build on itself: " + " -> ".join(
+                         [*cycle, cycle[0]]))
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Each cycle of the graph once (depth-first, skills in their written order)."""
+    found: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            cycle = path[path.index(node):]
+            if not any(set(cycle) == set(c) for c in found):
+                found.append(cycle)
+            return
+        if node in done:
+            return
+        for need in graph.get(node, []):
+            visit(need, [*path, node])
+        done.add(node)
+
+    for node in graph:
+        visit(node, [])
+    return found
 
 
 def _check_unused_skills(path: Path, meta: CourseMeta, doc: YamlDoc, lessons: list[Lesson],

@@ -57,6 +57,9 @@ class CourseMeta(_Strict):
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     version: str | int = 1
     skills: dict[str, str] = Field(min_length=1)
+    # Which skills build on which: `loops: [conditionals, variables]`. Learning paths use
+    # it (a lesson's prerequisites, a refresher when a skill's foundation is weak).
+    requires: dict[str, list[str]] = Field(default_factory=dict)
     target_success: float = Field(default=0.8, gt=0.5, lt=1.0)
     # Teachers are alerted when a learner's risk of dropping out crosses this (else the
     # deployment's RISK_ALERT_AT).
@@ -133,5 +136,6 @@ class Course(_Strict):
     skills: dict[str, str]
     target_success: float
     lessons: tuple[Lesson, ...]
+    requires: dict[str, tuple[str, ...]] = {}
     path: Path
     alert_at: float | None = None

@@ -207,3 +207,24 @@ def test_unused_skill_warns_at_its_line(tmp_path: Path) -> None:
     lesson = GOOD_LESSON.replace("skills: [a, b]", "skills: [a]")
     result = load_course(write_course(tmp_path, {"01.md": lesson}))
     assert [(w.path.name, w.line) for w in result.warnings] == [("course.yaml", 6)]
+
+
+def test_prerequisites_name_declared_skills_and_never_go_round(tmp_path: Path) -> None:
+    course = COURSE_YAML + "requires:\n  b: [a]\n  a: [b]\n  zz: [a]\n"
+    folder = write_course(tmp_path, {"01-good.md": GOOD_LESSON}, course)
+    found = [f for f in messages(folder) if f[2] == "error"]
+    line = COURSE_YAML.count("\n") + 2  # `b: [a]`, the first skill of the cycle
+    assert ("course.yaml", line, "error",
+            "requires: a skill cannot build on itself: b -> a -> b") in found
+    assert any(f[1] == line + 2 and "unknown skill 'zz'" in f[3] for f in found)
+    assert len(found) == 2
+    (tmp_path / "ok").mkdir()
+    good = write_course(tmp_path / "ok", {"01-good.md": GOOD_LESSON},
+                        COURSE_YAML + "requires:\n  b: [a]\n")
+    assert load_course(good).unwrap().requires == {"b": ("a",)}
+
+
+def test_bundled_courses_declare_their_prerequisites() -> None:
+    for path in bundled_course_paths():
+        course = load_course(path).unwrap()
+        assert len(course.requires) >= 6, path.name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -66,7 +66,7 @@ def import_course(session: Session, course: Course) -> ImportSummary:
             alert_at=course.alert_at,
             source_path=str(course.path.resolve()), content_hash=digest, imported_at=utcnow())
     session.flush()
-    _sync_skills(session, row.id, course.skills)
+    _sync_skills(session, row.id, course.skills, course.requires)
     lesson_rows = _sync_lessons(session, row.id, course.lessons, summary.lessons)
     for lesson in course.lessons:
         _sync_cards(session, lesson_rows[lesson.id].id, lesson.cards, summary.cards)
@@ -105,12 +105,13 @@ def _retire(rows: Iterable[Base], changes: Changes) -> None:
             changes.retired += 1
 
 
-def _sync_skills(session: Session, course_id: int, skills: dict[str, str]) -> None:
+def _sync_skills(session: Session, course_id: int, skills: dict[str, str],
+                 requires: Mapping[str, Sequence[str]]) -> None:
     existing = {s.slug: s for s in session.scalars(select(SkillRow).where(
         SkillRow.course_id == course_id))}
     for slug, description in skills.items():
         _upsert(session, existing, slug, SkillRow, Changes(), course_id=course_id, slug=slug,
-                description=description)
+                description=description, requires=list(requires.get(slug, ())))
     _retire(existing.values(), Changes())
 
 

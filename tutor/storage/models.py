@@ -99,6 +99,7 @@ class SkillRow(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(48))
     description: Mapped[str] = mapped_column(Text)
+    requires: Mapped[list[str]] = mapped_column(default=list, server_default="[]")  # builds on
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -185,6 +186,10 @@ class Enrollment(Base):
     level: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # The learner's own setting: -1 easier questions, 0 as the course aims, +1 harder.
     challenge: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Skills a placement check showed the learner already knows: their lessons may be
+    # skipped (and are marked so, never hidden).
+    known_skills: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    placed_at: Mapped[datetime | None] = mapped_column()
 
 
 class LessonCompletion(Base):
