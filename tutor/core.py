@@ -43,6 +43,7 @@ from tutor.flows import (
     lessons,
     linking,
     menu,
+    path,
     quizzes,
     review,
     settings,
@@ -259,7 +260,7 @@ class Tutor:
     def _action(self, turn: Turn, action: Action) -> list[Reply]:
         match action:
             case Screen(name="continue"):
-                return [*quizzes.leave_quiz(turn), *lessons.continue_reading(turn)]
+                return [*quizzes.leave_quiz(turn), *path.follow(turn)]
             case Screen(name=name):
                 return self._commands[name](turn)
             case PickCourse(slug=slug):
@@ -388,6 +389,8 @@ def _nav(turn: Turn, delta: int) -> list[Reply]:
     if turn.state.question_id is not None:
         return [Text("A question is open: answer it, /hint, /skip, or /lesson to leave the "
                      "quiz."), *quizzes.ask(turn)]
+    if delta > 0 and turn.state.mode != "lesson":  # outside a lesson: the recommended step
+        return path.follow(turn)
     return lessons.step(turn, delta)
 
 

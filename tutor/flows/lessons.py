@@ -10,8 +10,8 @@ from tutor.messages import Button, Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
 
-__all__ = ["completed", "continue_reading", "current_lesson", "find_lesson", "next_to_read",
-           "open_card", "open_lesson", "show_card", "step"]
+__all__ = ["completed", "current_lesson", "find_lesson", "open_card", "open_lesson",
+           "show_card", "step"]
 
 NAV_ROW = (Button("◀ Back", Screen("back")), Button("Next ▶", Screen("next")))
 
@@ -41,33 +41,6 @@ def completed(turn: Turn, course: CourseRow) -> set[int]:
     return set(turn.session.scalars(
         select(LessonCompletion.lesson_id).join(LessonRow).where(
             LessonCompletion.learner_id == turn.learner.id, LessonRow.course_id == course.id)))
-
-
-def next_to_read(turn: Turn) -> LessonRow | None:
-    """Where "Continue" goes: the current lesson, unless it is finished and read to its
-    last card; then the first unfinished lesson after it (None when every one is done)."""
-    lesson = current_lesson(turn)
-    course = turn.course()
-    if lesson is None or course is None:
-        return lesson
-    done = completed(turn, course)
-    read_through = turn.enrollment(course).card_position >= len(_cards(turn, lesson)) - 1
-    if lesson.id not in done or not read_through:
-        return lesson
-    lessons = turn.lessons(course)
-    after = lessons[lessons.index(lesson) + 1:] if lesson in lessons else lessons
-    return next((other for other in after if other.id not in done), None)
-
-
-def continue_reading(turn: Turn) -> list[Reply]:
-    """The card the learner was on; the next lesson's first card once a lesson is done."""
-    lesson = next_to_read(turn)
-    if lesson is None:
-        return [Text("🎓 You have finished every lesson of this course. /review keeps it "
-                     "fresh; /lessons lists them all.")]
-    if lesson.id != turn.enrollment(lesson.course).lesson_id:
-        return open_lesson(turn, lesson)
-    return show_card(turn)
 
 
 def find_lesson(turn: Turn, ref: str) -> LessonRow | None:
@@ -162,9 +135,12 @@ def _finish(turn: Turn, lesson: LessonRow) -> list[Reply]:
 
 
 def _next_lesson(turn: Turn, lesson: LessonRow) -> LessonRow | None:
+    """The lesson the learning path recommends after this one (tutor.learner.path)."""
+    from tutor.flows import path  # path builds on this module
+
     course = turn.course()
-    if course is None:
+    chosen = path.step(turn)
+    if course is None or chosen is None or chosen.lesson is None:
         return None
-    lessons = turn.lessons(course)
-    index = lessons.index(lesson) if lesson in lessons else -1
-    return lessons[index + 1] if 0 <= index < len(lessons) - 1 else None
+    return next((x for x in turn.lessons(course)
+                 if x.id == chosen.lesson.id and x.id != lesson.id), None)

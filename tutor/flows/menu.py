@@ -7,7 +7,8 @@ from sqlalchemy import distinct, func, select
 from tutor import commands
 from tutor.actions import OpenLesson, PickCourse, Screen, StartQuiz
 from tutor.flows import lessons as lesson_flow
-from tutor.flows import quizzes
+from tutor.flows import path, quizzes
+from tutor.learner import path as learning_path
 from tutor.markup import plain
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import Attempt, CourseRow
@@ -67,13 +68,17 @@ def menu(turn: Turn) -> list[Reply]:
         return choose_course(turn)
     lessons = turn.lessons(course)
     done = lesson_flow.completed(turn, course)
-    current = lesson_flow.next_to_read(turn)
     finished = len(done & {lesson.id for lesson in lessons})
     text = f"📚 **{course.title}**: {finished} of {len(lessons)} lessons done."
     rows: list[tuple[Button, ...]] = []
-    if current is not None:
-        rows.append((Button(f"Continue: {current.title}"[:60], Screen("continue")),
-                     Button("Quiz", StartQuiz(current.id))))
+    chosen = path.step(turn)
+    if chosen is not None and chosen.kind != "done":
+        text += f"\n\n👉 {chosen.reason}"
+        if chosen.lesson is not None:
+            rows.append((Button(f"Continue: {chosen.lesson.title}"[:60], Screen("continue")),
+                         Button("Quiz", StartQuiz(chosen.lesson.id))))
+        else:
+            rows.append((Button("Continue: reviews", Screen("continue")),))
     rows.append((Button("All lessons", Screen("lessons")),
                  Button("My progress", Screen("progress")), Button("Courses", Screen("courses"))))
     rows.append((Button("Settings", Screen("settings")),))
@@ -86,7 +91,10 @@ def lesson_list(turn: Turn) -> list[Reply]:
         return choose_course(turn)
     done = lesson_flow.completed(turn, course)
     lessons = turn.lessons(course)
+    found = path.progress_of(turn, course)
+    skippable = {x.id for x in found.lessons if learning_path.can_skip(x, found)}
     lines = [f"{i}. {'✅' if lesson.id in done else '▫️'} {lesson.title}"
+             + (" (you can skip this: you know it already)" if lesson.id in skippable else "")
              for i, lesson in enumerate(lessons, 1)]
     buttons = tuple((Button(f"{i}. {lesson.title}"[:60], OpenLesson(lesson.id)),)
                     for i, lesson in enumerate(lessons, 1))

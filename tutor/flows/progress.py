@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tutor.actions import Screen
-from tutor.flows import menu
+from tutor.flows import menu, path
+from tutor.learner import path as learning_path
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import Progress, learner_progress
 from tutor.learner.reviews import due_count
 from tutor.messages import Button, Image, Reply, Text
+from tutor.storage.models import CourseRow
 from tutor.turn import Turn
 
 __all__ = ["progress", "summary"]
@@ -22,7 +24,7 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
                              course_model(turn.session, course),
                              level=turn.enrollment(course).level)
     due = due_count(turn.session, turn.learner.id, course.id, turn.now)
-    text = summary(found, course.target_success)
+    text = summary(found, course.target_success) + _what_next(turn, course)
     buttons = [Button("Menu", Screen("menu"))]
     if due:
         text += f"\n\n🔁 {due} question{'s' if due != 1 else ''} due for review: /review"
@@ -35,6 +37,20 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
         replies.append(Image(render_progress(found, path), caption=f"Your progress in "
                                                                   f"{found.course}"))
     return replies
+
+
+def _what_next(turn: Turn, course: CourseRow) -> str:
+    """What to study next, with why, and the lessons the learner may skip."""
+    found = path.progress_of(turn, course)
+    chosen = learning_path.next_step(found)
+    if chosen.kind == "done":
+        return ""
+    where = f" **{chosen.lesson.title}**" if chosen.lesson is not None else ""
+    text = f"\n\n👉 **Next:**{where} {chosen.reason}"
+    skippable = [x.title for x in found.lessons if learning_path.can_skip(x, found)]
+    if skippable:
+        text += f"\n\n⏭️ You can skip: {', '.join(skippable)} (you know them already)."
+    return text
 
 
 def summary(found: Progress, target: float = 0.8) -> str:

@@ -8,7 +8,18 @@ from typing import Any
 from sqlalchemy import select
 
 from content import CLOZE_BLANK
-from tutor.actions import Choose, Hint, Screen, Skip, StartQuiz, Submit, Tick, decode, encode
+from tutor.actions import (
+    Choose,
+    Hint,
+    OpenLesson,
+    Screen,
+    Skip,
+    StartQuiz,
+    Submit,
+    Tick,
+    decode,
+    encode,
+)
 from tutor.flows import feedback
 from tutor.grading import (
     AnswerShapeError,
@@ -267,8 +278,20 @@ def _summary(turn: Turn) -> list[Reply]:
     what = "Review" if quiz.get("kind") == "review" else "Quiz"
     again = decode(retry) if isinstance(retry, str) else None
     buttons = ((Button("Try again", again),) if again else ()) + (Button("Menu", Screen("menu")),)
-    return [Text(f"🏁 {what} finished: **{correct} of {total}** correct. {verdict}",
-                 buttons=(buttons,))]
+    replies: list[Reply] = [Text(f"🏁 {what} finished: **{correct} of {total}** correct. "
+                                 f"{verdict}", buttons=(buttons,))]
+    return replies + _refresher(turn)
+
+
+def _refresher(turn: Turn) -> list[Reply]:
+    """After a quiz that shows a struggle: the refresher on the weak skill it builds on."""
+    from tutor.flows import path  # path reads the learner model through this module
+
+    chosen = path.step(turn)
+    if chosen is None or chosen.kind != "refresher" or chosen.lesson is None:
+        return []
+    return [Text(f"💡 {chosen.reason}", buttons=((
+        Button(f"Refresher: {chosen.lesson.title}"[:60], OpenLesson(chosen.lesson.id)),),))]
 
 
 def hint(turn: Turn) -> list[Reply]:

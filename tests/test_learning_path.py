@@ -1,0 +1,149 @@
+"""Learning paths: the next step and its reason (tutor.learner.path), and the same in a
+conversation: Continue, /next, the menu, /progress, the lesson list and the end of a quiz."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import Chat
+from tutor import Database, Tutor
+from tutor.learner.path import LessonInfo, Progress, can_skip, next_step
+from tutor.storage.models import Enrollment, LessonRow
+
+LESSONS = [LessonInfo(1, "Values", ("types", "variables")),
+           LessonInfo(2, "Decisions", ("booleans", "conditionals")),
+           LessonInfo(3, "Loops", ("loops",)),
+           LessonInfo(4, "Lists", ("lists",))]
+REQUIRES = {"variables": ("types",), "conditionals": ("booleans",),
+            "loops": ("conditionals", "variables"), "lists": ("loops",)}
+
+
+def progress(**changes: object) -> Progress:
+    return Progress(lessons=LESSONS, requires=REQUIRES, **changes)  # type: ignore[arg-type]
+
+
+def test_a_new_learner_starts_at_the_beginning() -> None:
+    step = next_step(progress())
+    assert (step.kind, step.lesson, step.reason) == ("lesson", LESSONS[0], "Next in the course.")
+
+
+def test_the_next_lesson_says_what_it_builds_on() -> None:
+    step = next_step(progress(done=frozenset({1, 2})))
+    assert step.lesson == LESSONS[2]
+    assert step.reason == ("Next in the course; it builds on conditionals, variables, which "
+                           "you have covered.")
+
+
+def test_a_struggle_on_a_skill_with_a_weak_foundation_offers_a_refresher() -> None:
+    step = next_step(progress(done=frozenset({1, 2, 3}),
+                              mastery={"loops": 0.3, "conditionals": 0.4, "variables": 0.9},
+                              answers={"loops": 4, "conditionals": 3, "variables": 5}))
+    assert step.kind == "refresher" and step.lesson == LESSONS[1]
+    assert step.reason == ("Loops builds on conditionals, where you are at 40%: a two-minute "
+                           "refresher first?")
+    # Two answers are not yet a struggle, and a strong foundation needs no refresher.
+    assert next_step(progress(done=frozenset({1, 2, 3}), mastery={
+        "loops": 0.3, "conditionals": 0.4}, answers={"loops": 2})).kind == "lesson"
+    assert next_step(progress(done=frozenset({1, 2, 3}), mastery={
+        "loops": 0.3, "conditionals": 0.9}, answers={"loops": 5})).kind == "lesson"
+
+
+def test_due_reviews_come_before_new_material_and_a_lesson_begun_before_both() -> None:
+    assert next_step(progress(due=3)).kind == "review"
+    assert next_step(progress(due=2)).kind == "lesson"
+    step = next_step(progress(reading=2))
+    assert (step.kind, step.lesson) == ("resume", LESSONS[1])
+    assert step.reason == "Back to Decisions, where you left off."
+
+
+def test_lessons_already_known_are_passed_over_and_said_so() -> None:
+    known = progress(known=frozenset({"types", "variables", "booleans", "conditionals"}))
+    assert [can_skip(x, known) for x in LESSONS] == [True, True, False, False]
+    step = next_step(known)
+    assert step.lesson == LESSONS[2]
+    assert step.reason.startswith("Next after Values, Decisions, which you already know")
+    everything = progress(known=frozenset(s for x in LESSONS for s in x.skills))
+    step = next_step(everything)  # never hidden: the first one is still offered
+    assert step.lesson == LESSONS[0] and "You already know" in step.reason
+
+
+def test_a_lesson_waits_for_what_it_builds_on_but_is_never_locked() -> None:
+    lessons = [LessonInfo(1, "Loops", ("loops",)), LessonInfo(2, "Basics", ("conditionals",))]
+    found = Progress(lessons=lessons, requires={"loops": ("conditionals",)})
+    assert next_step(found).lesson == lessons[1]  # the foundation first
+    assert next_step(Progress(lessons=lessons, requires={"loops": ("conditionals",)},
+                              done=frozenset({2}))).lesson == lessons[0]
+    only = Progress(lessons=lessons[:1], requires={"loops": ("conditionals",)})
+    step = next_step(only)
+    assert step.lesson == lessons[0] and "not finished yet" in step.reason
+
+
+def test_a_finished_course_is_done_or_reviewed() -> None:
+    assert next_step(progress(done=frozenset({1, 2, 3, 4}))).kind == "done"
+    assert next_step(progress(done=frozenset({1, 2, 3, 4}), due=1)).kind == "review"
+
+
+# -- in a conversation, on the bundled Python course -----------------------------------
+
+def _chat(db: Database) -> Chat:
+    chat = Chat(Tutor(db))
+    chat.say("/course python-basics")
+    return chat
+
+
+def _lesson(db: Database, slug: str) -> LessonRow:
+    with db.session() as session:
+        found = session.scalars(select(LessonRow).where(LessonRow.slug == slug)).first()
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def test_finishing_a_lesson_leads_to_the_recommended_one(bundled_db: Database) -> None:
+    chat = _chat(bundled_db)
+    for _ in range(20):
+        chat.say("/next")
+        if "You finished" in chat.text():
+            break
+    assert "You finished **Values and variables**" in chat.text()
+    second = _lesson(bundled_db, "numbers")
+    assert f"lesson:{second.id}" in chat.actions()
+    chat.say("/menu")
+    assert "👉 Next in the course" in chat.text() and "Continue: Numbers" in " ".join(
+        b.label for r in chat.last for row in getattr(r, "buttons", ()) for b in row)
+    chat.say("/next")  # outside a lesson, /next takes the recommended step
+    assert "Numbers" in chat.text() and "👉 Next in the course" in chat.text()
+
+
+def test_known_lessons_are_marked_and_passed_over(bundled_db: Database) -> None:
+    chat = _chat(bundled_db)
+    with bundled_db.session() as session:
+        enrollment = session.scalars(select(Enrollment)).one()
+        enrollment.known_skills = ["types", "variables", "arithmetic"]
+        session.commit()
+    chat.say("/lessons")
+    assert "1. ▫️ Values and variables (you can skip this" in chat.text()
+    assert "3. ▫️ Working with text\n" in chat.text() + "\n"
+    chat.say("/menu")
+    assert "Continue: Working with text" in " ".join(
+        b.label for r in chat.last for row in getattr(r, "buttons", ()) for b in row)
+    assert "which you already know" in chat.text()
+    chat.say("/progress")
+    assert "**Next:** **Working with text**" in chat.text()
+    assert "You can skip: Values and variables, Numbers and arithmetic" in chat.text()
+
+
+def test_a_struggle_in_a_quiz_ends_with_the_refresher_offer(bundled_db: Database) -> None:
+    chat = _chat(bundled_db)
+    chat.say("/quiz 4")  # decisions: booleans and conditionals, every answer skipped
+    for _ in range(5):
+        chat.say("/skip")
+    chat.say("/quiz 5")  # loops, which build on conditionals
+    for _ in range(5):
+        chat.say("/skip")
+    assert "Quiz finished: **0 of 5**" in chat.text()
+    assert "Loops builds on conditionals, where you are at" in chat.text()
+    decisions = _lesson(bundled_db, "decisions")
+    assert f"lesson:{decisions.id}" in chat.actions()
+    chat.say("/menu")
+    assert "a two-minute refresher first?" in chat.text()

@@ -1,0 +1,136 @@
+"""What to study next, and why: one step, chosen from what the learner has done and knows.
+
+In this order:
+1. a **refresher** when the learner struggles with a skill (three or more answers, mastery
+   under STRUGGLING) that builds on a skill where they are below the course's target;
+2. their **reviews**, when REVIEWS_FIRST or more are due;
+3. the lesson they are **on** (begun, or opened, and not yet read to its end);
+4. the next **lesson** whose prerequisites are learned (taught by a finished lesson, known
+   from the placement check, or mastered), skipping lessons whose every skill they already
+   know (these are marked "you can skip this", never hidden);
+5. otherwise reviews, or nothing: the course is done.
+A lesson whose prerequisites are not met is still taken when no other is left: the path
+advises, it never locks anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["REVIEWS_FIRST", "STRUGGLING", "LessonInfo", "Progress", "Step", "can_skip",
+           "next_step"]
+
+STRUGGLING = 0.5  # mastery under this, after STRUGGLE_ANSWERS answers, is struggling
+STRUGGLE_ANSWERS = 3
+REVIEWS_FIRST = 3  # this many due reviews come before new material
+
+Kind = Literal["refresher", "review", "resume", "lesson", "done"]
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    id: int
+    title: str
+    skills: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the path reads of one learner in one course."""
+
+    lessons: Sequence[LessonInfo]  # in the authored order
+    requires: Mapping[str, Sequence[str]]
+    done: frozenset[int] = frozenset()  # finished lessons
+    known: frozenset[str] = frozenset()  # skills the placement check found known
+    mastery: Mapping[str, float] = field(default_factory=dict)  # practised skills
+    answers: Mapping[str, int] = field(default_factory=dict)  # answers per skill
+    due: int = 0
+    reading: int | None = None  # a lesson started and not read to its end
+    target: float = 0.8
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: Kind
+    reason: str
+    lesson: LessonInfo | None = None
+
+
+def _learned(skill: str, progress: Progress) -> bool:
+    return (skill in progress.known
+            or progress.mastery.get(skill, 0.0) >= progress.target
+            or any(skill in lesson.skills for lesson in progress.lessons
+                   if lesson.id in progress.done))
+
+
+def can_skip(lesson: LessonInfo, progress: Progress) -> bool:
+    """Every skill of the lesson is known already (placement or mastery), though the
+    lesson itself was never read."""
+    return lesson.id not in progress.done and bool(lesson.skills) and all(
+        s in progress.known or progress.mastery.get(s, 0.0) >= progress.target
+        for s in lesson.skills)
+
+
+def _missing(lesson: LessonInfo, progress: Progress) -> list[str]:
+    """The skills `lesson` builds on that the learner has not learned yet."""
+    needs = {n for s in lesson.skills for n in progress.requires.get(s, ())}
+    return sorted(n for n in needs - set(lesson.skills) if not _learned(n, progress))
+
+
+def _refresher(progress: Progress) -> Step | None:
+    for skill, mastery in sorted(progress.mastery.items(), key=lambda kv: kv[1]):
+        if mastery >= STRUGGLING or progress.answers.get(skill, 0) < STRUGGLE_ANSWERS:
+            continue
+        weak = [(progress.mastery[n], n) for n in progress.requires.get(skill, ())
+                if n in progress.mastery and progress.mastery[n] < progress.target]
+        if not weak:
+            continue
+        level, need = min(weak)
+        teaching = next((lesson for lesson in progress.lessons if need in lesson.skills), None)
+        if teaching is not None:
+            return Step("refresher", f"{skill.replace('-', ' ').capitalize()} builds on "
+                                     f"{need.replace('-', ' ')}, where you are at "
+                                     f"{level:.0%}: a two-minute refresher first?", teaching)
+    return None
+
+
+def next_step(progress: Progress) -> Step:
+    if (refresher := _refresher(progress)) is not None:
+        return refresher
+    if progress.due >= REVIEWS_FIRST:
+        return Step("review", f"{progress.due} questions are due for a refresh: "
+                              "reviewed on time, they stick.")
+    reading = next((lesson for lesson in progress.lessons if lesson.id == progress.reading),
+                   None)
+    if reading is not None:
+        return Step("resume", f"Back to {reading.title}, where you left off.", reading)
+    open_lessons = [lesson for lesson in progress.lessons if lesson.id not in progress.done]
+    skipped = [lesson for lesson in open_lessons if can_skip(lesson, progress)]
+    for lesson in open_lessons:
+        if lesson in skipped or _missing(lesson, progress):
+            continue
+        passed = [s.title for s in skipped
+                  if open_lessons.index(s) < open_lessons.index(lesson)]
+        why = f"Next after {', '.join(passed)}, which you already know" if passed \
+            else "Next in the course"
+        needs = sorted({n for s in lesson.skills for n in progress.requires.get(s, ())}
+                       - set(lesson.skills))
+        if needs:
+            why += f"; it builds on {', '.join(n.replace('-', ' ') for n in needs)}, " \
+                   "which you have covered"
+        return Step("lesson", why + ".", lesson)
+    if open_lessons:
+        lesson = next((x for x in open_lessons if x not in skipped), open_lessons[0])
+        missing = _missing(lesson, progress)
+        if lesson in skipped:
+            return Step("lesson", f"You already know what {lesson.title} teaches: a quick "
+                                  "look, or its quiz.", lesson)
+        return Step("lesson", f"Next in the course (it builds on "
+                              f"{', '.join(m.replace('-', ' ') for m in missing)}, which "
+                              "you have not finished yet).", lesson)
+    if progress.due:
+        return Step("review", f"Every lesson is done; {progress.due} question"
+                              f"{'s are' if progress.due != 1 else ' is'} due for a refresh.")
+    return Step("done", "You have finished every lesson of this course.")
