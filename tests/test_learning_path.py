@@ -51,9 +51,10 @@ def test_a_struggle_on_a_skill_with_a_weak_foundation_offers_a_refresher() -> No
 def test_due_reviews_come_before_new_material_and_a_lesson_begun_before_both() -> None:
     assert next_step(progress(due=3)).kind == "review"
     assert next_step(progress(due=2)).kind == "lesson"
-    step = next_step(progress(reading=2))
+    step = next_step(progress(reading=2, reading_card=3))
     assert (step.kind, step.lesson) == ("resume", LESSONS[1])
     assert step.reason == "Back to Decisions, where you left off."
+    assert next_step(progress(reading=2)).reason == "On to Decisions."
 
 
 def test_lessons_already_known_are_passed_over_and_said_so() -> None:
@@ -147,3 +148,69 @@ def test_a_struggle_in_a_quiz_ends_with_the_refresher_offer(bundled_db: Database
     assert f"lesson:{decisions.id}" in chat.actions()
     chat.say("/menu")
     assert "a two-minute refresher first?" in chat.text()
+
+
+# -- placement --------------------------------------------------------------------------
+
+def _answer_as(chat: Chat, db: Database, knows: set[str]) -> int:
+    """Answer the open placement questions as a learner who knows exactly `knows`: the
+    expected answer when every skill of the question is known, /skip otherwise. The number
+    of questions asked."""
+    from tutor.grading import expected_answer
+    from tutor.storage.models import ConversationState, QuestionRow
+
+    for asked in range(20):
+        with db.session() as session:
+            state = session.scalars(select(ConversationState)).one()
+            if state.question_id is None:
+                return asked
+            question = session.get(QuestionRow, state.question_id)
+            assert question is not None
+            if set(question.skills) <= knows:
+                answer = ",".join(str(i + 1) for i in range(len(question.options))
+                                  if question.options[i] in question.answers) \
+                    if question.kind == "multiple" else expected_answer(question)
+            else:
+                answer = "/skip"
+        chat.say(answer)
+    raise AssertionError("the check never ended")
+
+
+def test_a_new_learner_is_offered_the_check_and_may_ignore_it(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/course python-basics")
+    assert "Know some of this already?" in chat.text() and "placement" in chat.actions()
+    assert "card 1 of" in chat.text()  # the first card is shown all the same
+    chat.say("/next")
+    chat.say("/course earth-science")
+    chat.say("/course python-basics")  # back to a course begun: no second offer
+    assert "Know some of this already?" not in chat.text()
+
+
+def test_the_check_finds_what_a_learner_knows(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/course python-basics")
+    chat.press("placement")
+    assert [getattr(r, "header", "") for r in chat.last][-1] == "Placement check · question 1"
+    knows = {"types", "variables", "arithmetic", "strings", "booleans"}
+    asked = _answer_as(chat, bundled_db, knows)
+    assert asked <= 8 and f"Check done after {asked} questions" in chat.text()
+    with bundled_db.session() as session:
+        enrollment = session.scalars(select(Enrollment)).one()
+        found = set(enrollment.known_skills)
+        assert found <= knows and {"types", "variables"} <= found
+        assert enrollment.placed_at is not None
+    assert "You can skip: Values and variables" in chat.text()
+    chat.say("/lessons")
+    assert "1. ▫️ Values and variables (you can skip this" in chat.text()
+
+
+def test_a_beginner_starts_at_the_beginning(bundled_db: Database) -> None:
+    chat = Chat(Tutor(bundled_db))
+    chat.say("/course python-basics")
+    chat.press("placement")
+    asked = _answer_as(chat, bundled_db, set())
+    assert asked <= 5 and "Let's start from the beginning" in chat.text()
+    assert "👉 On to Values and variables." in chat.text()
+    chat.press("continue")
+    assert "Values and variables" in chat.text()

@@ -19,7 +19,7 @@ __all__ = ["MAX_BYTES", "Action", "AlertChoice", "AnswerTyped", "Choose", "Draft
 MAX_BYTES = 64
 
 ScreenName = Literal["continue", "next", "back", "menu", "lessons", "score", "courses", "progress",
-                     "review", "settings"]
+                     "review", "settings", "placement"]
 SCREENS: frozenset[str] = frozenset(get_args(ScreenName))
 
 

@@ -37,6 +37,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("quiz", "A quiz on the current lesson, or on another one", "lesson",
             "A lesson number or name (optional)"),
     Command("review", "Questions due for a refresh (spaced repetition)"),
+    Command("placement", "A short check of what you know, to skip lessons you know already",
+            in_menu=False),
     Command("ask", "Ask about the course in your own words (or just type a question)",
             "question", "Your question", required=True, slow=True),
     Command("hint", "A hint for the open question", in_menu=False),

@@ -51,7 +51,10 @@ def set_course(turn: Turn, slug: str) -> list[Reply]:
     left = quizzes.leave_quiz(turn)
     turn.state.course_id = course.id
     turn.enrollment(course)
-    return [*left, Text(f"📚 **{course.title}**"), *lesson_flow.show_card(turn)]
+    from tutor.flows import placement  # the check builds on this module's flows
+
+    return [*left, Text(f"📚 **{course.title}**"), *placement.offer(turn, course),
+            *lesson_flow.show_card(turn)]
 
 
 def resume(turn: Turn) -> list[Reply]:

@@ -40,7 +40,8 @@ def progress_of(turn: Turn, course: CourseRow) -> path.Progress:
         answers={s: int(t.correct + t.wrong) for s, t in standing.traces.items()},
         due=due_count(turn.session, turn.learner.id, course.id, turn.now),
         target=course.target_success)
-    found = replace(found, reading=_reading(turn, course, found))
+    found = replace(found, reading=_reading(turn, course, found),
+                    reading_card=turn.enrollment(course).card_position)
     turn.memo[key] = found
     return found
 

@@ -118,6 +118,10 @@ def _length(quiz: dict[str, Any]) -> int:
 
 def _choose(turn: Turn, quiz: dict[str, Any]) -> int | None:
     """The next question of an adaptive quiz: the remaining candidate nearest the aim."""
+    if quiz.get("kind") == "placement":
+        from tutor.flows import placement  # the check chooses its own questions
+
+        return placement.choose(turn, quiz)
     asked = set(quiz["questions"])
     wanted = [qid for qid in quiz.get("pool", []) if qid not in asked]
     found = {q.id: q for q in turn.session.scalars(select(QuestionRow).where(
@@ -166,7 +170,9 @@ def _level_change(turn: Turn, question: QuestionRow) -> list[Reply]:
 def render_question(turn: Turn, question: QuestionRow) -> QuestionReply:
     quiz = _quiz(turn)
     header = ""
-    if quiz:
+    if quiz.get("kind") == "placement":  # it stops as soon as it is sure: no "of N"
+        header = f"Placement check · question {quiz['index'] + 1}"
+    elif quiz:
         header = f"Question {quiz['index'] + 1} of {_length(quiz)}"
     options = display_options(question)
     selected = tuple(int(s) for s in turn.state.selected)
@@ -268,6 +274,10 @@ def _advance(turn: Turn, result: Grade | None = None) -> list[Reply]:
 
 def _summary(turn: Turn) -> list[Reply]:
     quiz = _quiz(turn)
+    if quiz.get("kind") == "placement":
+        from tutor.flows import placement
+
+        return placement.finish(turn, quiz)
     total = quiz.get("index", 0)
     correct = quiz.get("correct", 0)
     retry = quiz.get("retry")

@@ -47,7 +47,8 @@ class Progress:
     mastery: Mapping[str, float] = field(default_factory=dict)  # practised skills
     answers: Mapping[str, int] = field(default_factory=dict)  # answers per skill
     due: int = 0
-    reading: int | None = None  # a lesson started and not read to its end
+    reading: int | None = None  # the lesson the learner is on, not read to its end
+    reading_card: int = 0  # where in it (0: not begun)
     target: float = 0.8
 
 
@@ -105,7 +106,8 @@ def next_step(progress: Progress) -> Step:
     reading = next((lesson for lesson in progress.lessons if lesson.id == progress.reading),
                    None)
     if reading is not None:
-        return Step("resume", f"Back to {reading.title}, where you left off.", reading)
+        return Step("resume", f"Back to {reading.title}, where you left off."
+                    if progress.reading_card else f"On to {reading.title}.", reading)
     open_lessons = [lesson for lesson in progress.lessons if lesson.id not in progress.done]
     skipped = [lesson for lesson in open_lessons if can_skip(lesson, progress)]
     for lesson in open_lessons:

@@ -1,0 +1,141 @@
+"""The placement check in a conversation: offered when a learner starts a course, run as a
+quiz of its own kind (questions chosen by tutor.learner.placement), and ended with the
+skills found known stored on the enrollment, the lessons they make skippable, and the next
+step. It is a check, not a gate: skipping it, or leaving it, changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tutor.actions import Screen
+from tutor.flows import path
+from tutor.learner import path as learning_path
+from tutor.learner import placement
+from tutor.messages import Button, Reply, Text
+from tutor.storage.models import Attempt, CourseRow, LessonCompletion, LessonRow, QuestionRow
+from tutor.turn import Turn
+
+__all__ = ["KIND", "choose", "finish", "offer", "start"]
+
+KIND = "placement"  # the quiz kind, and the answers' context
+
+
+def offer(turn: Turn, course: CourseRow) -> list[Reply]:
+    """The offer, to a learner new to the course (nothing answered, finished or checked)."""
+    enrollment = turn.enrollment(course)
+    if enrollment.placed_at is not None or enrollment.card_position:
+        return []
+    answered = turn.session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.learner_id == turn.learner.id, Attempt.course_id == course.id)) or 0
+    finished = turn.session.scalar(select(func.count()).select_from(LessonCompletion).join(
+        LessonRow).where(LessonCompletion.learner_id == turn.learner.id,
+                         LessonRow.course_id == course.id)) or 0
+    if answered or finished or len(_order(turn, course)) < 3:
+        return []
+    return [Text(f"🧭 Know some of this already? A short check (up to "
+                 f"{placement.MAX_QUESTIONS} questions; /skip what you don't know) marks the "
+                 "lessons you can skip. Or just read on.",
+                 buttons=((Button("Take the check", Screen("placement")),),))]
+
+
+def _order(turn: Turn, course: CourseRow) -> list[str]:
+    found = path.progress_of(turn, course)
+    return placement.skill_order([x.skills for x in found.lessons], found.requires)
+
+
+def start(turn: Turn) -> list[Reply]:
+    from tutor.flows import menu, quizzes  # they offer the check: imported when it runs
+
+    course = turn.course()
+    if course is None:
+        return menu.choose_course(turn)
+    order = _order(turn, course)
+    pool = turn.session.scalars(select(QuestionRow.id).where(
+        QuestionRow.course_id == course.id, QuestionRow.retired.is_(False))
+        .order_by(QuestionRow.lesson_id, QuestionRow.position)).all()
+    if len(order) < 2 or not pool:
+        return [Text("This course has nothing to check with yet: start with the first "
+                     "lesson.")]
+    left = quizzes.leave_quiz(turn)
+    turn.state.mode = "quiz"
+    turn.state.quiz = {"kind": KIND, "retry": None, "pool": list(pool), "order": order,
+                       "length": placement.MAX_QUESTIONS, "questions": [], "index": 0,
+                       "correct": 0, "score": 0.0}
+    return [*left, Text(f"🧭 **Placement check** for {course.title}: a few questions, from "
+                        "the basics up, until I know where you stand."), *quizzes.ask(turn)]
+
+
+def _skill_of(question: QuestionRow, order: list[str]) -> int | None:
+    """The most advanced skill a question tests, as an index into the order."""
+    found = [order.index(s) for s in question.skills if s in order]
+    return max(found) if found else None
+
+
+def _belief(turn: Turn, quiz: dict[str, Any]) -> list[float]:
+    order = quiz["order"]
+    asked = quiz["questions"][:quiz["index"]]
+    questions = {q.id: q for q in turn.session.scalars(select(QuestionRow).where(
+        QuestionRow.id.in_(asked)))} if asked else {}
+    last: dict[int, bool] = {}
+    for question_id, correct in turn.session.execute(
+            select(Attempt.question_id, Attempt.correct).where(
+                Attempt.learner_id == turn.learner.id, Attempt.context == KIND,
+                Attempt.question_id.in_(asked)).order_by(Attempt.id)) if asked else []:
+        last[question_id] = bool(correct)
+    answers = []
+    for question_id, correct in last.items():
+        question = questions.get(question_id)
+        skill = _skill_of(question, order) if question is not None else None
+        if question is not None and skill is not None:
+            answers.append(placement.Answer(skill, correct, placement.guess_chance(
+                question.kind, len(question.options))))
+    return placement.posterior(len(order), answers)
+
+
+def choose(turn: Turn, quiz: dict[str, Any]) -> int | None:
+    """The next question, or None once the check is sure enough."""
+    order = quiz["order"]
+    belief = _belief(turn, quiz)
+    if placement.settled(belief, quiz["index"]):
+        return None
+    asked = set(quiz["questions"])
+    by_skill: dict[int, list[QuestionRow]] = {}
+    for question in turn.session.scalars(select(QuestionRow).where(
+            QuestionRow.id.in_([q for q in quiz["pool"] if q not in asked]),
+            QuestionRow.retired.is_(False))):
+        skill = _skill_of(question, order)
+        if skill is not None:
+            by_skill.setdefault(skill, []).append(question)
+    chosen = placement.probe(belief, sorted(by_skill))
+    if chosen is None:
+        return None
+    # The plainest question of the skill: the check asks whether it is known at all.
+    return min(by_skill[chosen], key=lambda q: (len(q.skills), q.difficulty, q.id)).id
+
+
+def finish(turn: Turn, quiz: dict[str, Any]) -> list[Reply]:
+    course = turn.course()
+    turn.state.quiz, turn.state.mode = {}, "menu"
+    if course is None:
+        return []
+    skills = placement.known(quiz["order"], _belief(turn, quiz))
+    enrollment = turn.enrollment(course)
+    enrollment.known_skills, enrollment.placed_at = skills, turn.now
+    turn.memo.pop(f"path:{course.id}", None)  # what the path reads has just changed
+    found = path.progress_of(turn, course)
+    asked = quiz["index"]
+    lines = [f"🧭 Check done after {asked} question{'s' if asked != 1 else ''}."]
+    if skills:
+        lines.append("You already know: " + ", ".join(s.replace("-", " ") for s in skills)
+                     + ".")
+        skippable = [x.title for x in found.lessons if learning_path.can_skip(x, found)]
+        if skippable:
+            lines.append(f"⏭️ You can skip: {', '.join(skippable)} (they stay in /lessons).")
+    else:
+        lines.append("Let's start from the beginning: that is what the first lessons are for.")
+    chosen = learning_path.next_step(found)
+    lines.append(f"👉 {chosen.reason}")
+    return [Text("\n\n".join(lines), buttons=((Button("Continue", Screen("continue")),
+                                              Button("Menu", Screen("menu"))),))]
