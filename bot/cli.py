@@ -391,12 +391,12 @@ def report_groups(course: TheCourse) -> None:
 @model_app.command("fit")
 def model_fit(course: OnlyCourse = None
               ) -> None:
-    """Fit the mastery and dropout-risk models on each course's own logs.
+    """Fit the mastery, dropout-risk and learners-like-you models on each course's own logs.
 
     Until a course has enough answers (mastery) or enough learner histories (risk), the
     shipped defaults stay in use.
     """
-    from tutor.learner.refit import refit
+    from tutor.learner.refit import MIN_LEARNERS, refit
 
     database = _database(_settings())
     try:
@@ -420,6 +420,12 @@ def model_fit(course: OnlyCourse = None
         else:
             console.print(f"{fit.course}: dropout risk not fitted: {risk.reason}",
                           soft_wrap=True)
+        if fit.paths:
+            console.print(f"[green]✓ {fit.course}[/green]: learners like you fitted on "
+                          f"{fit.paths:,} learners' paths", soft_wrap=True)
+        else:
+            console.print(f"{fit.course}: learners like you not fitted: fewer than "
+                          f"{MIN_LEARNERS} learners have practised two skills", soft_wrap=True)
 
 
 def main() -> None:

@@ -240,11 +240,6 @@ def _check_ids(lessons: list[Lesson], report: _Report) -> None:
                 report.error(lesson.path, question.line, f"duplicate question id {question.id!r} "
                                                          f"(also at {other.name}:{other_line})")
             seen_questions[question.id] = (lesson.path, question.line)
-    orders = Counter(lesson.order for lesson in lessons)
-    for lesson in lessons:
-        if orders[lesson.order] > 1:
-            report.warn(lesson.path, 2, f"order {lesson.order} is shared by several lessons; "
-                                        "they will be sorted by id")
 
 
 def _check_requires(path: Path, meta: CourseMeta, doc: YamlDoc, report: _Report) -> None:

@@ -3,9 +3,13 @@ conversation: Continue, /next, the menu, /progress, the lesson list and the end 
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from sqlalchemy import select
 
-from tests.conftest import Chat
+from tests.conftest import Chat, import_path
+from tests.test_at_risk import NOW
 from tutor import Database, Tutor
 from tutor.learner.path import LessonInfo, Progress, can_skip, next_step
 from tutor.storage.models import Enrollment, LessonRow
@@ -214,3 +218,68 @@ def test_a_beginner_starts_at_the_beginning(bundled_db: Database) -> None:
     assert "👉 On to Values and variables." in chat.text()
     chat.press("continue")
     assert "Values and variables" in chat.text()
+
+
+# -- learners like you --------------------------------------------------------------------
+
+def test_lessons_in_any_order_follow_learners_like_you_and_ties_fall_back() -> None:
+    lessons = [LessonInfo(1, "Basics", ("a",)), LessonInfo(2, "Left", ("b",)),
+               LessonInfo(3, "Right", ("c",))]
+    found = Progress(lessons=lessons, requires={}, done=frozenset({1}),
+                     tier={1: 1, 2: 2, 3: 2}, liked={2: 0.1, 3: 0.7})
+    step = next_step(found)
+    assert step.lesson == lessons[2]
+    assert step.reason == ("Learners who studied what you have went on to Right next (you "
+                           "may take Left in any order).")
+    no_model = Progress(lessons=lessons, requires={}, done=frozenset({1}),
+                        tier={1: 1, 2: 2, 3: 2})
+    assert next_step(no_model).lesson == lessons[1]  # the author's order breaks the tie
+    own_tiers = Progress(lessons=lessons, requires={}, done=frozenset({1}),
+                         tier={1: 1, 2: 2, 3: 3}, liked={2: 0.1, 3: 0.7})
+    assert next_step(own_tiers).lesson == lessons[1]  # an authored order is kept
+
+
+def _any_order_course(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "course.yaml").write_text(
+        "id: paths\ntitle: Paths\ndescription: Three lessons, two in any order.\n"
+        "skills:\n  a: A\n  b: B\n  c: C\n", encoding="utf-8")
+    for number, (slug, order, skill) in enumerate(
+            (("basics", 1, "a"), ("left", 2, "b"), ("right", 2, "c")), 1):
+        (folder / f"0{number}-{slug}.md").write_text(
+            f"---\nid: {slug}\ntitle: {slug.capitalize()}\norder: {order}\nskills: [{skill}]\n"
+            f"---\n\n# {slug}\n\nText.\n\n```question\nid: {slug}-q\ntype: true_false\n"
+            f"prompt: Fine?\nskills: [{skill}]\ndifficulty: 1\nanswer: true\n"
+            "explanation: Yes.\n```\n", encoding="utf-8")
+    return folder
+
+
+def test_learners_like_you_decide_between_lessons_in_any_order(sqlite_db: Database,
+                                                               tmp_path: Path) -> None:
+    from tests.bulk import enroll_many
+    from tutor.learner.refit import refit
+    from tutor.storage.models import Attempt, CourseRow, QuestionRow
+
+    import_path(sqlite_db, _any_order_course(tmp_path / "paths"))
+    with sqlite_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        question = {q.key: q.id for q in session.scalars(select(QuestionRow))}
+        enroll_many(session, range(100, 125), course.id, platform="other")
+        for learner in range(100, 125):  # they all went from the basics to the right one
+            for minute, key in enumerate(("basics-q", "right-q", "left-q")):
+                session.add(Attempt(learner_id=learner, question_id=question[key],
+                                    course_id=course.id, response="true", correct=True,
+                                    score=1.0, hints_used=0, context="quiz",
+                                    answered_at=NOW + timedelta(minutes=minute)))
+        session.commit()
+    chat = Chat(Tutor(sqlite_db, clock=lambda: NOW + timedelta(hours=1)))
+    chat.say("/course paths")
+    chat.say("/quiz 1")
+    chat.say("true")
+    chat.say("/lesson 1")
+    chat.say("/next")  # the last card: the lesson is finished
+    chat.say("/menu")
+    assert "Next in the course" in chat.text()  # no model fitted yet: the author's order
+    assert [f.paths for f in refit(sqlite_db, "paths", NOW)] == [25]
+    chat.say("/menu")
+    assert "Learners who studied what you have went on to Right next" in chat.text()

@@ -123,7 +123,8 @@ def _sync_lessons(session: Session, course_id: int, lessons: tuple[Lesson, ...],
     for position, lesson in enumerate(lessons):
         rows[lesson.id] = _upsert(session, existing, lesson.id, LessonRow, changes,
                                   course_id=course_id, slug=lesson.id, title=lesson.title,
-                                  position=position, skills=list(lesson.skills))
+                                  position=position, authored_order=lesson.order,
+                                  skills=list(lesson.skills))
     _retire(existing.values(), changes)
     session.flush()
     return rows

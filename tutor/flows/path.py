@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from tutor.flows import lessons as lesson_flow
 from tutor.flows import quizzes
-from tutor.learner import path
+from tutor.learner import path, similar
 from tutor.learner.reviews import due_count
 from tutor.messages import Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonRow, SkillRow
@@ -41,9 +41,28 @@ def progress_of(turn: Turn, course: CourseRow) -> path.Progress:
         due=due_count(turn.session, turn.learner.id, course.id, turn.now),
         target=course.target_success)
     found = replace(found, reading=_reading(turn, course, found),
-                    reading_card=turn.enrollment(course).card_position)
+                    reading_card=turn.enrollment(course).card_position,
+                    tier={x.id: x.authored_order for x in lessons
+                          if x.authored_order is not None},
+                    liked=_liked(turn, course, found))
     turn.memo[key] = found
     return found
+
+
+def _liked(turn: Turn, course: CourseRow, found: path.Progress) -> dict[int, float]:
+    """Each lesson's score under the course's learners-like-you model (its best skill),
+    when lessons share an order number and the model has been fitted."""
+    orders = [x.authored_order for x in turn.lessons(course) if x.authored_order is not None]
+    if len(orders) == len(set(orders)):
+        return {}  # no lessons in any order: nothing to decide
+    model = similar.stored_paths(turn.session, course)
+    if model is None:
+        return {}
+    history = similar.learner_history(turn.session, turn.learner.id, course.id)
+    skills = sorted({s for x in found.lessons for s in x.skills})
+    scores = model.scores(history, skills)
+    return {x.id: max((scores.get(s, 0.0) for s in x.skills), default=0.0)
+            for x in found.lessons}
 
 
 def _reading(turn: Turn, course: CourseRow, found: path.Progress) -> int | None:

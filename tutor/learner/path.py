@@ -7,7 +7,8 @@ In this order:
 3. the lesson they are **on** (begun, or opened, and not yet read to its end);
 4. the next **lesson** whose prerequisites are learned (taught by a finished lesson, known
    from the placement check, or mastered), skipping lessons whose every skill they already
-   know (these are marked "you can skip this", never hidden);
+   know (these are marked "you can skip this", never hidden); among lessons the author
+   numbered alike (any order), the one learners like this one went to next;
 5. otherwise reviews, or nothing: the course is done.
 A lesson whose prerequisites are not met is still taken when no other is left: the path
 advises, it never locks anything.
@@ -49,6 +50,8 @@ class Progress:
     due: int = 0
     reading: int | None = None  # the lesson the learner is on, not read to its end
     reading_card: int = 0  # where in it (0: not begun)
+    tier: Mapping[int, int] = field(default_factory=dict)  # lesson -> the author's order
+    liked: Mapping[int, float] = field(default_factory=dict)  # lesson -> learners like you
     target: float = 0.8
 
 
@@ -97,6 +100,19 @@ def _refresher(progress: Progress) -> Step | None:
     return None
 
 
+def _tied(ready: list[LessonInfo], progress: Progress) -> Step | None:
+    """Among ready lessons sharing the first one's order number (the author says: any
+    order), the one learners like this one went to next, when the model says so."""
+    tier = progress.tier.get(ready[0].id)
+    tied = [x for x in ready if tier is not None and progress.tier.get(x.id) == tier]
+    if len(tied) < 2 or not any(progress.liked.get(x.id) for x in tied):
+        return None
+    best = max(tied, key=lambda x: (progress.liked.get(x.id, 0.0), -tied.index(x)))
+    others = ", ".join(x.title for x in tied if x is not best)
+    return Step("lesson", f"Learners who studied what you have went on to {best.title} next "
+                          f"(you may take {others} in any order).", best)
+
+
 def next_step(progress: Progress) -> Step:
     if (refresher := _refresher(progress)) is not None:
         return refresher
@@ -110,9 +126,11 @@ def next_step(progress: Progress) -> Step:
                     if progress.reading_card else f"On to {reading.title}.", reading)
     open_lessons = [lesson for lesson in progress.lessons if lesson.id not in progress.done]
     skipped = [lesson for lesson in open_lessons if can_skip(lesson, progress)]
-    for lesson in open_lessons:
-        if lesson in skipped or _missing(lesson, progress):
-            continue
+    ready = [x for x in open_lessons if x not in skipped and not _missing(x, progress)]
+    if ready and (tied := _tied(ready, progress)) is not None:
+        return tied
+    if ready:
+        lesson = ready[0]
         passed = [s.title for s in skipped
                   if open_lessons.index(s) < open_lessons.index(lesson)]
         why = f"Next after {', '.join(passed)}, which you already know" if passed \

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from tutor.learner.dropout import RiskFit, fit_risk
 from tutor.learner.fitting import FitResult, fit_course
+from tutor.learner.similar import MIN_LEARNERS, fit_paths
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow
 
-__all__ = ["CourseFit", "refit"]
+__all__ = ["MIN_LEARNERS", "CourseFit", "refit"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class CourseFit:
     course: str
     mastery: FitResult
     risk: RiskFit
+    paths: int = 0  # learners the "learners like you" model was fitted on (0: too few)
 
 
 def refit(database: Database, course: str | None, now: datetime) -> list[CourseFit]:
@@ -29,7 +31,8 @@ def refit(database: Database, course: str | None, now: datetime) -> list[CourseF
         query = select(CourseRow).order_by(CourseRow.slug)
         if course is not None:
             query = query.where(CourseRow.slug == course)
-        fits = [CourseFit(row.slug, fit_course(session, row), fit_risk(session, row, now))
+        fits = [CourseFit(row.slug, fit_course(session, row), fit_risk(session, row, now),
+                          fit_paths(session, row))
                 for row in session.scalars(query).all()]
         session.commit()
         return fits

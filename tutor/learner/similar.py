@@ -6,7 +6,11 @@ after which (item-to-item), and optionally adds a low-rank factorisation of the
 learner-by-skill matrix (scikit-learn's TruncatedSVD) so that a whole history, not only its
 last skill, speaks. Skills nobody has gone to from here fall back to popularity. Which of
 these wins was chosen by cross-validation over training learners on ASSIST2009
-(`python -m benchmarks.learning_paths`): the item-to-item counts alone.
+(`python -m benchmarks.learning_paths`): the counts, with a rank-10 factorisation added at
+weight 0.05 (MRR 0.528 against 0.522 for the counts alone).
+
+The tutor fits one per course on its own learners (`tutorbot model fit`, once MIN_LEARNERS
+have practised); learning paths use it to order lessons that share an `order` number.
 """
 
 from __future__ import annotations
@@ -15,10 +19,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-__all__ = ["NextSkill", "first_practice"]
+from tutor.learner.fitting import fitted_parameters, store_fitted
+from tutor.storage.models import Attempt, CourseRow, QuestionRow
+
+__all__ = ["KIND", "MIN_LEARNERS", "NextSkill", "course_histories", "first_practice",
+           "fit_paths", "learner_history", "stored_paths"]
+
+KIND = "paths"  # the fitted model's kind in storage
+MIN_LEARNERS = 20
 
 
 def first_practice(skills: Iterable[str]) -> list[str]:
@@ -33,8 +47,8 @@ def first_practice(skills: Iterable[str]) -> list[str]:
 class NextSkill:
     """`fit` on learners' first-practice sequences; `scores` for one learner's history."""
 
-    rank: int = 0  # 0: item-to-item only; else the factorisation's rank, added with `weight`
-    weight: float = 0.0
+    rank: int = 10  # 0: item-to-item only; else the factorisation's rank, added with `weight`
+    weight: float = 0.05
     skills: list[str] = field(default_factory=list)
     _after: dict[str, Counter[str]] = field(default_factory=dict)
     _popular: Counter[str] = field(default_factory=Counter)
@@ -81,3 +95,54 @@ class NextSkill:
                 if candidate in index:
                     found[candidate] += self.weight * float(folded[index[candidate]]) / scale
         return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rank": self.rank, "weight": self.weight, "skills": self.skills,
+                "after": {k: dict(v) for k, v in self._after.items()},
+                "popular": dict(self._popular),
+                "components": None if self._components is None else
+                self._components.round(6).tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NextSkill:
+        model = cls(rank=int(data["rank"]), weight=float(data["weight"]),
+                    skills=list(data["skills"]))
+        model._after = {k: Counter(v) for k, v in data["after"].items()}
+        model._popular = Counter(data["popular"])
+        components = data.get("components")
+        model._components = None if components is None else np.asarray(components)
+        return model
+
+
+def course_histories(session: Session, course_id: int) -> list[list[str]]:
+    """Every learner's first-practice sequence in the course, from their answers."""
+    answers: dict[int, list[str]] = defaultdict(list)
+    for learner, skills in session.execute(
+            select(Attempt.learner_id, QuestionRow.skills).join(
+                QuestionRow, Attempt.question_id == QuestionRow.id)
+            .where(Attempt.course_id == course_id)
+            .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id)):
+        answers[learner] += list(skills)
+    return [first_practice(skills) for skills in answers.values()]
+
+
+def learner_history(session: Session, learner_id: int, course_id: int) -> list[str]:
+    rows = session.execute(select(QuestionRow.skills).join(
+        Attempt, Attempt.question_id == QuestionRow.id).where(
+        Attempt.learner_id == learner_id, Attempt.course_id == course_id)
+        .order_by(Attempt.answered_at, Attempt.id)).scalars()
+    return first_practice(s for skills in rows for s in skills)
+
+
+def fit_paths(session: Session, course: CourseRow) -> int:
+    """Fit and keep the course's model; the learners it was fitted on (0: too few yet)."""
+    histories = [h for h in course_histories(session, course.id) if len(h) > 1]
+    if len(histories) < MIN_LEARNERS:
+        return 0
+    store_fitted(session, course, KIND, NextSkill().fit(histories).to_json(), len(histories))
+    return len(histories)
+
+
+def stored_paths(session: Session, course: CourseRow) -> NextSkill | None:
+    found = fitted_parameters(session, course, KIND)
+    return NextSkill.from_json(found) if found else None

@@ -111,6 +111,9 @@ class LessonRow(Base):
     slug: Mapped[str] = mapped_column(String(48))
     title: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer)
+    # The author's `order`; lessons sharing one may be taken in any order (learning paths
+    # then follow what learners like this one did). None: imported before it was kept.
+    authored_order: Mapped[int | None] = mapped_column(Integer)
     skills: Mapped[list[str]] = mapped_column(default=list)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     course: Mapped[CourseRow] = relationship(back_populates="lessons")
