@@ -451,3 +451,38 @@ def test_ten_options_and_twenty_lessons_fit_telegram(wide_db: Database) -> None:
             assert "Correct" in (await fake.reply_to(ANN, seen))[0].text
 
     asyncio.run(scenario())
+
+
+def test_the_placement_check_over_telegram(bundled_db: Database) -> None:
+    """The offer's button, the check's questions as Telegram quiz polls, and where it
+    leaves the learner, through python-telegram-bot and the fake Bot API."""
+    async def scenario() -> None:
+        async with running(Tutor(bundled_db), bundled_db, telegram_rate_limits=False) \
+                as (fake, _):
+            fake.message(ANN, "/course python-basics")
+            replies = await fake.reply_to(ANN, 0)
+            offer = next(s for s in replies if "Know some of this already" in s.text)
+            seen = len(fake.to(ANN))
+            fake.press(ANN, offer, "placement")
+            replies = await fake.reply_to(ANN, seen)
+            assert "Placement check" in replies[0].text
+            for _ in range(10):  # a learner who knows nothing: every question wrong
+                asked = next((s for s in replies if s.method == "sendPoll"), None)
+                if asked is None:
+                    break
+                wrong = next(i for i in range(len(asked.params["options"]))
+                             if i not in asked.params["correct_option_ids"])
+                seen = len(fake.to(ANN))
+                fake.vote(ANN, asked.poll_id, wrong)
+                replies = await fake.reply_to(ANN, seen)
+                assert not any("Was the card" in s.text for s in replies)  # none read yet
+                if any("Check done" in s.text for s in replies):
+                    break
+                if not any(s.method == "sendPoll" for s in replies):  # a typed question
+                    seen = len(fake.to(ANN))
+                    fake.message(ANN, "/skip")
+                    replies = await fake.reply_to(ANN, seen)
+            done = next(s for s in replies if "Check done" in s.text)
+            assert "start from the beginning" in done.text and "continue" in done.buttons
+
+    asyncio.run(scenario())

@@ -209,7 +209,9 @@ def answer(turn: Turn, response: str | tuple[int, ...]) -> list[Reply]:
     except AnswerShapeError as problem:
         return [Text(str(problem))]
     _record(turn, question, response, result)
-    missed = feedback.about_question(turn, question) if not result.correct else []
+    # "Was the card clear?" only about a card read: not in a placement check.
+    missed = feedback.about_question(turn, question) \
+        if not result.correct and _quiz(turn).get("kind") != "placement" else []
     return [_feedback(question, result), *missed, *_level_change(turn, question),
             *_advance(turn, result)]
 
