@@ -45,6 +45,10 @@ def test_a_struggle_on_a_skill_with_a_weak_foundation_offers_a_refresher() -> No
     assert step.kind == "refresher" and step.lesson == LESSONS[1]
     assert step.reason == ("Loops builds on conditionals, where you are at 40%: a two-minute "
                            "refresher first?")
+    reread = next_step(progress(done=frozenset({1, 2, 3}), current=2,
+                                mastery={"loops": 0.3, "conditionals": 0.4},
+                                answers={"loops": 4}))
+    assert reread.kind == "lesson"  # just re-read it: not offered again at once
     # Two answers are not yet a struggle, and a strong foundation needs no refresher.
     assert next_step(progress(done=frozenset({1, 2, 3}), mastery={
         "loops": 0.3, "conditionals": 0.4}, answers={"loops": 2})).kind == "lesson"

@@ -42,6 +42,7 @@ def progress_of(turn: Turn, course: CourseRow) -> path.Progress:
         target=course.target_success)
     found = replace(found, reading=_reading(turn, course, found),
                     reading_card=turn.enrollment(course).card_position,
+                    current=turn.enrollment(course).lesson_id,
                     tier={x.id: x.authored_order for x in lessons
                           if x.authored_order is not None},
                     liked=_liked(turn, course, found))
@@ -93,8 +94,8 @@ def follow(turn: Turn) -> list[Reply]:
     from tutor.flows import review  # review -> menu -> path: imported when used
 
     course = turn.course()
-    if course is None:
-        return lesson_flow.show_card(turn)
+    if course is None or not turn.lessons(course):
+        return lesson_flow.show_card(turn)  # which says what is missing
     chosen = path.next_step(progress_of(turn, course))
     if chosen.kind == "done":
         return [Text(FINISHED)]

@@ -50,6 +50,7 @@ class Progress:
     due: int = 0
     reading: int | None = None  # the lesson the learner is on, not read to its end
     reading_card: int = 0  # where in it (0: not begun)
+    current: int | None = None  # the lesson last opened, read through or not
     tier: Mapping[int, int] = field(default_factory=dict)  # lesson -> the author's order
     liked: Mapping[int, float] = field(default_factory=dict)  # lesson -> learners like you
     target: float = 0.8
@@ -93,7 +94,9 @@ def _refresher(progress: Progress) -> Step | None:
             continue
         level, need = min(weak)
         teaching = next((lesson for lesson in progress.lessons if need in lesson.skills), None)
-        if teaching is not None:
+        # Not again while the learner is on it, or has just re-read it: the next answers
+        # on the skill, not the same offer, say whether it helped.
+        if teaching is not None and teaching.id != progress.current:
             return Step("refresher", f"{skill.replace('-', ' ').capitalize()} builds on "
                                      f"{need.replace('-', ' ')}, where you are at "
                                      f"{level:.0%}: a two-minute refresher first?", teaching)
