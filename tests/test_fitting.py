@@ -40,13 +40,23 @@ def _simulate(db: Database, learners: int, seed: int = 1, always: bool | None = 
         session.commit()
 
 
-def test_too_few_answers_keep_the_defaults(mini_db: Database) -> None:
+def test_too_few_answers_keep_the_weights_and_calibrate_items_online(mini_db: Database
+                                                                       ) -> None:
+    with mini_db.session() as session:
+        assert course_model(session, session.scalars(select(CourseRow)).one()) == DEFAULT
     _simulate(mini_db, learners=5)
     with mini_db.session() as session:
         course = session.scalars(select(CourseRow)).one()
         result = fit_course(session, course)
         assert not result.fitted and "only 60 answers so far; 500 are needed" in result.reason
-        assert course_model(session, course) == DEFAULT
+        model = course_model(session, course)
+        assert model.weights == DEFAULT.weights and not model.skill_offsets
+        # Each answered question calibrated, and with 60 answers still near its authored
+        # difficulty (the prior weighs as much as 8 answers).
+        keys = {q.key: q.difficulty for q in session.scalars(select(QuestionRow))}
+        assert set(model.item_offsets) == set(keys)
+        for key, offset in model.item_offsets.items():
+            assert abs(offset + model.difficulty_step * (keys[key] - 3)) < 2.0
 
 
 def test_a_log_with_nothing_to_learn_keeps_the_defaults(mini_db: Database) -> None:

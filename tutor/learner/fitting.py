@@ -74,5 +74,23 @@ def store_fitted(session: Session, course: CourseRow, kind: str, parameters: dic
 
 
 def course_model(session: Session, course: CourseRow) -> KnowledgeModel:
+    """The course's fitted model; before one is fitted, the shipped weights with each
+    question's difficulty calibrated online from the course's first answers (at most
+    MIN_ANSWERS of them), shrunk towards the author's difficulty: a new course learns from
+    its first learners instead of waiting for 500 answers."""
     parameters = fitted_parameters(session, course, KIND)
-    return KnowledgeModel.from_json(parameters) if parameters is not None else DEFAULT
+    if parameters is not None:
+        return KnowledgeModel.from_json(parameters)
+    rows = session.execute(
+        select(Attempt.learner_id, QuestionRow.skills, Attempt.correct, QuestionRow.key,
+               QuestionRow.difficulty)
+        .join(QuestionRow, Attempt.question_id == QuestionRow.id)
+        .where(Attempt.course_id == course.id)
+        .order_by(Attempt.answered_at, Attempt.id).limit(MIN_ANSWERS)).all()
+    if not rows:
+        return DEFAULT
+    by_learner = sorted(rows, key=lambda row: row[0])  # stable: time order within each
+    return calibrate_items(DEFAULT, [AnswerRow(str(learner), tuple(skills), key, difficulty,
+                                               bool(correct))
+                                     for learner, skills, correct, key, difficulty
+                                     in by_learner])
