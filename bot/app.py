@@ -39,6 +39,13 @@ class App:
         background."""
         self.search.sync_in_background()
 
+    def index_problem(self) -> str | None:
+        """Why answers cannot be searched yet (for /readyz); None when the index is loaded."""
+        index = self.search.index
+        if index.load_problem is not None:
+            return f"the search index is being built ({index.load_problem})"
+        return None if index.chunk_ids else "the search index is empty (being built)"
+
     def close(self) -> None:
         # A background index sync still embedding at exit would be killed inside torch
         # (an abort); letting it finish also keeps what it computed.

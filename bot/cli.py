@@ -136,7 +136,8 @@ def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegr
     try:
         asyncio.run(serve(settings, tutor_app.tutor, tutor_app.database,
                           telegram="telegram" in wanted, discord="discord" in wanted,
-                          on_import=tutor_app.reindex))
+                          on_import=tutor_app.reindex,
+                          index_problem=tutor_app.index_problem))
     except Exception as exc:
         problem = startup_problem(exc, settings)
         if problem is None:

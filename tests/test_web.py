@@ -408,3 +408,24 @@ def test_admins_edit_who_teaches_a_course_and_teachers_cannot(web: TestClient,
     web.post("/courses/mini/teachers", data={
         "csrf": token, "teacher": TEACHER, "change": "remove"})
     assert Access(school, []).courses(TEACHER) == []
+
+
+def test_health_and_readiness_for_an_operator(school: Database, clock: Clock) -> None:
+    loading: list[str | None] = ["the search index is being built"]
+    dashboard = Dashboard(school, Access(school, [ADMIN]), "s" * 40, "http://testserver",
+                          clock=clock, index_problem=lambda: loading[0])
+    with TestClient(create_app(dashboard)) as client:
+        assert client.get("/healthz").json() == {"status": "alive"}  # no sign-in needed
+        waiting = client.get("/readyz")
+        assert waiting.status_code == 503
+        assert waiting.json()["problems"] == ["the search index is being built"]
+        loading[0] = None
+        assert client.get("/readyz").json() == {"status": "ready", "problems": []}
+    # A PostgreSQL server that is down: nothing listens on port 1.
+    lost = Database("postgresql+psycopg://postgres@127.0.0.1:1/test", migrate=False)
+    broken = Dashboard(lost, Access(lost, []), "s" * 40, "http://testserver", clock=clock)
+    with TestClient(create_app(broken)) as client:
+        answer = client.get("/readyz")
+        assert answer.status_code == 503 and answer.json()["problems"]
+        assert client.get("/healthz").status_code == 200  # alive, though not ready
+    lost.dispose()

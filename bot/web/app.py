@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -47,6 +47,7 @@ class Dashboard:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     on_import: Callable[[], None] | None = None  # e.g. catch the search index up
     cap: int | None = None  # NUDGE_DAILY_CAP, which a teacher's message keeps too
+    index_problem: Callable[[], str | None] | None = None  # for /readyz
 
     @property
     def campaigns(self) -> Campaigns:
@@ -91,6 +92,22 @@ def create_app(dashboard: Dashboard) -> FastAPI:
     async def _problem(request: Request, problem: HTTPException) -> Response:
         return page(request, "problem.html", problem.status_code, detail=problem.detail,
                     code=problem.status_code)
+
+    # -- for the operator: alive, and ready to serve ---------------------------------------
+
+    @app.get("/healthz")
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        """503 with the reasons while the database is unreachable or the search index is
+        not loaded; a load balancer sends no traffic until then."""
+        problems = [p for p in (dashboard.database.problem(),
+                                dashboard.index_problem() if dashboard.index_problem
+                                else None) if p]
+        return JSONResponse({"status": "not ready" if problems else "ready",
+                             "problems": problems}, status_code=503 if problems else 200)
 
     # -- signing in ----------------------------------------------------------------------
 

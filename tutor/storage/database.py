@@ -54,6 +54,15 @@ class Database:
     def session(self) -> Session:
         return self.sessions()
 
+    def problem(self) -> str | None:
+        """Why the database cannot be used right now (a health check); None when it can."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except SQLAlchemyError as exc:
+            return describe_storage_error(exc, self.url.render_as_string())
+        return None
+
     def dispose(self) -> None:
         self.engine.dispose()
 
