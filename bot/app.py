@@ -46,6 +46,9 @@ class App:
             return f"the search index is being built ({index.load_problem})"
         return None if index.chunk_ids else "the search index is empty (being built)"
 
+    def index_size(self) -> int:
+        return len(self.search.index.chunk_ids)
+
     def close(self) -> None:
         # A background index sync still embedding at exit would be killed inside torch
         # (an abort); letting it finish also keeps what it computed.

@@ -137,7 +137,8 @@ def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegr
         asyncio.run(serve(settings, tutor_app.tutor, tutor_app.database,
                           telegram="telegram" in wanted, discord="discord" in wanted,
                           on_import=tutor_app.reindex,
-                          index_problem=tutor_app.index_problem))
+                          index_problem=tutor_app.index_problem,
+                          index_size=tutor_app.index_size))
     except Exception as exc:
         problem = startup_problem(exc, settings)
         if problem is None:

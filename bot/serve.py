@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegram: bool,
                 discord: bool, on_import: Callable[[], None] | None = None,
-                index_problem: Callable[[], str | None] | None = None) -> None:
+                index_problem: Callable[[], str | None] | None = None,
+                index_size: Callable[[], int] | None = None) -> None:
     """Until SIGINT or SIGTERM: then every platform stops cleanly (updates in flight are
     finished, connections closed)."""
     stop = asyncio.Event()
@@ -47,7 +48,7 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
         if settings.web_port is not None:
             from bot.web.serve import dashboard_for, serve_dashboard
 
-            dashboard = dashboard_for(settings, database, on_import, index_problem)
+            dashboard = dashboard_for(settings, database, on_import, index_problem, index_size)
             web = asyncio.ensure_future(serve_dashboard(dashboard, settings.web_host,
                                                         settings.web_port, stop))
             web.add_done_callback(lambda _: stop.set())  # the port was taken, say

@@ -7,16 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nudges import admin
 from nudges.campaign import CampaignSpec, describe_audience, describe_schedule
 from nudges.desk import Desk
 from tutor.storage.database import Database
-from tutor.storage.models import Campaign, CourseRow, Enrollment
+from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
 
-__all__ = ["CampaignLine", "Campaigns"]
+__all__ = ["CampaignLine", "Campaigns", "outbox"]
+
+
+def outbox(database: Database) -> dict[str, int]:
+    """Nudges in the outbox by status (pending, sending, sent, failed, ...), for metrics."""
+    with database.session() as session:
+        return {status: count for status, count in session.execute(
+            select(Nudge.status, func.count()).group_by(Nudge.status))}
 
 
 @dataclass(frozen=True)

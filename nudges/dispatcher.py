@@ -25,6 +25,7 @@ from nudges.channel import Channel, RetryLater, Unreachable
 from tutor.actions import AlertChoice, Mute, decode
 from tutor.alerts import alert_buttons
 from tutor.messages import Button
+from tutor.metrics import NUDGES
 from tutor.preferences import reminders_on
 from tutor.reach import set_reachable
 from tutor.storage.database import Database
@@ -128,6 +129,7 @@ class Dispatcher:
                 await channel.send(nudge.user_id, nudge.text, buttons)
                 break
             except RetryLater as wait:
+                NUDGES.labels(nudge.platform, "rate_limited").inc()
                 await asyncio.sleep(wait.seconds)
             except Unreachable as exc:
                 status, error = "failed", f"unreachable: {exc}"[:500]
@@ -140,6 +142,7 @@ class Dispatcher:
         else:
             status, error = "failed", "rate limited five times"
         await asyncio.to_thread(self._record, nudge.id, status, error)
+        NUDGES.labels(nudge.platform, status).inc()
         self.sent += status == "sent"
 
     def _record(self, nudge_id: int, status: str, error: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from bot.telegram.channel import TelegramChannel
@@ -228,9 +229,14 @@ def test_the_dispatcher_sends_each_due_nudge_once_and_marks_the_blocked(
     channel = Recorder(blocked={"5002"})
     dispatcher = Dispatcher(bundled_db, {"telegram": channel}, clock=lambda: now,
                             idle_seconds=0.05)
+    before = {o: REGISTRY.get_sample_value("tutorbot_nudges_total", {
+        "platform": "telegram", "outcome": o}) or 0.0 for o in ("sent", "failed")}
 
     asyncio.run(dispatch_until(dispatcher, channel, 2, linger=0.2))
     assert sorted(u for u, _, _ in channel.sent) == ["5000", "5001"]
+    for outcome, more in (("sent", 2), ("failed", 1)):  # what an operator's metrics say
+        assert REGISTRY.get_sample_value("tutorbot_nudges_total", {
+            "platform": "telegram", "outcome": outcome}) == before[outcome] + more
     assert channel.sent[0][2][-1][1].startswith("mute:c")  # every nudge can be stopped
     with bundled_db.session() as session:
         statuses = dict(session.execute(select(Nudge.key, Nudge.status)).all())

@@ -429,3 +429,27 @@ def test_health_and_readiness_for_an_operator(school: Database, clock: Clock) ->
         assert answer.status_code == 503 and answer.json()["problems"]
         assert client.get("/healthz").status_code == 200  # alive, though not ready
     lost.dispose()
+
+
+def test_metrics_count_turns_and_the_outbox_and_name_no_learner(
+        web: TestClient, school: Database) -> None:
+    from tests.conftest import Chat
+    from tutor import Tutor
+
+    chat = Chat(Tutor(school), user="metrics-learner", name="Zelda Secretname")
+    chat.say("/start")
+    chat.say("hello there")
+    with school.session() as session:
+        session.add(Nudge(key="m1", learner_id=ids(school)["Ada"], platform="telegram",
+                          user_id="700", text="Hi Ada", due_at=NOW))
+        session.commit()
+    scraped = web.get("/metrics")
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith(
+        "text/plain")
+    text = scraped.text
+    assert 'tutorbot_updates_total{kind="command",platform="test"}' in text
+    assert 'tutorbot_updates_total{kind="text",platform="test"}' in text
+    assert "tutorbot_turn_seconds_bucket" in text
+    assert 'tutorbot_outbox_nudges{status="pending"} 1.0' in text
+    for private in ("Zelda", "Secretname", "hello there", "Hi Ada", "metrics-learner"):
+        assert private not in text

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor import preferences
+from tutor import metrics, preferences
 from tutor.actions import (
     Action,
     AlertChoice,
@@ -137,6 +137,12 @@ class Tutor:
         return tuple(self._commands)
 
     def handle(self, event: Inbound) -> list[Reply]:
+        metrics.TURNS.labels(event.identity.platform, metrics.kind_of(
+            event.command, event.action is not None, event.media)).inc()
+        with metrics.TURN_SECONDS.labels(event.identity.platform).time():
+            return self._handle(event)
+
+    def _handle(self, event: Inbound) -> list[Reply]:
         if len(event.text) > self._max_chars:
             return [Text(f"That message is {len(event.text):,} characters long; I read at most "
                          f"{self._max_chars:,}. Please send something shorter.")]

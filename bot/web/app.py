@@ -20,12 +20,19 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Gauge,
+    generate_latest,
+)
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.web import campaign_form
 from bot.web.security import AccessLog, check_csrf, csrf_token, teacher
 from nudges.admin import CampaignProblem
-from nudges.board import Campaigns
+from nudges.board import Campaigns, outbox
 from tutor.dashboard import views
 from tutor.dashboard.access import Access
 from tutor.storage.database import Database
@@ -48,6 +55,7 @@ class Dashboard:
     on_import: Callable[[], None] | None = None  # e.g. catch the search index up
     cap: int | None = None  # NUDGE_DAILY_CAP, which a teacher's message keeps too
     index_problem: Callable[[], str | None] | None = None  # for /readyz
+    index_size: Callable[[], int] | None = None  # chunks in the search index, for /metrics
 
     @property
     def campaigns(self) -> Campaigns:
@@ -108,6 +116,21 @@ def create_app(dashboard: Dashboard) -> FastAPI:
                                 else None) if p]
         return JSONResponse({"status": "not ready" if problems else "ready",
                              "problems": problems}, status_code=503 if problems else 200)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        """Prometheus text: the process's counters (tutor.metrics) and, read now, the
+        outbox by status and the index's size. Counts only: no learner appears."""
+        now = CollectorRegistry()
+        rows = Gauge("tutorbot_outbox_nudges", "Nudges in the outbox, by status", ["status"],
+                     registry=now)
+        for status, count in outbox(dashboard.database).items():
+            rows.labels(status).set(count)
+        if dashboard.index_size is not None:
+            Gauge("tutorbot_index_chunks", "Chunks in the search index",
+                  registry=now).set(dashboard.index_size())
+        return Response(generate_latest(REGISTRY) + generate_latest(now),
+                        media_type=CONTENT_TYPE_LATEST)
 
     # -- signing in ----------------------------------------------------------------------
 

@@ -72,7 +72,8 @@ def web(context: typer.Context,
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         dashboard = dashboard_for(settings, tutor_app.database, on_import=tutor_app.reindex,
-                                  index_problem=tutor_app.index_problem)
+                                  index_problem=tutor_app.index_problem,
+                                  index_size=tutor_app.index_size)
         await serve_dashboard(dashboard, settings.web_host, chosen, stop)
 
     try:

@@ -37,10 +37,12 @@ def _secret(settings: Settings) -> str:
 
 def dashboard_for(settings: Settings, database: Database,
                   on_import: Callable[[], None] | None = None,
-                  index_problem: Callable[[], str | None] | None = None) -> Dashboard:
+                  index_problem: Callable[[], str | None] | None = None,
+                  index_size: Callable[[], int] | None = None) -> Dashboard:
     return Dashboard(database, Access(database, settings.teachers), _secret(settings),
                      settings.resolved_web_base_url, on_import=on_import,
-                     cap=settings.nudge_daily_cap, index_problem=index_problem)
+                     cap=settings.nudge_daily_cap, index_problem=index_problem,
+                     index_size=index_size)
 
 
 async def serve_dashboard(dashboard: Dashboard, host: str, port: int,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from retrieval import SearchIndex
+from tutor.metrics import LLM_CALLS
 from tutor.qa.evidence import Evidence, EvidenceModel, Passage, SentenceVectors, gather
 from tutor.qa.offline import Draft, as_sentence, compose
 from tutor.qa.own_work import Work, read_work
@@ -168,6 +169,8 @@ class Answerer:
         draft, engine = None, "offline"
         if use_llm and self.llm is not None:
             draft, engine = self.llm.answer(evidence, history), "llm"
+            LLM_CALLS.labels("fallback" if draft is None else
+                             "declined" if not draft.cited else "answered").inc()
             if draft is not None and not draft.cited:
                 return self._declined(evidence)  # the model read them and found no answer
         if draft is None:
