@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,12 +58,30 @@ class App:
         self.database.dispose()
 
 
-def configure_logging(level: str, console: Console | None = None) -> None:
+class JsonLines(logging.Formatter):
+    """LOG_FORMAT=json: one object a line (time, level, logger, message, and the error)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                 "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, console: Console | None = None, *,
+                      json_lines: bool = False) -> None:
     from rich.logging import RichHandler
 
+    handler: logging.Handler
+    if json_lines:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonLines())
+    else:
+        handler = RichHandler(console=console or Console(stderr=True), show_path=False)
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=console or Console(stderr=True),
-                                              show_path=False)], force=True)
+                        handlers=[handler], force=True)
     # Library chatter (migrations, model loading, index building) is for whoever debugs.
     quiet = max(logging.getLevelName(level), logging.WARNING)
     for name in ("alembic", "bm25s", "sentence_transformers", "transformers", "faiss"):

@@ -99,7 +99,7 @@ def _app(settings: Settings, *, quiet: bool = False) -> App:
     level = settings.log_level
     if quiet and level != "DEBUG":
         level = max(level, "WARNING", key=logging.getLevelName)
-    configure_logging(level, errors)
+    configure_logging(level, errors, json_lines=settings.log_format == "json")
     try:
         return build_app(settings, console)
     except StorageError as exc:
@@ -226,7 +226,7 @@ def index_build(course: OnlyCourse = None
                 ) -> None:
     """Bring the search index up to date; only changed text is embedded again."""
     settings = _settings()
-    configure_logging(settings.log_level, errors)
+    configure_logging(settings.log_level, errors, json_lines=settings.log_format == "json")
     database = _library(settings)
     _print_sync(build_search(settings, database).sync(course, progress=True))
     database.dispose()
@@ -244,7 +244,7 @@ def search(
         errors.print(f"[red]--mode must be hybrid, dense or lexical (got {mode!r})[/red]")
         raise typer.Exit(2)
     settings = _settings()
-    configure_logging(settings.log_level, errors)
+    configure_logging(settings.log_level, errors, json_lines=settings.log_format == "json")
     database = _library(settings)
     finder = build_search(settings, database)
     if not finder.is_current():

@@ -134,3 +134,36 @@ def test_a_moment_in_any_zone_reads_back_as_the_same_instant(database: Database)
     with database.session() as session:
         stored = session.query(Nudge).one().due_at
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == berlin
+
+
+def test_a_failed_statement_never_carries_what_a_learner_wrote(database: Database) -> None:
+    """Errors are logged with their message: the statement's parameters (names, messages)
+    stay out of it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tutor.storage.models import AskedQuestion
+
+    with database.session() as session:
+        session.add(AskedQuestion(learner_id=424242, text="my secret question about Zelda",
+                                  answered=False, confidence=0.0, engine="offline"))
+        with pytest.raises(IntegrityError) as failed:
+            session.commit()
+    assert "Zelda" not in str(failed.value) and "hidden" in str(failed.value).lower()
+
+
+def test_json_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import logging
+
+    from bot.app import configure_logging
+
+    configure_logging("INFO", json_lines=True)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("tutorbot.test").exception("a turn failed")
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (line["level"], line["logger"], line["message"]) == ("ERROR", "tutorbot.test",
+                                                                 "a turn failed")
+    assert "ValueError: boom" in line["error"] and line["time"]
+    configure_logging("WARNING")

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
         default=None, description="Signs the dashboard's session cookies; empty: a random "
                                   "one kept in DATA_DIR/web-secret.")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object a line, for a log collector.")
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
 
     @field_validator("log_level")

@@ -83,8 +83,8 @@ class LLMEngine:
         if reply is None:
             return None
         if NOT_COVERED in reply:
-            log.info("LLM found the passages do not answer %r; declining",
-                     evidence.question[:80])
+            # The question itself stays out of the log: it is what a learner wrote.
+            log.info("LLM found the passages do not answer the question; declining")
             return DECLINED
         cited = [int(n) for n in _CITATION.findall(reply)]
         if not cited or any(not 1 <= n <= len(passages) for n in cited):

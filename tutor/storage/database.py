@@ -70,7 +70,7 @@ class Database:
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         folder = Path(parsed.database).expanduser().parent
         try:
@@ -78,7 +78,10 @@ def _create_engine(url: str) -> Engine:
         except OSError as exc:
             raise StorageError(f"cannot create the data folder {folder}: {exc.strerror}. "
                                "Set DATA_DIR to a folder you can write.") from exc
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+    # hide_parameters: an error's message (and so the log) never carries what a learner
+    # wrote, which is what the statements' parameters hold.
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+                           hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
