@@ -453,3 +453,17 @@ def test_metrics_count_turns_and_the_outbox_and_name_no_learner(
     assert 'tutorbot_outbox_nudges{status="pending"} 1.0' in text
     for private in ("Zelda", "Secretname", "hello there", "Hi Ada", "metrics-learner"):
         assert private not in text
+
+
+def test_the_class_reads_every_learners_standing_in_one_query(school: Database) -> None:
+    from tutor.learner.adaptive import standing, standings
+    from tutor.learner.fitting import course_model
+
+    with school.session() as session:
+        course = session.scalars(select(CourseRow).where(CourseRow.slug == "mini")).one()
+        model = course_model(session, course)
+        everyone = standings(session, course.id, model)
+        for learner_id in ids(school).values():
+            alone = standing(session, learner_id, course.id, model)
+            found = everyone.get(learner_id)
+            assert (found.mastery(model) if found else {}) == alone.mastery(model)

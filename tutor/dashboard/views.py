@@ -20,7 +20,7 @@ from tutor.content_report import (
     content_feedback,
     missed_questions,
 )
-from tutor.learner.adaptive import standing
+from tutor.learner.adaptive import standing, standings
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import activity_moments
 from tutor.library import LibraryReport, import_folders
@@ -101,13 +101,15 @@ def class_view(database: Database, course: str, now: datetime) -> ClassView | No
         moments = activity_moments(session, row.id, now - timedelta(days=DAYS))
         enrolled = session.execute(select(Enrollment.learner_id).where(
             Enrollment.course_id == row.id)).scalars().all()
+        stood = standings(session, row.id, model)  # one query for the whole class
         learners = []
         for learner_id in enrolled:
             risk = risks.get(learner_id)
             seen = [as_utc(m) for m in moments.get(learner_id, [])]
+            where = stood.get(learner_id)
             learners.append(LearnerRow(
                 learner_id, risk.learner if risk else f"learner {learner_id}",
-                standing(session, learner_id, row.id, model).mastery(model),
+                where.mastery(model) if where else {},
                 max(seen, default=None), risk.risk if risk else 0.0,
                 risk.reasons if risk else ()))
         alerts = [_alert(a, risks) for a in session.scalars(

@@ -34,6 +34,7 @@ __all__ = [
     "choose",
     "level",
     "standing",
+    "standings",
     "success",
 ]
 
@@ -98,6 +99,19 @@ def standing(session: Session, learner_id: int, course_id: int, model: Knowledge
         .where(Attempt.learner_id == learner_id, Attempt.course_id == course_id)
         .order_by(Attempt.answered_at, Attempt.id))
     return Standing.replay(model, ((skills, correct) for skills, correct in rows))
+
+
+def standings(session: Session, course_id: int, model: KnowledgeModel
+              ) -> dict[int, Standing]:
+    """Every learner's standing in a course, read in one query (a class page's worth)."""
+    answers: dict[int, list[tuple[list[str], bool]]] = {}
+    for learner, skills, correct in session.execute(
+            select(Attempt.learner_id, QuestionRow.skills, Attempt.correct)
+            .join(QuestionRow, Attempt.question_id == QuestionRow.id)
+            .where(Attempt.course_id == course_id)
+            .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id)):
+        answers.setdefault(learner, []).append((skills, correct))
+    return {learner: Standing.replay(model, rows) for learner, rows in answers.items()}
 
 
 def success(model: KnowledgeModel, where: Standing, question: Gradable) -> float:
