@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,15 +40,18 @@ def served(school: Database) -> Iterator[str]:  # noqa: F811 (the fixture above)
     thread = threading.Thread(target=loop.run_until_complete,
                               args=(serve_dashboard(dashboard, "127.0.0.1", port, stop),))
     thread.start()
-    for _ in range(100):  # until it listens
+    # No timed waits on thread primitives here: under libfaketime (CI's clock runs) a
+    # Condition's deadline is computed on the faked clock and never comes. Plain sleeps
+    # and an untimed join are relative, and safe.
+    for _ in range(200):  # until it listens
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
             break
         except OSError:
-            threading.Event().wait(0.05)
+            time.sleep(0.05)
     yield base
     loop.call_soon_threadsafe(stop.set)
-    thread.join(10)
+    thread.join()
     loop.close()
 
 
