@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tutor.content_report import CardVerdicts, content_feedback
 from tutor.learner.adaptive import standing
 from tutor.learner.fitting import course_model
-from tutor.learner.progress import activity_moments
+from tutor.learner.progress import active_per_day, activity_moments
 from tutor.reports import at_risk
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, Enrollment, Learner, SkillRow
@@ -71,8 +71,7 @@ def overview_figure(database: Database, course: str, now: datetime) -> Any:
         title = row.title
         row_target = row.target_success
     days = [as_utc(now).date() - timedelta(days=d) for d in range(DAYS - 1, -1, -1)]
-    active = [len({who for who, ms in moments.items()
-                   if any(as_utc(m).date() == day for m in ms)}) for day in days]
+    active = active_per_day(moments, days[-1], DAYS)
     risky = list(at_risk(database, course, now))[:10]
     confusing = content_feedback(database, course, most=3)
 

@@ -113,17 +113,25 @@ class ClassState:
 
     def at_risk(self) -> list[AtRisk]:
         """Every learner enrolled, the likeliest to drop out first, with the reasons."""
-        typical = typical_learner(self.model, [self.features[who] for who, counts
-                                               in self.counts.items() if any(counts)])
-        rows = []
-        for who, counts in self.counts.items():
-            active = [i for i, c in enumerate(counts) if c]
-            rows.append(AtRisk(self.names[who], self.risk(who),
-                               WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
-                               sum(1 for c in counts[-14:] if c), current_streak(counts),
-                               tuple(r.words for r in reasons(self.model, self.features[who],
-                                                              typical)), who))
-        return sorted(rows, key=lambda r: -r.risk)
+        typical = self._typical()
+        return sorted((self._row(who, typical) for who in self.counts), key=lambda r: -r.risk)
+
+    def of(self, who: int) -> AtRisk | None:
+        """One learner's row, without working out everyone's reasons."""
+        return self._row(who, self._typical()) if who in self.counts else None
+
+    def _typical(self) -> np.ndarray:
+        return typical_learner(self.model, [self.features[who] for who, counts
+                                            in self.counts.items() if any(counts)])
+
+    def _row(self, who: int, typical: np.ndarray) -> AtRisk:
+        counts = self.counts[who]
+        active = [i for i, c in enumerate(counts) if c]
+        return AtRisk(self.names[who], self.risk(who),
+                      WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
+                      sum(1 for c in counts[-14:] if c), current_streak(counts),
+                      tuple(r.words for r in reasons(self.model, self.features[who],
+                                                     typical)), who)
 
     def groups(self) -> list[LearnerGroup]:
         """The typical learner groups (tutor.learner.clusters), largest first."""

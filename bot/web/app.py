@@ -74,11 +74,18 @@ def create_app(dashboard: Dashboard) -> FastAPI:
     templates.env.filters["percent"] = lambda v: "" if v is None else f"{v:.0%}"
     templates.env.filters["when"] = lambda v: "" if v is None else f"{v:%Y-%m-%d %H:%M} UTC"
 
+    def courses(request: Request, who: str) -> list[tuple[str, str]]:
+        """The teacher's courses, read once a request (the check and the page's nav)."""
+        if not hasattr(request.state, "courses"):
+            request.state.courses = dashboard.access.courses(who)
+        found: list[tuple[str, str]] = request.state.courses
+        return found
+
     def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
         who = teacher(request)
         return templates.TemplateResponse(request, name, {
             "teacher": who, "csrf": csrf_token(request), "course": None, "tab": "",
-            "courses": dashboard.access.courses(who) if who else [], **context},
+            "courses": courses(request, who) if who else [], **context},
             status_code=status)
 
     def signed_in(request: Request) -> str:
@@ -87,8 +94,9 @@ def create_app(dashboard: Dashboard) -> FastAPI:
             raise HTTPException(401, "Sign in with a link from the bot: send it /dashboard.")
         return who
 
-    def taught(course: str, who: Annotated[str, Depends(signed_in)]) -> str:
-        if not dashboard.access.teaches(who, course):
+    def taught(request: Request, course: str, who: Annotated[str, Depends(signed_in)]
+               ) -> str:
+        if all(slug != course for slug, _ in courses(request, who)):
             raise HTTPException(404, "No such course among yours.")
         return course
 
@@ -139,9 +147,9 @@ def create_app(dashboard: Dashboard) -> FastAPI:
         who = teacher(request)
         if who is None:
             return page(request, "welcome.html")
-        courses = dashboard.access.courses(who)
-        if len(courses) == 1:
-            return RedirectResponse(f"/courses/{courses[0][0]}", 303)
+        taught = courses(request, who)
+        if len(taught) == 1:
+            return RedirectResponse(f"/courses/{taught[0][0]}", 303)
         return page(request, "courses.html")
 
     @app.get("/login/{token}", response_class=HTMLResponse)

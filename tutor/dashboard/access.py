@@ -113,9 +113,6 @@ class Access:
         with self._db.session() as session:
             return [(slug, title) for slug, title in session.execute(query)]
 
-    def teaches(self, teacher: str, course: str) -> bool:
-        return any(slug == course for slug, _ in self.courses(teacher))
-
     def grant(self, course: str, teacher: str, added_by: str, now: datetime,
               session: Session | None = None) -> bool:
         """List `teacher` for `course`; False when already listed. KeyError: no course."""

@@ -22,8 +22,9 @@ from tutor.content_report import (
 )
 from tutor.learner.adaptive import standing, standings
 from tutor.learner.fitting import course_model
-from tutor.learner.progress import activity_moments
+from tutor.learner.progress import active_per_day, activity_moments
 from tutor.library import LibraryReport, import_folders
+from tutor.overview import DAYS
 from tutor.reports import AT_RISK, AtRisk, ClassState, UnansweredQuestion, unanswered_questions
 from tutor.storage.database import Database
 from tutor.storage.models import (
@@ -45,7 +46,6 @@ __all__ = ["ALERT_ANSWERS", "AT_RISK", "DAYS", "AlertRow", "AudienceChoices", "C
            "ContentView", "LearnerRow", "LearnerView", "answer_alert", "audience_choices",
            "class_view", "content_view", "learner_view", "reimport"]
 
-DAYS = 28  # activity per day, over the last four weeks
 MOST_MISSED = 10  # questions on the content page
 CAME_BACK = timedelta(hours=72)  # an intervention's outcome: active again within this
 
@@ -116,11 +116,10 @@ def class_view(database: Database, course: str, now: datetime) -> ClassView | No
             select(RiskAlert).where(RiskAlert.course_id == row.id)
             .order_by(RiskAlert.raised_at.desc()).limit(200))]
         days = [now.date() - timedelta(days=d) for d in range(DAYS - 1, -1, -1)]
-        per_day = {day: {who for who, ms in moments.items()
-                         if any(as_utc(m).date() == day for m in ms)} for day in days}
         return ClassView(course, row.title, row.target_success, skills,
                          sorted(learners, key=lambda r: -r.risk),
-                         [(day, len(per_day[day])) for day in days],
+                         list(zip(days, active_per_day(moments, now.date(), DAYS),
+                                  strict=True)),
                          sorted(alerts, key=lambda a: not a.open))
 
 
@@ -175,8 +174,8 @@ def learner_view(database: Database, course: str, learner_id: int, now: datetime
                 Enrollment.course_id == row.id, Enrollment.learner_id == learner_id)) is None:
             return None
     state = ClassState.load(database, course, now)
-    risks = {r.learner_id: r for r in state.at_risk()} if state else {}
-    risk = risks.get(learner_id)
+    risk = state.of(learner_id) if state else None
+    risks = {learner_id: risk} if risk else {}
     with database.session() as session:
         row = _course(session, course)
         assert row is not None

@@ -4,9 +4,9 @@ activity per local day, the daily streak and the weekly goal."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from tutor.storage.models import (
 from tutor.timezones import zone
 from tutor.turn import as_utc
 
-__all__ = ["Progress", "activity_moments", "current_streak", "daily_counts",
+__all__ = ["Progress", "active_per_day", "activity_moments", "current_streak", "daily_counts",
            "learner_progress"]
 
 SHOWN_DAYS = 14
@@ -64,6 +64,16 @@ def daily_counts(moments: Iterable[datetime], tz: tzinfo, today: date, days: int
         if 0 <= offset < days:
             counts[days - 1 - offset] += 1
     return counts
+
+
+def active_per_day(moments: Mapping[int, Iterable[datetime]], today: date, days: int
+                   ) -> list[int]:
+    """Learners active on each UTC day, oldest first, ending today: a class's activity."""
+    active = [0] * days
+    for mine in moments.values():
+        for day, count in enumerate(daily_counts(mine, UTC, today, days)):
+            active[day] += count > 0
+    return active
 
 
 def activity_moments(session: Session, course_id: int, since: datetime,
