@@ -138,9 +138,7 @@ def _next_lesson(turn: Turn, lesson: LessonRow) -> LessonRow | None:
     """The lesson the learning path recommends after this one (tutor.learner.path)."""
     from tutor.flows import path  # path builds on this module
 
-    course = turn.course()
     chosen = path.step(turn)
-    if course is None or chosen is None or chosen.lesson is None:
+    if chosen is None or chosen.lesson is None or chosen.lesson.id == lesson.id:
         return None
-    return next((x for x in turn.lessons(course)
-                 if x.id == chosen.lesson.id and x.id != lesson.id), None)
+    return turn.session.get(LessonRow, chosen.lesson.id)

@@ -8,7 +8,6 @@ from tutor import commands
 from tutor.actions import OpenLesson, PickCourse, Screen, StartQuiz
 from tutor.flows import lessons as lesson_flow
 from tutor.flows import path, quizzes
-from tutor.learner import path as learning_path
 from tutor.markup import plain
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import Attempt, CourseRow
@@ -94,8 +93,7 @@ def lesson_list(turn: Turn) -> list[Reply]:
         return choose_course(turn)
     done = lesson_flow.completed(turn, course)
     lessons = turn.lessons(course)
-    found = path.progress_of(turn, course)
-    skippable = {x.id for x in found.lessons if learning_path.can_skip(x, found)}
+    skippable = {x.id for x in path.skippable(turn, course)}
     lines = [f"{i}. {'✅' if lesson.id in done else '▫️'} {lesson.title}"
              + (" (you can skip this: you know it already)" if lesson.id in skippable else "")
              for i, lesson in enumerate(lessons, 1)]

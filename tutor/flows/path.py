@@ -15,7 +15,7 @@ from tutor.messages import Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonRow, SkillRow
 from tutor.turn import Turn
 
-__all__ = ["FINISHED", "follow", "progress_of", "step"]
+__all__ = ["FINISHED", "follow", "progress_of", "skippable", "step"]
 
 FINISHED = ("🎓 You have finished every lesson of this course. /review keeps it fresh; "
             "/lessons lists them all.")
@@ -84,6 +84,12 @@ def _reading(turn: Turn, course: CourseRow, found: path.Progress) -> int | None:
     return current.id
 
 
+def skippable(turn: Turn, course: CourseRow) -> list[path.LessonInfo]:
+    """The lessons the learner already knows (marked so, never hidden)."""
+    found = progress_of(turn, course)
+    return [x for x in found.lessons if path.can_skip(x, found)]
+
+
 def step(turn: Turn) -> path.Step | None:
     course = turn.course()
     return path.next_step(progress_of(turn, course)) if course is not None else None
@@ -103,7 +109,8 @@ def follow(turn: Turn) -> list[Reply]:
     if chosen.kind == "review":
         return [why, *review.review(turn)]
     assert chosen.lesson is not None
-    lesson = next(x for x in turn.lessons(course) if x.id == chosen.lesson.id)
+    lesson = turn.session.get(LessonRow, chosen.lesson.id)
+    assert lesson is not None  # the path chose it from the course's lessons
     if chosen.kind == "resume":
         if lesson.id != turn.enrollment(course).lesson_id:
             return lesson_flow.open_lesson(turn, lesson)

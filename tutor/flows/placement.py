@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tutor.actions import Screen
 from tutor.flows import path
 from tutor.learner import path as learning_path
 from tutor.learner import placement
 from tutor.messages import Button, Reply, Text
-from tutor.storage.models import Attempt, CourseRow, LessonCompletion, LessonRow, QuestionRow
+from tutor.storage.models import Attempt, CourseRow, QuestionRow
 from tutor.turn import Turn
 
 __all__ = ["KIND", "choose", "finish", "offer", "start"]
@@ -27,12 +27,8 @@ def offer(turn: Turn, course: CourseRow) -> list[Reply]:
     enrollment = turn.enrollment(course)
     if enrollment.placed_at is not None or enrollment.card_position:
         return []
-    answered = turn.session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.learner_id == turn.learner.id, Attempt.course_id == course.id)) or 0
-    finished = turn.session.scalar(select(func.count()).select_from(LessonCompletion).join(
-        LessonRow).where(LessonCompletion.learner_id == turn.learner.id,
-                         LessonRow.course_id == course.id)) or 0
-    if answered or finished or len(_order(turn, course)) < 3:
+    found = path.progress_of(turn, course)  # what they answered and finished, read once
+    if found.answers or found.done or len(_order(turn, course)) < 3:
         return []
     return [Text(f"🧭 Know some of this already? A short check (up to "
                  f"{placement.MAX_QUESTIONS} questions; /skip what you don't know) marks the "
@@ -130,7 +126,7 @@ def finish(turn: Turn, quiz: dict[str, Any]) -> list[Reply]:
     if skills:
         lines.append("You already know: " + ", ".join(s.replace("-", " ") for s in skills)
                      + ".")
-        skippable = [x.title for x in found.lessons if learning_path.can_skip(x, found)]
+        skippable = [x.title for x in path.skippable(turn, course)]
         if skippable:
             lines.append(f"⏭️ You can skip: {', '.join(skippable)} (they stay in /lessons).")
     else:

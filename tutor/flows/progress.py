@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tutor.actions import Screen
-from tutor.flows import menu, path
+from tutor.flows import menu, path, quizzes
 from tutor.learner import path as learning_path
-from tutor.learner.fitting import course_model
 from tutor.learner.progress import Progress, learner_progress
 from tutor.learner.reviews import due_count
 from tutor.messages import Button, Image, Reply, Text
@@ -21,7 +20,7 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
     if course is None:
         return menu.choose_course(turn)
     found = learner_progress(turn.session, turn.learner, course, turn.now,
-                             course_model(turn.session, course),
+                             quizzes.learner_model(turn, course)[0],  # once a turn
                              level=turn.enrollment(course).level)
     due = due_count(turn.session, turn.learner.id, course.id, turn.now)
     text = summary(found, course.target_success) + _what_next(turn, course)
@@ -41,13 +40,12 @@ def progress(turn: Turn, charts_dir: Path | None) -> list[Reply]:
 
 def _what_next(turn: Turn, course: CourseRow) -> str:
     """What to study next, with why, and the lessons the learner may skip."""
-    found = path.progress_of(turn, course)
-    chosen = learning_path.next_step(found)
+    chosen = learning_path.next_step(path.progress_of(turn, course))
     if chosen.kind == "done":
         return ""
     where = f" **{chosen.lesson.title}**" if chosen.lesson is not None else ""
     text = f"\n\n👉 **Next:**{where} {chosen.reason}"
-    skippable = [x.title for x in found.lessons if learning_path.can_skip(x, found)]
+    skippable = [x.title for x in path.skippable(turn, course)]
     if skippable:
         text += f"\n\n⏭️ You can skip: {', '.join(skippable)} (you know them already)."
     return text
