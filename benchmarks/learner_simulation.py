@@ -106,11 +106,9 @@ def course_items(course: Course) -> list[Item]:
     items: list[Item] = []
     for number, lesson in enumerate(course.lessons):
         for question in lesson.questions:
-            options = len(question.options)
-            guess = 1 / options if question.kind in ("single", "true_false") and options else \
-                1 / (2 ** min(options, 6) - 1) if question.kind == "multiple" and options else 0.05
             items.append(Item(len(items), question.id, number, list(question.skills),
-                              question.difficulty, guess))
+                              question.difficulty,
+                              placement.guess_chance(question.kind, len(question.options))))
     return items
 
 
@@ -223,18 +221,13 @@ class Tutorbot(Policy):
         """The check's next question (tutor.learner.placement), or None once it is sure."""
         assert self.placing is not None
         belief = placement.posterior(len(self.order), self.placing)
-        by_skill: dict[int, list[Item]] = {}
-        for item in self.items:
-            found = [self.order.index(s) for s in item.skills if s in self.order]
-            if found and item.id not in today:
-                by_skill.setdefault(max(found), []).append(item)
         chosen = None if placement.settled(belief, len(self.placing)) else \
-            placement.probe(belief, sorted(by_skill))
+            placement.next_question(self.order, belief,
+                                    (i for i in self.items if i.id not in today))
         if chosen is None:
             self.known = frozenset(placement.known(self.order, belief))
             self.placing = None
-            return None
-        return min(by_skill[chosen], key=lambda i: (len(i.skills), i.difficulty, i.id))
+        return chosen
 
     def _finish_quiz(self) -> None:
         if self.quiz is not None and self.quiz[0] is not None:
@@ -249,8 +242,9 @@ class Tutorbot(Policy):
     def record(self, item: Item, correct: bool, now: datetime) -> None:
         super().record(item, correct, now)
         if self.placing is not None:
-            found = [self.order.index(s) for s in item.skills if s in self.order]
-            self.placing.append(placement.Answer(max(found), correct, item.guess))
+            tested = placement.skill_of(item.skills, self.order)
+            assert tested is not None  # asked because it tests a skill of the order
+            self.placing.append(placement.Answer(tested, correct, item.guess))
         for skill in item.skills:
             self.traces[skill] = self.model.after(self.traces.get(skill, Trace()), correct)
         self.overall = self.model.after(self.overall, correct)
@@ -304,17 +298,7 @@ def simulate(learners: int = 100, seeds: tuple[int, ...] = SEEDS) -> dict[str, O
     course = next(load_course(p).unwrap() for p in bundled_course_paths()
                   if p.name == "python-basics")
     items = course_items(course)
-    skills: list[str] = []
-
-    def place(skill: str) -> None:
-        for need in course.requires.get(skill, ()):
-            place(need)
-        if skill not in skills:
-            skills.append(skill)
-
-    for lesson in course.lessons:
-        for skill in lesson.skills:
-            place(skill)
+    skills = placement.skill_order([x.skills for x in course.lessons], course.requires)
     medians: dict[str, list[float]] = {name: [] for name in POLICIES}
     kept: dict[str, list[float]] = {name: [] for name in POLICIES}
     reached: dict[str, list[bool]] = {name: [] for name in POLICIES}

@@ -63,12 +63,6 @@ def start(turn: Turn) -> list[Reply]:
                         "the basics up, until I know where you stand."), *quizzes.ask(turn)]
 
 
-def _skill_of(question: QuestionRow, order: list[str]) -> int | None:
-    """The most advanced skill a question tests, as an index into the order."""
-    found = [order.index(s) for s in question.skills if s in order]
-    return max(found) if found else None
-
-
 def _belief(turn: Turn, quiz: dict[str, Any]) -> list[float]:
     order = quiz["order"]
     asked = quiz["questions"][:quiz["index"]]
@@ -83,7 +77,7 @@ def _belief(turn: Turn, quiz: dict[str, Any]) -> list[float]:
     answers = []
     for question_id, correct in last.items():
         question = questions.get(question_id)
-        skill = _skill_of(question, order) if question is not None else None
+        skill = placement.skill_of(question.skills, order) if question is not None else None
         if question is not None and skill is not None:
             answers.append(placement.Answer(skill, correct, placement.guess_chance(
                 question.kind, len(question.options))))
@@ -97,18 +91,11 @@ def choose(turn: Turn, quiz: dict[str, Any]) -> int | None:
     if placement.settled(belief, quiz["index"]):
         return None
     asked = set(quiz["questions"])
-    by_skill: dict[int, list[QuestionRow]] = {}
-    for question in turn.session.scalars(select(QuestionRow).where(
-            QuestionRow.id.in_([q for q in quiz["pool"] if q not in asked]),
-            QuestionRow.retired.is_(False))):
-        skill = _skill_of(question, order)
-        if skill is not None:
-            by_skill.setdefault(skill, []).append(question)
-    chosen = placement.probe(belief, sorted(by_skill))
-    if chosen is None:
-        return None
-    # The plainest question of the skill: the check asks whether it is known at all.
-    return min(by_skill[chosen], key=lambda q: (len(q.skills), q.difficulty, q.id)).id
+    chosen = placement.next_question(order, belief, turn.session.scalars(
+        select(QuestionRow).where(QuestionRow.id.in_([q for q in quiz["pool"]
+                                                      if q not in asked]),
+                                  QuestionRow.retired.is_(False))))
+    return chosen.id if chosen is not None else None
 
 
 def finish(turn: Turn, quiz: dict[str, Any]) -> list[Reply]:

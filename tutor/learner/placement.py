@@ -11,11 +11,12 @@ check stops as soon as one boundary holds SURE of the belief, or after MAX_QUEST
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-__all__ = ["KNOWN", "MAX_QUESTIONS", "SURE", "Answer", "guess_chance", "known", "posterior",
-           "probe", "settled", "skill_order"]
+__all__ = ["KNOWN", "MAX_QUESTIONS", "SURE", "Answer", "guess_chance", "known",
+           "next_question", "posterior", "probe", "settled", "skill_of", "skill_order"]
 
 MAX_QUESTIONS = 8
 SURE = 0.8  # stop when one boundary holds this much of the belief
@@ -79,6 +80,41 @@ def probe(belief: Sequence[float], available: Sequence[int]) -> int | None:
     if not available:
         return None
     return min(available, key=lambda i: (abs(sum(belief[i + 1:]) - 0.5), i))
+
+
+class Checkable(Protocol):
+    """What the check reads of a question."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def skills(self) -> Sequence[str]: ...
+    @property
+    def difficulty(self) -> int: ...
+
+
+C = TypeVar("C", bound=Checkable)
+
+
+def skill_of(skills: Sequence[str], order: Sequence[str]) -> int | None:
+    """The most advanced skill a question tests, as an index into the order."""
+    found = [order.index(s) for s in skills if s in order]
+    return max(found) if found else None
+
+
+def next_question(order: Sequence[str], belief: Sequence[float], candidates: Iterable[C]
+                  ) -> C | None:
+    """A question on the skill the belief is least sure of: the plainest one (fewest
+    skills, easiest), since the check asks whether the skill is known at all."""
+    by_skill: dict[int, list[C]] = {}
+    for question in candidates:
+        skill = skill_of(question.skills, order)
+        if skill is not None:
+            by_skill.setdefault(skill, []).append(question)
+    chosen = probe(belief, sorted(by_skill))
+    if chosen is None:
+        return None
+    return min(by_skill[chosen], key=lambda q: (len(q.skills), q.difficulty, q.id))
 
 
 def settled(belief: Sequence[float], asked: int) -> bool:
