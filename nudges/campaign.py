@@ -29,8 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tutor.learner.clusters import NAMES
 
-__all__ = ["AUDIENCES", "PLACEHOLDERS", "Audience", "CampaignError", "CampaignSpec", "Schedule",
-           "Variant", "describe_audience", "describe_schedule", "load_spec", "parse_schedule"]
+__all__ = ["AUDIENCES", "DAYS_OF_WEEK", "PLACEHOLDERS", "Audience", "CampaignError",
+           "CampaignSpec", "Schedule", "Variant", "describe_audience", "describe_schedule",
+           "load_spec", "parse_schedule"]
 
 PLACEHOLDERS = ("name", "course", "due", "streak", "next_lesson")
 
@@ -140,7 +141,7 @@ AUDIENCES = {
     "streak at risk": Audience(kind="streak_at_risk"),
     "at risk of dropping out": Audience(kind="risk_above", above=0.7),
 }
-_DAYS = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}
+DAYS_OF_WEEK = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}  # cron's field
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -148,9 +149,9 @@ def parse_schedule(text: str) -> Schedule:
     `once 2026-12-01 18:00`, `after 3 days` (at 18:00), or a five-field cron line."""
     words = text.strip().lower().split()
     try:
-        if len(words) == 2 and words[0] in _DAYS:
+        if len(words) == 2 and words[0] in DAYS_OF_WEEK:
             hour, minute = (int(p) for p in words[1].split(":"))
-            return Schedule(kind="cron", cron=f"{minute} {hour} * * {_DAYS[words[0]]}")
+            return Schedule(kind="cron", cron=f"{minute} {hour} * * {DAYS_OF_WEEK[words[0]]}")
         if len(words) == 3 and words[0] == "once":
             return Schedule(kind="once", at=datetime.fromisoformat(f"{words[1]} {words[2]}"))
         if len(words) in (2, 3) and words[0] == "after" and words[1].isdigit():

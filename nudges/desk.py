@@ -22,7 +22,7 @@ from nudges.campaign import (
 from nudges.dispatcher import FOR_TEACHERS
 from nudges.interventions import interventions
 from nudges.planner import COUNTED
-from nudges.timing import after_quiet_hours, local_day
+from nudges.timing import after_quiet_hours, on_local_day
 from tutor.actions import Screen, encode
 from tutor.preferences import quiet_hours, reminders_on
 from tutor.storage.models import Campaign, Identity, Learner, Nudge
@@ -145,8 +145,7 @@ class Desk:
             Nudge.rule.not_in(FOR_TEACHERS), Nudge.due_at >= due - timedelta(days=2),
             Nudge.due_at <= due + timedelta(days=WEEK + 2)))]
         for _ in range(WEEK):
-            day = local_day(due, learner.timezone)
-            if sum(local_day(d, learner.timezone) == day for d in planned) < self.cap:
+            if on_local_day(planned, due, learner.timezone) < self.cap:
                 return due
             midnight = datetime.combine(due.astimezone(tz).date() + timedelta(days=1),
                                         time(0), tzinfo=tz)

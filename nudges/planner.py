@@ -21,7 +21,13 @@ from nudges.audience import CourseState, Recipient, recipients
 from nudges.campaign import Audience, CampaignSpec, Schedule
 from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
-from nudges.timing import STALE_AFTER, after_quiet_hours, latest_occurrence, local_day
+from nudges.timing import (
+    STALE_AFTER,
+    after_quiet_hours,
+    latest_occurrence,
+    local_day,
+    on_local_day,
+)
 from tutor import preferences
 from tutor.actions import OpenLesson, Screen, encode
 from tutor.markup import plain
@@ -100,10 +106,7 @@ class _Cap:
             self.planned[learner].append(due if due.tzinfo else due.replace(tzinfo=UTC))
 
     def take(self, who: Recipient, due_at: datetime) -> bool:
-        day = local_day(due_at, who.timezone)
-        used = sum(1 for due in self.planned[who.learner_id]
-                   if local_day(due, who.timezone) == day)
-        if used >= self.cap:
+        if on_local_day(self.planned[who.learner_id], due_at, who.timezone) >= self.cap:
             return False
         self.planned[who.learner_id].append(due_at)
         return True

@@ -8,6 +8,7 @@ A nudge that falls in the learner's quiet hours waits for them to end.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from nudges.campaign import Schedule
 from tutor.timezones import zone
 
 __all__ = ["STALE_AFTER", "after_quiet_hours", "latest_occurrence", "local_day",
-           "next_occurrence"]
+           "next_occurrence", "on_local_day"]
 
 STALE_AFTER = timedelta(hours=6)
 
@@ -87,3 +88,9 @@ def after_quiet_hours(moment: datetime, timezone: str, quiet: tuple[int, int]) -
 
 def local_day(moment: datetime, timezone: str) -> str:
     return moment.astimezone(zone(timezone)).date().isoformat()
+
+
+def on_local_day(moments: Iterable[datetime], moment: datetime, timezone: str) -> int:
+    """How many of `moments` fall on `moment`'s day in that zone (the daily cap's count)."""
+    day = local_day(moment, timezone)
+    return sum(local_day(m, timezone) == day for m in moments)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nudges.campaign import CampaignSpec
+from nudges.campaign import DAYS_OF_WEEK, CampaignSpec
 from tutor.dashboard.views import audience_choices
 from tutor.learner.clusters import NAMES
 from tutor.storage.database import Database
@@ -22,7 +22,6 @@ VARIANTS = 3
 # Form checkbox -> the audience's kind, with the fields it reads.
 AUDIENCE_KINDS = ("not_started", "inactive", "reviews_due", "mastery_below", "risk_above",
                   "streak_at_risk", "group", "cluster")
-_DAYS = {"daily": "*", "weekdays": "mon-fri", "weekends": "sat,sun"}
 
 
 @dataclass(frozen=True)
@@ -111,11 +110,11 @@ def _audience(kind: str, values: Mapping[str, str]) -> dict[str, Any]:
 
 def _schedule(values: Mapping[str, str]) -> dict[str, Any]:
     kind = values.get("schedule", "daily")
-    if kind in _DAYS:
+    if kind in DAYS_OF_WEEK:
         hour, _, minute = values.get("time", "18:00").partition(":")
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
             raise ValueError(f"{values.get('time', '')[:10]!r} is not a time like 18:00")
-        return {"kind": "cron", "cron": f"{int(minute)} {int(hour)} * * {_DAYS[kind]}"}
+        return {"kind": "cron", "cron": f"{int(minute)} {int(hour)} * * {DAYS_OF_WEEK[kind]}"}
     if kind == "once":
         try:
             return {"kind": "once", "at": datetime.fromisoformat(values.get("at", ""))}

@@ -91,27 +91,31 @@ class Standing:
         return {s: model.probability(s, t, self.overall) for s, t in self.traces.items()}
 
 
+def _answers(session: Session, course_id: int, learner_id: int | None = None
+             ) -> dict[int, list[tuple[list[str], bool]]]:
+    """Each learner's answers in a course (skills, right), in the order given."""
+    query = (select(Attempt.learner_id, QuestionRow.skills, Attempt.correct)
+             .join(QuestionRow, Attempt.question_id == QuestionRow.id)
+             .where(Attempt.course_id == course_id)
+             .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id))
+    if learner_id is not None:
+        query = query.where(Attempt.learner_id == learner_id)
+    found: dict[int, list[tuple[list[str], bool]]] = {}
+    for learner, skills, correct in session.execute(query):
+        found.setdefault(learner, []).append((skills, correct))
+    return found
+
+
 def standing(session: Session, learner_id: int, course_id: int, model: KnowledgeModel
              ) -> Standing:
-    rows = session.execute(
-        select(QuestionRow.skills, Attempt.correct)
-        .join(QuestionRow, Attempt.question_id == QuestionRow.id)
-        .where(Attempt.learner_id == learner_id, Attempt.course_id == course_id)
-        .order_by(Attempt.answered_at, Attempt.id))
-    return Standing.replay(model, ((skills, correct) for skills, correct in rows))
+    return Standing.replay(model, _answers(session, course_id, learner_id).get(learner_id, []))
 
 
 def standings(session: Session, course_id: int, model: KnowledgeModel
               ) -> dict[int, Standing]:
     """Every learner's standing in a course, read in one query (a class page's worth)."""
-    answers: dict[int, list[tuple[list[str], bool]]] = {}
-    for learner, skills, correct in session.execute(
-            select(Attempt.learner_id, QuestionRow.skills, Attempt.correct)
-            .join(QuestionRow, Attempt.question_id == QuestionRow.id)
-            .where(Attempt.course_id == course_id)
-            .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id)):
-        answers.setdefault(learner, []).append((skills, correct))
-    return {learner: Standing.replay(model, rows) for learner, rows in answers.items()}
+    return {learner: Standing.replay(model, rows)
+            for learner, rows in _answers(session, course_id).items()}
 
 
 def success(model: KnowledgeModel, where: Standing, question: Gradable) -> float:

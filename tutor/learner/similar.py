@@ -114,29 +114,28 @@ class NextSkill:
         return model
 
 
-def course_histories(session: Session, course_id: int) -> list[list[str]]:
-    """Every learner's first-practice sequence in the course, from their answers."""
+def course_histories(session: Session, course_id: int, learner_id: int | None = None
+                     ) -> dict[int, list[str]]:
+    """Each learner's (or one learner's) first-practice sequence in the course."""
+    query = (select(Attempt.learner_id, QuestionRow.skills)
+             .join(QuestionRow, Attempt.question_id == QuestionRow.id)
+             .where(Attempt.course_id == course_id)
+             .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id))
+    if learner_id is not None:
+        query = query.where(Attempt.learner_id == learner_id)
     answers: dict[int, list[str]] = defaultdict(list)
-    for learner, skills in session.execute(
-            select(Attempt.learner_id, QuestionRow.skills).join(
-                QuestionRow, Attempt.question_id == QuestionRow.id)
-            .where(Attempt.course_id == course_id)
-            .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id)):
+    for learner, skills in session.execute(query):
         answers[learner] += list(skills)
-    return [first_practice(skills) for skills in answers.values()]
+    return {learner: first_practice(skills) for learner, skills in answers.items()}
 
 
 def learner_history(session: Session, learner_id: int, course_id: int) -> list[str]:
-    rows = session.execute(select(QuestionRow.skills).join(
-        Attempt, Attempt.question_id == QuestionRow.id).where(
-        Attempt.learner_id == learner_id, Attempt.course_id == course_id)
-        .order_by(Attempt.answered_at, Attempt.id)).scalars()
-    return first_practice(s for skills in rows for s in skills)
+    return course_histories(session, course_id, learner_id).get(learner_id, [])
 
 
 def fit_paths(session: Session, course: CourseRow) -> int:
     """Fit and keep the course's model; the learners it was fitted on (0: too few yet)."""
-    histories = [h for h in course_histories(session, course.id) if len(h) > 1]
+    histories = [h for h in course_histories(session, course.id).values() if len(h) > 1]
     if len(histories) < MIN_LEARNERS:
         return 0
     store_fitted(session, course, KIND, NextSkill().fit(histories).to_json(), len(histories))
