@@ -177,6 +177,7 @@ class Tutorbot(Policy):
         self.lessons = [path.LessonInfo(n, lesson.title, lesson.skills)
                         for n, lesson in enumerate(course.lessons)]
         self.done: set[int] = set()
+        self.current: int | None = None  # the lesson last opened, as the bot's enrollment keeps
         self.quiz: tuple[int | None, int] | None = None  # (lesson or None: reviews, left)
         # The placement check the bot offers at the start (taken: every learner here).
         self.order = placement.skill_order([x.skills for x in self.lessons], course.requires)
@@ -190,7 +191,7 @@ class Tutorbot(Policy):
                              done=frozenset(self.done), known=self.known, mastery=mastery,
                              answers={s: int(t.correct + t.wrong)
                                       for s, t in self.traces.items()},
-                             due=due, target=TARGET)
+                             due=due, current=self.current, target=TARGET)
 
     def next(self, now: datetime, today: set[int]) -> Item:
         """As the bot runs: the path's step becomes a quiz of QUIZ questions on its lesson
@@ -206,6 +207,8 @@ class Tutorbot(Policy):
             lesson = step.lesson.id if step.lesson is not None and \
                 step.kind in ("lesson", "refresher", "resume") else None
             self.quiz = (lesson, QUIZ)
+            if lesson is not None:
+                self.current = lesson
         lesson, left = self.quiz
         self.quiz = (lesson, left - 1)
         if lesson is None:
