@@ -3,6 +3,7 @@
     python -m benchmarks.retrieval            # everything (about 5 minutes on 2 cores)
     python -m benchmarks.retrieval --quick    # quality tables only
     python -m benchmarks.retrieval --tune     # choose fusion weights and BM25 parameters
+    python -m benchmarks.retrieval --documents  # only: the same text from PDF and Markdown
 """
 
 from __future__ import annotations
@@ -326,18 +327,39 @@ def memory(folder: Path) -> None:
 
 # -- main -------------------------------------------------------------------------------
 
+def documents_table(data: Path, embedder: SentenceTransformerEmbedder) -> None:
+    from benchmarks import documents
+
+    if not (data / "squad2").is_dir():
+        console.print(f"documents table skipped: no {data / 'squad2'}")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        result = documents.compare(squad(data / "squad2"), Path(tmp), embedder)
+    table(f"Documents: the SQuAD 2.0 course's articles imported from PDF and from Markdown "
+          f"(tutorbot content import-docs), {result.questions} answerable questions, hybrid "
+          f"search; a card holding part of the gold paragraph is a hit",
+          ["imported from", "chunks", "R@5", "against Markdown"], documents.rows(result))
+    console.print(f"PDF import: {result.pages} pages read in {result.pdf_seconds:.1f} s, "
+                  f"{result.pages_per_second:.1f} pages/s (pdfminer.six layout analysis)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="quality tables only")
     parser.add_argument("--tune", action="store_true", help="choose weights on dev data")
     parser.add_argument("--data", type=Path, default=EVAL,
                         help="the evaluation data folder (openbookqa/, squad2/)")
+    parser.add_argument("--documents", action="store_true",
+                        help="only the documents table (squad2 as PDF and as Markdown)")
     parser.add_argument("--memory-probe", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_probe:
         memory_probe(args.memory_probe)
         return
     embedder = SentenceTransformerEmbedder()
+    if args.documents:
+        documents_table(args.data, embedder)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         facts, obqa = openbookqa(args.data / "openbookqa")
@@ -366,6 +388,7 @@ def main() -> None:
                                        index, queries)])
         if args.quick:
             return
+        documents_table(args.data, embedder)
         chunks10k = synthetic_chunks(facts, courses, 10_000)
         queries = [q.text for q in obqa[:150]] + [q.text for q in in_scope[:50]] + near + far
         speed(embedder, chunks10k, courses, queries, workdir)

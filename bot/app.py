@@ -18,6 +18,7 @@ from retrieval import SearchIndex, SentenceTransformerEmbedder
 from tutor import Database, Settings, Tutor
 from tutor.dashboard.access import Access
 from tutor.flows.dashboard import DashboardLinks
+from tutor.flows.documents import DocumentShelf
 from tutor.knowledge import CourseSearch
 from tutor.library import LibraryReport, import_folders
 from tutor.qa.answerer import Answerer
@@ -107,15 +108,10 @@ def build_search(settings: Settings, database: Database) -> CourseSearch:
 
 def build_llm(settings: Settings) -> LLMEngine | None:
     """LLM mode when a model is configured; None keeps the tutor fully offline."""
-    if not settings.llm_model:
-        return None
-    from tutor.qa.llm import LLMEngine, build_chat_model
+    from tutor.qa.llm import LLMEngine, configured_chat_model
 
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    model = build_chat_model(settings.llm_provider, settings.llm_model,
-                             base_url=settings.llm_base_url, api_key=key,
-                             timeout=settings.llm_timeout)
-    return LLMEngine(model, stream=settings.llm_stream)
+    model = configured_chat_model(settings)
+    return LLMEngine(model, stream=settings.llm_stream) if model is not None else None
 
 
 def build_app(settings: Settings, console: Console) -> App:
@@ -139,7 +135,10 @@ def build_app(settings: Settings, console: Console) -> App:
                   charts_dir=settings.data_dir / "charts",
                   group_quiz_seconds=settings.group_quiz_seconds,
                   desk=Desk(settings.nudge_daily_cap), teachers=settings.teachers,
-                  links=_links(settings, database))
+                  links=_links(settings, database),
+                  documents=DocumentShelf(settings.data_dir / "documents",
+                                          settings.document_max_mb * 1024 * 1024),
+                  on_content_change=search.sync_in_background)
     return App(settings=settings, database=database, search=search, tutor=tutor)
 
 

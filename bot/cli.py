@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +25,9 @@ from content import Severity, load_course
 from retrieval import SearchMode, SyncReport
 from tutor import Settings, StorageError
 from tutor.content_report import content_feedback
+from tutor.drafting import draft_questions
 from tutor.learner.clusters import MIN_LEARNERS
-from tutor.library import import_folders
+from tutor.library import import_documents_into, import_folders
 from tutor.reports import at_risk, class_groups, unanswered_questions
 from tutor.storage.database import Database
 
@@ -214,6 +216,86 @@ def import_(paths: Folders,
     raise typer.Exit(1 if report.rejected else 0)
 
 
+@content_app.command("import-docs")
+def import_docs(
+        paths: Annotated[list[Path], typer.Argument(
+            metavar="PATH...", help="Documents (PDF, DOCX, PPTX, HTML, Markdown, text) or "
+            "folders of them.")],
+        course: Annotated[str, typer.Option(
+            metavar="COURSE", help="The course they belong to; a new id makes a new course "
+            "of them.")],
+        title: Annotated[str | None, typer.Option(
+            metavar="TITLE", help="A new course's title.")] = None) -> None:
+    """Teachers' documents as the course's reading section, searchable by /ask."""
+    settings = _settings()
+    database = _database(settings)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        console.print(f"[red]✗ no such file or folder: {', '.join(map(str, missing))}[/red]",
+                      soft_wrap=True)
+        raise typer.Exit(2)
+    started = time.perf_counter()
+    try:
+        done = import_documents_into(database, course, paths,
+                                     settings.data_dir / "courses", title)
+    except ValueError as exc:
+        console.print(f"[red]✗ {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    seconds = time.perf_counter() - started
+    docs = done.documents
+    for path in docs.written:
+        console.print(f"[green]✓ {path.name}[/green]", highlight=False)
+    for path in docs.unchanged:
+        console.print(f"✓ {path.name}: unchanged", highlight=False)
+    for path in docs.retired:
+        console.print(f"[yellow]- {path.name}: no longer in its folder; its reference "
+                      "lesson is retired[/yellow]", highlight=False)
+    for error in docs.failed:
+        console.print(f"[red]✗ {error}[/red]", highlight=False, soft_wrap=True)
+    rejected = done.library.rejected.get(done.folder)
+    for problem in rejected or ():
+        console.print(f"[red]{problem}[/red]", highlight=False, soft_wrap=True)
+    console.print(f"{len(docs.written)} document(s) imported, {len(docs.unchanged)} unchanged, "
+                  f"{len(docs.failed)} failed; {docs.pages} page(s) in {seconds:.1f} s "
+                  f"({docs.pages / max(seconds, 1e-9):.1f} pages/s) into {done.folder}",
+                  highlight=False, soft_wrap=True)
+    if done.library.imported:
+        _print_sync(build_search(settings, database).sync(progress=True))
+    database.dispose()
+    raise typer.Exit(1 if docs.failed or rejected else 0)
+
+
+@content_app.command("draft-questions")
+def draft_questions_(
+        course: TheCourse,
+        source: Annotated[str | None, typer.Option(
+            "--from", metavar="DOCUMENT", help="Only this document (its file name).")] = None,
+        skill: Annotated[str | None, typer.Option(
+            metavar="SKILL", help="The skill the questions practise (needed when the course "
+            "declares several).")] = None) -> None:
+    """Draft questions from the course's documents into its drafts/ folder, for review."""
+    settings = _settings()
+    database = _database(settings)
+    from tutor.qa.drafting import llm_writer
+
+    try:
+        report = draft_questions(database, course, source=source, skill=skill,
+                                 writer=llm_writer(settings))
+    except ValueError as exc:
+        console.print(f"[red]✗ {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.drafts.items())) or "none"
+    console.print(f"Drafts: {kinds}" + (f"; {report.dropped} dropped (their passage does not "
+                                        "support the answer)" if report.dropped else ""),
+                  highlight=False)
+    for file in report.files:
+        console.print(f"  {file}", highlight=False, soft_wrap=True)
+    console.print("Nothing reaches learners until you move questions from drafts/ into a "
+                  "lesson.", highlight=False)
+
+
 def _print_sync(report: SyncReport) -> None:
     why = f" ({report.reason})" if report.rebuilt else ""
     console.print(f"Search index{why}: {report.added} chunks added, {report.removed} removed, "
@@ -257,7 +339,8 @@ def search(
     table = Table("#", "score", "source", "passage", show_lines=True)
     for rank, hit in enumerate(hits, 1):
         meta = hit.chunk.metadata
-        source = (f"{meta.get('course_title', '')}\nLesson {meta.get('lesson_number', '?')} · "
+        number = f"Lesson {meta['lesson_number']} · " if meta.get("lesson_number") else ""
+        source = (f"{meta.get('course_title', '')}\n{number}"
                   f"{meta.get('lesson_title', '')}\n{meta.get('card_title', '')}")
         text = hit.chunk.text if len(hit.chunk.text) < 300 else hit.chunk.text[:297] + "…"
         table.add_row(str(rank), f"{hit.score:.3f}", source, text)

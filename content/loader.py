@@ -21,6 +21,7 @@ __all__ = ["MAX_CARD_CHARS", "LoadResult", "load_course"]
 # About one phone screen of text at a comfortable size.
 MAX_CARD_CHARS = 900
 COURSE_FILE = "course.yaml"
+REFERENCE_DIR = "reference"  # reference lessons made from documents (content.reference)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -63,7 +64,8 @@ def load_course(folder: Path | str) -> LoadResult:
         report.error(folder, 0, "no such course folder")
         return LoadResult(None, report.problems)
     meta, meta_doc = _read_course_meta(folder / COURSE_FILE, report)
-    lesson_paths = sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+    lesson_paths = sorted(p for p in [*folder.glob("*.md"), *folder.glob(f"{REFERENCE_DIR}/*.md")]
+                          if p.name.lower() != "readme.md")
     if not lesson_paths:
         report.error(folder, 0, "the course has no lessons (no .md files beside course.yaml)")
     skills = set(meta.skills) if meta else None
@@ -172,8 +174,13 @@ def _read_lesson(path: Path, skills: set[str] | None, report: _Report) -> Lesson
     _check_skills(path, meta.skills, skills, lambda i: doc.line_of(("skills", i)), report)
     if not cards:
         report.error(path, body_line, "the lesson has no cards (no text outside question blocks)")
+    reference = meta.reference or path.parent.name == REFERENCE_DIR
+    if reference and questions:
+        report.error(path, questions[0].line, "a reference lesson has no quiz: move the "
+                                              "question into a lesson")
     return Lesson(id=meta.id, title=meta.title, order=meta.order, skills=tuple(meta.skills),
-                  path=path, cards=tuple(cards), questions=tuple(questions))
+                  path=path, cards=tuple(cards), questions=tuple(questions),
+                  reference=reference, source=meta.source)
 
 
 def _build_cards(path: Path, lesson_title: str, raw: list[RawCard], report: _Report) -> list[Card]:

@@ -56,7 +56,8 @@ class CourseMeta(_Strict):
     description: str = Field(min_length=1)
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     version: str | int = 1
-    skills: dict[str, str] = Field(min_length=1)
+    # Empty only for a course made of reference documents alone (no lessons to practise).
+    skills: dict[str, str] = Field(default_factory=dict)
     # Which skills build on which: `loops: [conditionals, variables]`. Learning paths use
     # it (a lesson's prerequisites, a refresher when a skill's foundation is weak).
     requires: dict[str, list[str]] = Field(default_factory=dict)
@@ -73,6 +74,11 @@ class LessonMeta(_Strict):
     title: str = Field(min_length=1, max_length=120)
     order: int = Field(ge=0)
     skills: list[str] = Field(default_factory=list)
+    # A reading section made from a teacher's document (`tutorbot content import-docs`):
+    # read and searched, never a step of a learning path.
+    reference: bool = False
+    source: str | None = None  # the document it was made from
+    source_sha256: str | None = None
 
 
 class QuestionSpec(_Strict):
@@ -125,6 +131,8 @@ class Lesson(_Strict):
     path: Path
     cards: tuple[Card, ...]
     questions: tuple[Question, ...]
+    reference: bool = False
+    source: str | None = None  # a reference lesson's document
 
 
 class Course(_Strict):

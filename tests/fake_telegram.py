@@ -26,6 +26,14 @@ TEXT, CAPTION = 4096, 1024
 ROW_BUTTONS, KEYBOARD_BUTTONS, CALLBACK_BYTES = 8, 100, 64  # as the Bot API enforces them
 
 
+class Refused(Exception):
+    """What a method handler raises for Telegram's error reply."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
 def refusal(method: str, params: dict[str, Any]) -> str | None:
     """Telegram's "Bad Request" for what it would not take, or None."""
     if len(str(params.get("text") or "")) > TEXT:
@@ -84,6 +92,8 @@ class FakeTelegram:
     overall_limit: int | None = None  # messages a second in all; beyond it: 429
     refused: int = 0  # 429s given for overall_limit
     violations: list[str] = field(default_factory=list)  # what Telegram would refuse
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> what a user sent
+    downloads: list[str] = field(default_factory=list)  # file ids fetched by the bot
     _recent: list[float] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
@@ -102,6 +112,7 @@ class FakeTelegram:
         self._new = asyncio.Event()
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -139,6 +150,22 @@ class FakeTelegram:
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0,
                                     "length": len(text.split()[0])}]
+        return self.push({"message": message})
+
+    def document(self, user_id: int, caption: str, file_name: str, data: bytes,
+                 size: int | None = None) -> int:
+        """A user sends a file with a caption (`size`: what Telegram reports, when a test
+        pretends the file is bigger than the bytes it holds)."""
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = data
+        message: dict[str, Any] = {
+            "message_id": next(self._ids), "date": int(time.time()),
+            "chat": self.chat(user_id), "from": self.user(user_id), "caption": caption,
+            "document": {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                         "file_name": file_name, "file_size": size or len(data)}}
+        if caption.startswith("/"):
+            message["caption_entities"] = [{"type": "bot_command", "offset": 0,
+                                            "length": len(caption.split()[0])}]
         return self.push({"message": message})
 
     def press(self, user_id: int, sent: Sent, data: str, name: str = "Ann") -> int:
@@ -203,6 +230,23 @@ class FakeTelegram:
                 params[key] = json.loads(value)  # PTB sends objects as JSON strings
         return params
 
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        self.downloads.append(file_id)
+        return web.Response(body=self.files[file_id],
+                            content_type="application/octet-stream")
+
+    async def _getFile(self, params: dict[str, Any]) -> Any:
+        data = self.files.get(params["file_id"])
+        if data is None:
+            raise Refused(400, "Bad Request: invalid file_id")
+        if len(data) > 20 * 1024 * 1024:
+            raise Refused(400, "Bad Request: file is too big")
+        return {"file_id": params["file_id"], "file_unique_id": f"u{params['file_id']}",
+                "file_size": len(data), "file_path": f"documents/{params['file_id']}"}
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401,
@@ -238,7 +282,11 @@ class FakeTelegram:
         if handler is None:
             return web.json_response({"ok": False, "error_code": 404,
                                       "description": f"Not Found: method {method}"}, status=404)
-        result = await handler(params)
+        try:
+            result = await handler(params)
+        except Refused as exc:
+            return web.json_response({"ok": False, "error_code": exc.code,
+                                      "description": exc.description}, status=exc.code)
         return web.json_response({"ok": True, "result": result})
 
     async def _getMe(self, params: dict[str, Any]) -> Any:

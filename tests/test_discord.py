@@ -295,3 +295,32 @@ def test_nudges_reach_members_by_direct_message(bundled_db: Database) -> None:
         assert "**2** reviews are due" in (message.embeds[0].description or "")
 
     run(bundled_db, scenario)
+
+
+def test_a_teacher_adds_a_document_in_a_direct_message(sqlite_db: Database,
+                                                       tmp_path: Path) -> None:
+    from tests.test_documents import FORCES, write_pdf
+    from tutor.flows.documents import DocumentShelf
+    from tutor.library import import_documents_into
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "intro.md").write_text("# Physics\n\nMatter and energy.\n", encoding="utf-8")
+    import_documents_into(sqlite_db, "physics", [docs], tmp_path / "courses", "Physics")
+    pdf = write_pdf(tmp_path / "forces.pdf", [("Friction", FORCES)], title="Forces")
+
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann, bob = harness.member(0), harness.member(1)
+        bot.tutorbot.tutor.teaching.teachers = frozenset({f"discord:{ann.id}"})
+        for member, expected in ((bob, "That is for teachers"),
+                                 (ann, "Reference: Forces** is now part of Physics")):
+            dm = await member.create_dm()
+            # As dpytest.message, but with the file's real size, as Discord reports it.
+            backend.make_message("/adddoc physics", member, dm,
+                                 attachments=[backend.make_attachment(pdf)])
+            await dpytest.run_all_events()
+            await wait_for(lambda: not dpytest.sent_queue.empty())
+            assert expected in (dpytest.get_embed().description or "")
+
+    run(sqlite_db, scenario, documents=DocumentShelf(tmp_path / "uploads"))
+    assert (tmp_path / "uploads" / "physics" / "forces.pdf").exists()

@@ -72,6 +72,9 @@ COMMANDS: tuple[Command, ...] = (
             "The course of the class overview (default: the largest)", who="teachers"),
     Command("dashboard", "Teachers: a one-time sign-in link to the web dashboard",
             who="teachers"),
+    Command("adddoc", "Teachers: add a document (PDF, slides...) to the course; send it "
+            "with this caption", "course", "The course id (optional; else your current one)",
+            who="teachers", slow=True),
 )
 _BY_NAME = {c.name: c for c in COMMANDS}
 

@@ -50,8 +50,10 @@ from tutor.flows import (
     settings,
     study_groups,
 )
+from tutor.flows import documents as documents_flow
 from tutor.flows import progress as progress_flow
 from tutor.flows.dashboard import NOT_RUNNING, DashboardLinks
+from tutor.flows.documents import DocumentShelf
 from tutor.flows.teaching import NOT_A_TEACHER, TYPED_STEPS, Teaching
 from tutor.grading import normalize
 from tutor.messages import Identity as Who
@@ -100,6 +102,8 @@ class Tutor:
                  charts_dir: Path | None = None, group_quiz_seconds: int = 30,
                  desk: CampaignDesk | None = None, teachers: Sequence[str] = (),
                  links: DashboardLinks | None = None,
+                 documents: DocumentShelf | None = None,
+                 on_content_change: Callable[[], object] | None = None,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
         self._charts_dir = charts_dir
@@ -109,6 +113,8 @@ class Tutor:
         self._clock = clock
         self._group_seconds = group_quiz_seconds
         self.teaching = Teaching(desk, teachers, database, charts_dir)
+        self._documents = documents
+        self._on_content_change = on_content_change  # the search index catches up
         self._commands: dict[str, Handler] = {
             "start": menu.start, "help": menu.help_text, "courses": menu.choose_course,
             "course": lambda t: _set_course(t, t.event.text), "menu": menu.menu,
@@ -125,12 +131,27 @@ class Tutor:
             "group": lambda t: study_groups.group_settings(t, self.teaching),
             "leaderboard": study_groups.standings,
             "dashboard": lambda t: self._dashboard(t, links),
+            "adddoc": self._add_document,
         }
 
     def _dashboard(self, turn: Turn, links: DashboardLinks | None) -> list[Reply]:
         if links is not None:
             return links.link(turn)
         return [Text(NOT_RUNNING if self.teaching.is_teacher(turn) else NOT_A_TEACHER)]
+
+    def _add_document(self, turn: Turn) -> list[Reply]:
+        if not self.teaching.is_teacher(turn):
+            return [Text(NOT_A_TEACHER)]
+        if self._documents is None:
+            return [Text("Adding documents from a chat is not available here; on the server, "
+                         "`tutorbot content import-docs` does it.")]
+        return documents_flow.add_document(turn, self._documents)
+
+    def wants_upload(self, who: Who, size: int, *, staff: bool = False) -> bool:
+        """Whether an adapter should fetch a file sent with /adddoc: a teacher's, within the
+        size limit (nobody else's file is downloaded at all)."""
+        return self._documents is not None and self._documents.accepts(size) and \
+            self.teaching.may_teach(who, staff=staff)
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -150,7 +171,9 @@ class Tutor:
             with self._db.session() as session:
                 replies = self._turn(session, event)
                 session.commit()
-                return replies
+            if event.upload is not None and self._on_content_change is not None:
+                self._on_content_change()
+            return replies
         except SQLAlchemyError as exc:
             # The operator gets the detail; a learner can do nothing with it.
             log.exception("storage failed while handling %s: %s", event.identity,

@@ -124,7 +124,7 @@ def _sync_lessons(session: Session, course_id: int, lessons: tuple[Lesson, ...],
         rows[lesson.id] = _upsert(session, existing, lesson.id, LessonRow, changes,
                                   course_id=course_id, slug=lesson.id, title=lesson.title,
                                   position=position, authored_order=lesson.order,
-                                  skills=list(lesson.skills))
+                                  skills=list(lesson.skills), reference=lesson.reference)
     _retire(existing.values(), changes)
     session.flush()
     return rows

@@ -47,7 +47,10 @@ class CourseSearch:
                 text=card.body,
                 metadata={"course": course_row.slug, "course_title": course_row.title,
                           "lesson": lesson.slug, "lesson_title": lesson.title,
-                          "lesson_number": str(lesson.position + 1), "card": card.key,
+                          # A reference (a teacher's document) is cited by its title alone.
+                          "lesson_number": "" if lesson.reference
+                          else str(lesson.position + 1),
+                          "card": card.key,
                           "card_title": card.title,
                           # Course reading order, sortable as text.
                           "order": f"{lesson.position:04d}.{card.position:04d}"}))

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import Problem, Severity, load_course
+from content.reference import DocsReport, import_documents
 from tutor.importer import ImportSummary, import_course
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow
 
-__all__ = ["LibraryReport", "import_folders"]
+__all__ = ["DocumentsImport", "LibraryReport", "import_documents_into", "import_folders"]
 
 
 def _id_clash(session: Session, course_id: str, folder: Path) -> Problem | None:
@@ -74,3 +77,31 @@ def import_folders(database: Database, folders: Iterable[Path],
             session.commit()
         report.imported.append(summary)
     return report
+
+
+@dataclass
+class DocumentsImport:
+    documents: DocsReport
+    library: LibraryReport
+    folder: Path
+
+
+def import_documents_into(database: Database, course: str, paths: list[Path],
+                          courses_dir: Path, title: str | None = None) -> DocumentsImport:
+    """Teachers' documents as reference lessons of `course` (content.reference), then the
+    course imported again so they are read and searched. A course not imported yet is
+    made, from the documents alone, in `courses_dir/<course>/`."""
+    with database.session() as session:
+        held = session.scalar(select(CourseRow.source_path).where(CourseRow.slug == course))
+    folder = Path(held) if held else courses_dir / course
+    if not held and not (folder / "course.yaml").exists():
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,47}", course):
+            raise ValueError(f"{course!r} cannot be a course id: use lower-case letters, "
+                             "digits, - and _ (at most 48)")
+        folder.mkdir(parents=True, exist_ok=True)
+        name = title or course.replace("-", " ").capitalize()
+        (folder / "course.yaml").write_text(yaml.safe_dump(
+            {"id": course, "title": name, "description": f"Reference documents: {name}."},
+            allow_unicode=True, sort_keys=False), encoding="utf-8")
+    documents = import_documents(paths, folder)
+    return DocumentsImport(documents, import_folders(database, [folder]), folder)

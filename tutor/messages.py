@@ -24,6 +24,7 @@ __all__ = [
     "Reply",
     "Sent",
     "Text",
+    "Upload",
     "parse_command",
 ]
 
@@ -34,6 +35,16 @@ class Identity:
 
     platform: str
     user_id: str
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a command (a teacher's /adddoc): its name and size, and its bytes
+    when the adapter fetched them (it fetches only what `Tutor.wants_upload` accepts)."""
+
+    name: str
+    size: int
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Inbound:
     # The platform vouches that this member runs the group (Discord: Manage Server or the
     # teacher role); TEACHERS in the settings lists the others.
     staff: bool = False
+    upload: Upload | None = None
 
     @property
     def group(self) -> str:

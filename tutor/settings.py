@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object a line, for a log collector.")
     max_message_chars: int = Field(default=4000, ge=100, le=100_000)
+    # Largest document a teacher may send with /adddoc (Telegram lets bots fetch 20 MB).
+    document_max_mb: int = Field(default=20, ge=1, le=2000)
 
     @field_validator("log_level")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -17,7 +18,7 @@ from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
 from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, Tick, Vote
-from tutor.messages import GroupQuestion, Posting, Sent
+from tutor.messages import GroupQuestion, Posting, Sent, Upload
 
 __all__ = ["FORM_EXPIRED", "PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError",
            "identity"]
@@ -151,10 +152,24 @@ class DiscordAdapter:
         inbound = Inbound.from_text(identity(message.author), str(message.channel.id),
                                     message.content, display_name=message.author.display_name,
                                     event_id=str(message.id))
+        if inbound.command == "adddoc" and message.attachments:
+            inbound = replace(inbound, upload=await self._upload(inbound.identity,
+                                                                 message.attachments[0]))
         async with self._lock(inbound.identity.user_id):
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
             for outgoing in render(replies):
                 await message.channel.send(**outgoing.kwargs())
+
+    async def _upload(self, who: Identity, attachment: discord.Attachment) -> Upload:
+        """The file a teacher sent with /adddoc, fetched only when the core wants it."""
+        if not self.tutor.wants_upload(who, attachment.size):
+            return Upload(attachment.filename, attachment.size)
+        try:
+            data = await attachment.read()
+        except discord.HTTPException as exc:
+            log.warning("could not fetch the attachment %s: %s", attachment.id, exc)
+            return Upload(attachment.filename, attachment.size)
+        return Upload(attachment.filename, attachment.size, data)
 
     def _lock(self, user: str) -> asyncio.Lock:
         return self._locks.setdefault(user, asyncio.Lock())

@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from telegram import BotCommand, Chat, Message, Update
+from telegram import BotCommand, Chat, Document, Message, Update
 from telegram.constants import ChatMemberStatus, ParseMode, PollType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
@@ -32,7 +32,7 @@ from bot.telegram.render import keyboard, keyboards, question_text, split, to_ht
 from content import POLL_LIMITS
 from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
 from tutor.actions import Choose, Tick, Vote, decode
-from tutor.messages import GroupQuestion, Posting, Sent, parse_command
+from tutor.messages import GroupQuestion, Posting, Sent, Upload, parse_command
 
 __all__ = ["PLATFORM", "TelegramBot"]
 
@@ -126,10 +126,29 @@ class TelegramBot:
         head = text.split(maxsplit=1)[0]
         if "@" in head and head.split("@", 1)[1].lower() != self.username.lower():
             return  # a command for another bot in the group
+        who = Identity(PLATFORM, str(user.id))
+        message = update.effective_message
+        document = message.document if message is not None else None
+        upload = None
+        if command == "adddoc" and document is not None:
+            upload = await self._upload(who, document)
         await self._turn(context, update, Inbound(
-            Identity(PLATFORM, str(user.id)), str(chat.id), text=rest, command=command,
+            who, str(chat.id), text=rest, command=command,
             is_group=_is_group(chat), display_name=user.first_name,
-            event_id=str(update.update_id)))
+            event_id=str(update.update_id), upload=upload))
+
+    async def _upload(self, who: Identity, document: Document) -> Upload:
+        """The file a teacher sent with /adddoc, fetched only when the core wants it."""
+        name, size = document.file_name or "document", document.file_size or 0
+        if not self.tutor.wants_upload(who, size):
+            return Upload(name, size)
+        try:
+            file = await self._retrying(document.get_file)
+            data = await self._retrying(file.download_as_bytearray)
+        except TelegramError as exc:  # "file is too big" and the like: the core explains
+            log.warning("could not fetch the document %s: %s", document.file_id, exc)
+            return Upload(name, size)
+        return Upload(name, size, bytes(data))
 
     async def _media(self, context: ContextTypes.DEFAULT_TYPE, update: Update,
                      message: Message) -> None:

@@ -151,7 +151,7 @@ def _lesson_buttons(turn: Turn, answer: Answer, lines: list[str]) -> list[tuple[
             lines.append(f"- {source.label}")
             card = _card(turn, source)
             if card is not None:
-                buttons.append((Button(f"Open lesson {source.lesson_number}"[:60],
+                buttons.append((Button(f"Open {source.lesson_label}"[:60],
                                        OpenCard(card.id)),))
     return buttons
 
@@ -197,4 +197,6 @@ def _card_pointer(turn: Turn, answerer: Answerer, prompt: str) -> str:
     if not evidence.passages:
         return ""
     source = Source.of(evidence.passages[0])
-    return f"“{source.card_title}” in Lesson {source.lesson_number} ({source.lesson_title})"
+    where = f"{source.lesson_label} ({source.lesson_title})" if source.lesson_number \
+        else source.lesson_title
+    return f"“{source.card_title}” in {where}"

@@ -90,7 +90,8 @@ def show_card(turn: Turn) -> list[Reply]:
     enrollment.card_position = position
     card = cards[position]
     number = turn.lessons(course).index(lesson) + 1
-    header = f"**Lesson {number} · {lesson.title}** — card {position + 1} of {len(cards)}"
+    named = f"📄 {lesson.title}" if lesson.reference else f"Lesson {number} · {lesson.title}"
+    header = f"**{named}** — card {position + 1} of {len(cards)}"
     heading = f"## {card.title}\n\n" if card.title != lesson.title else ""
     return [Text(f"{header}\n\n{heading}{card.body}",
                  buttons=(NAV_ROW, (Button("Menu", Screen("menu")),)))]

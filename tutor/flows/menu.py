@@ -68,10 +68,12 @@ def menu(turn: Turn) -> list[Reply]:
     course = turn.course()
     if course is None:
         return choose_course(turn)
-    lessons = turn.lessons(course)
+    lessons = [x for x in turn.lessons(course) if not x.reference]
     done = lesson_flow.completed(turn, course)
     finished = len(done & {lesson.id for lesson in lessons})
-    text = f"📚 **{course.title}**: {finished} of {len(lessons)} lessons done."
+    text = f"📚 **{course.title}**: {finished} of {len(lessons)} lessons done." if lessons \
+        else f"📚 **{course.title}**: its documents are here to read, and /ask answers " \
+             "questions about them."
     rows: list[tuple[Button, ...]] = []
     chosen = path.step(turn)
     if chosen is not None and chosen.kind != "done":
@@ -94,7 +96,8 @@ def lesson_list(turn: Turn) -> list[Reply]:
     done = lesson_flow.completed(turn, course)
     lessons = turn.lessons(course)
     skippable = {x.id for x in path.skippable(turn, course)}
-    lines = [f"{i}. {'✅' if lesson.id in done else '▫️'} {lesson.title}"
+    lines = [f"{i}. {'📄' if lesson.reference else '✅' if lesson.id in done else '▫️'} "
+             f"{lesson.title}"
              + (" (you can skip this: you know it already)" if lesson.id in skippable else "")
              for i, lesson in enumerate(lessons, 1)]
     buttons = tuple((Button(f"{i}. {lesson.title}"[:60], OpenLesson(lesson.id)),)

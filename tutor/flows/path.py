@@ -26,7 +26,8 @@ def progress_of(turn: Turn, course: CourseRow) -> path.Progress:
     key = f"path:{course.id}"
     if key in turn.memo:
         return turn.memo[key]  # type: ignore[no-any-return]
-    lessons = turn.lessons(course)
+    # Reference lessons (a teacher's documents) are read and searched, not steps.
+    lessons = [x for x in turn.lessons(course) if not x.reference]
     model, standing = quizzes.learner_model(turn, course)
     enrollment = turn.enrollment(course)
     done = lesson_flow.completed(turn, course)

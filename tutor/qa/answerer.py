@@ -62,8 +62,15 @@ class Source:
                                                     "course_title")))
 
     @property
+    def lesson_label(self) -> str:
+        """"Lesson 3", or a reference document's title (references have no number)."""
+        return f"Lesson {self.lesson_number}" if self.lesson_number else self.lesson_title
+
+    @property
     def label(self) -> str:
         card = f" – {self.card_title}" if self.card_title != self.lesson_title else ""
+        if not self.lesson_number:
+            return f"{self.lesson_title}{card}"
         return f"Lesson {self.lesson_number} · {self.lesson_title}{card}"
 
 

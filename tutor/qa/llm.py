@@ -21,9 +21,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from tutor.grading import normalize
 from tutor.qa.evidence import Evidence
 from tutor.qa.offline import Draft
+from tutor.settings import Settings
 
 __all__ = ["ANSWER_INSTRUCTIONS", "DECLINED", "HINT_INSTRUCTIONS", "LLMEngine",
-           "build_chat_model"]
+           "build_chat_model", "configured_chat_model", "escape"]
 
 log = logging.getLogger(__name__)
 NOT_COVERED = "NOT_COVERED"
@@ -61,7 +62,17 @@ def build_chat_model(provider: str, model: str, *, base_url: str | None, api_key
     return chat
 
 
-def _escape(text: str) -> str:
+def configured_chat_model(settings: Settings) -> BaseChatModel | None:
+    """The chat model the settings name (LLM_MODEL, ...), or None: offline."""
+    if not settings.llm_model:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return build_chat_model(settings.llm_provider, settings.llm_model,
+                            base_url=settings.llm_base_url, api_key=key,
+                            timeout=settings.llm_timeout)
+
+
+def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -74,11 +85,11 @@ class LLMEngine:
                history: Sequence[tuple[str, str]] = ()) -> Draft | None:
         passages = evidence.passages[:MAX_PASSAGES]
         context = "\n".join(
-            f'<passage id="P{i}" source="{_escape(_source(p.metadata))}">\n'
-            f"{_escape(p.text)}\n</passage>" for i, p in enumerate(passages, 1))
-        past = "\n".join(f"Q: {_escape(q)}\nA: {_escape(a)}" for q, a in history)
+            f'<passage id="P{i}" source="{escape(_source(p.metadata))}">\n'
+            f"{escape(p.text)}\n</passage>" for i, p in enumerate(passages, 1))
+        past = "\n".join(f"Q: {escape(q)}\nA: {escape(a)}" for q, a in history)
         human = (f"<passages>\n{context}\n</passages>\n<history>\n{past}\n</history>\n"
-                 f"<question>\n{_escape(evidence.question)}\n</question>")
+                 f"<question>\n{escape(evidence.question)}\n</question>")
         reply = self._call([SystemMessage(ANSWER_INSTRUCTIONS), HumanMessage(human)])
         if reply is None:
             return None
@@ -95,8 +106,8 @@ class LLMEngine:
         return Draft(text, tuple(dict.fromkeys(n - 1 for n in cited)))
 
     def hint(self, prompt: str, answers: Sequence[str], learner: str) -> str | None:
-        human = (f"<quiz>\n{_escape(prompt)}\n</quiz>\n<answer>\n{_escape('; '.join(answers))}"
-                 f"\n</answer>\n<learner>\n{_escape(learner)}\n</learner>")
+        human = (f"<quiz>\n{escape(prompt)}\n</quiz>\n<answer>\n{escape('; '.join(answers))}"
+                 f"\n</answer>\n<learner>\n{escape(learner)}\n</learner>")
         reply = self._call([SystemMessage(HINT_INSTRUCTIONS), HumanMessage(human)])
         if not reply:
             return None
@@ -129,5 +140,6 @@ def _text(message: BaseMessage | AIMessage) -> str:
 
 
 def _source(metadata: Any) -> str:
-    return f"Lesson {metadata.get('lesson_number', '?')}: {metadata.get('lesson_title', '')}" \
-           f" - {metadata.get('card_title', '')}"
+    number = metadata.get("lesson_number")
+    lesson = f"Lesson {number}: " if number else ""
+    return f"{lesson}{metadata.get('lesson_title', '')} - {metadata.get('card_title', '')}"

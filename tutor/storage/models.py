@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -116,6 +117,8 @@ class LessonRow(Base):
     authored_order: Mapped[int | None] = mapped_column(Integer)
     skills: Mapped[list[str]] = mapped_column(default=list)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Made from a teacher's document: read and searched, never a step of a learning path.
+    reference: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     course: Mapped[CourseRow] = relationship(back_populates="lessons")
 
 

@@ -1,0 +1,105 @@
+"""/adddoc: a teacher sends a document (PDF, Word, PowerPoint, HTML, Markdown, text) to the
+bot, and it becomes a reference lesson of their course, as `tutorbot content import-docs`
+makes one (content.reference), within this turn's transaction.
+
+The sent file is kept in `uploads_dir/<course>/` (the reference lesson names it as its
+source; sending a file of the same name again replaces it). A file that cannot be read is
+not kept, and the reply says why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from content import load_course
+from content.documents import READERS
+from content.reference import import_documents
+from tutor.importer import import_course
+from tutor.markup import plain
+from tutor.messages import Reply, Text
+from tutor.storage.models import CourseRow
+from tutor.turn import Turn
+
+__all__ = ["DocumentShelf", "add_document"]
+
+MEGABYTE = 1024 * 1024
+TYPES = "PDF, Word (.docx), PowerPoint (.pptx), HTML, Markdown or text"
+
+
+@dataclass(frozen=True)
+class DocumentShelf:
+    uploads_dir: Path
+    max_bytes: int = 20 * MEGABYTE  # Telegram lets bots download at most 20 MB
+
+    def accepts(self, size: int) -> bool:
+        return 0 < size <= self.max_bytes
+
+    @property
+    def how(self) -> str:
+        return (f"Send the document ({TYPES}, up to {self.max_bytes // MEGABYTE} MB) to me in "
+                "a private chat with /adddoc as its caption (Discord: as the message text); "
+                "`/adddoc COURSE` picks the course, else your current one.")
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._")[:80] or "document"
+    return stem + suffix
+
+
+def add_document(turn: Turn, shelf: DocumentShelf) -> list[Reply]:
+    upload = turn.event.upload
+    if upload is None:
+        return [Text(shelf.how)]
+    if turn.event.is_group:
+        return [Text("Documents are added in a private chat with me, not in a group.")]
+    slug = turn.event.text.strip().split(maxsplit=1)[0] if turn.event.text.strip() else None
+    course = turn.session.scalar(select(CourseRow).where(CourseRow.slug == slug)) if slug \
+        else turn.course()
+    if course is None:
+        return [Text(f"No course {plain(slug)!r}: see /courses." if slug else
+                     "Which course? Choose one with /courses first, or send the document "
+                     "with `/adddoc COURSE` as its caption.")]
+    name = _safe_name(upload.name)
+    if Path(name).suffix not in READERS:
+        return [Text(f"I cannot read {plain(name)}: send a {TYPES} file.")]
+    if not shelf.accepts(upload.size) or upload.data is None:
+        return [Text(f"{plain(name)} is {upload.size / MEGABYTE:.1f} MB; documents may be up to "
+                     f"{shelf.max_bytes // MEGABYTE} MB. Split it, or import it on the server "
+                     "with `tutorbot content import-docs`.")]
+    folder = shelf.uploads_dir / course.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / name
+    earlier = file.read_bytes() if file.exists() else None
+    file.write_bytes(upload.data)
+    report = import_documents([file], Path(course.source_path))
+    if report.failed:
+        _restore(file, earlier)
+        return [Text(f"I could not add {plain(name)}: {plain(report.failed[0].reason)}. "
+                     "Nothing was changed.")]
+    loaded = load_course(course.source_path)
+    if loaded.course is None or loaded.errors:
+        first = loaded.errors[0] if loaded.errors else None
+        return [Text(f"{plain(name)} was saved, but the course folder has an error, so the "
+                     f"course was not updated: {plain(str(first))}")]
+    import_course(turn.session, loaded.course)
+    lesson = next((x for x in loaded.course.lessons
+                   if x.reference and x.source == str(file.resolve())), None)
+    title = lesson.title if lesson else name
+    cards = len(lesson.cards) if lesson else 0
+    verb = "is unchanged in" if report.unchanged else "is now part of"
+    return [Text(f"📄 **{plain(title)}** {verb} {plain(course.title)} ({cards} card"
+                 f"{'s' if cards != 1 else ''}). Learners find it under /lessons, and /ask "
+                 "answers from it as soon as the search index has caught up (a minute or so).")]
+
+
+def _restore(file: Path, earlier: bytes | None) -> None:
+    if earlier is None:
+        file.unlink(missing_ok=True)
+    else:
+        file.write_bytes(earlier)
