@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from content import formulas
 from content.markdown import RawCard, slugify, split_body
 from content.model import Card, Course, CourseMeta, Lesson, LessonMeta, Question, QuestionSpec
 from content.problems import CourseFormatError, Problem, Severity
@@ -165,6 +166,7 @@ def _read_lesson(path: Path, skills: set[str] | None, report: _Report) -> Lesson
         return None
     front, body, body_line = parts
     meta, doc = _parse_model(LessonMeta, front, 2, path, "the front matter", report)
+    _check_formulas(path, body, body_line, report)
     raw_cards, blocks = split_body(body, body_line)
     cards = _build_cards(path, meta.title if meta else path.stem, raw_cards, report)
     questions = [q for block in blocks if (q := _read_question(path, block.text, block.line,
@@ -211,6 +213,8 @@ def _read_question(
     if spec is None or doc is None:
         return None
     _check_skills(path, spec.skills, skills, lambda i: doc.line_of(("skills", i)), report)
+    for text in (spec.prompt, spec.explanation, *spec.hints, *(spec.options or ())):
+        _check_formulas(path, text, line, report, f"question {spec.id!r}: ")
     question, findings = build_question(spec, line)
     for finding in findings:
         at = doc.line_of((finding.field,))
@@ -220,6 +224,17 @@ def _read_question(
         else:
             report.warn(path, at, message)
     return question
+
+
+def _check_formulas(path: Path, text: str, first_line: int, report: _Report,
+                    where: str = "") -> None:
+    """Every `$...$` and `$$...$$` formula must be one mathtext can draw."""
+    for formula in formulas.find(text):
+        reason = formulas.problem(formula.tex)
+        if reason is not None:
+            line = first_line + text[:formula.start].count("\n")
+            report.error(path, line, f"{where}the formula ${formula.tex}$ cannot be read: "
+                                     f"{reason} (see content/README.md, Formulas)")
 
 
 def _check_skills(

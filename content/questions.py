@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from content.formulas import with_text
 from content.model import CLOZE_BLANK, POLL_LIMITS, Question, QuestionSpec
 from content.problems import Severity
 
@@ -28,16 +29,19 @@ def build_question(spec: QuestionSpec, line: int) -> tuple[Question | None, list
         findings.append(_error("tolerance", "a tolerance only applies to numeric short answers"))
     if any(f.severity is Severity.ERROR for f in findings):
         return None, findings
+    # Formulas as Unicode text: a quiz is text (and polls) on every platform.
+    math = with_text
+    choice = spec.type in ("single", "multiple")
     question = Question(
         id=spec.id,
         kind=spec.type,
-        prompt=spec.prompt,
+        prompt=math(spec.prompt),
         skills=tuple(spec.skills),
         difficulty=spec.difficulty,
-        explanation=spec.explanation,
-        hints=tuple(spec.hints),
-        options=tuple(spec.options or ()),
-        answers=answers,
+        explanation=math(spec.explanation),
+        hints=tuple(math(h) for h in spec.hints),
+        options=tuple(math(o) for o in spec.options or ()),
+        answers=tuple(math(a) for a in answers) if choice else answers,
         tolerance=spec.tolerance,
         line=line,
     )

@@ -324,3 +324,20 @@ def test_a_teacher_adds_a_document_in_a_direct_message(sqlite_db: Database,
 
     run(sqlite_db, scenario, documents=DocumentShelf(tmp_path / "uploads"))
     assert (tmp_path / "uploads" / "physics" / "forces.pdf").exists()
+
+
+def test_a_card_with_a_formula_in_a_direct_message(bundled_db: Database) -> None:
+    async def scenario(bot: TutorDiscordBot, harness: DiscordHarness) -> None:
+        ann = harness.member(0)
+        dm = await ann.create_dm()
+        for said in ("/course earth-science", "/lesson 8", "/next", "/next", "/next"):
+            await dpytest.empty_queue()
+            await dpytest.message(said, channel=dm, member=ann)
+            await wait_for(lambda: not dpytest.sent_queue.empty())
+        await wait_for(lambda: dpytest.sent_queue.qsize() >= 2)
+        picture = await dpytest.sent_queue.get()
+        card = await dpytest.sent_queue.get()
+        assert picture.attachments and picture.attachments[0].filename.endswith(".png")
+        assert "F = (G m₁ m₂)/r²" in (card.embeds[0].description or "")
+
+    run(bundled_db, scenario)  # the harness's Tutor draws into its charts folder

@@ -232,7 +232,8 @@ class Tutor:
                                       selected=[], quiz={}, draft={})
             session.add(state)
             session.flush()
-        turn = Turn(session, learner, state, event, event.at or self._clock())
+        turn = Turn(session, learner, state, event, event.at or self._clock(),
+                    media_dir=self._charts_dir)
         replies = self._dispatch(turn)
         quizzes.note_screen(turn, replies, stays=_keeps_question_on_screen(event))
         return replies

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from content import formulas
 from retrieval import Chunk, Hit, SearchIndex, SearchMode, Section, SyncReport, chunk_sections
 from tutor.storage.database import Database
 from tutor.storage.models import CardRow, CourseRow, LessonRow
@@ -44,7 +45,7 @@ class CourseSearch:
             sections.append(Section(
                 key=f"{course_row.slug}/{lesson.slug}/{card.key}",
                 path=(lesson.title, card.title) if card.title != lesson.title else (lesson.title,),
-                text=card.body,
+                text=formulas.with_text(card.body),  # searched, and quoted, as read
                 metadata={"course": course_row.slug, "course_title": course_row.title,
                           "lesson": lesson.slug, "lesson_title": lesson.title,
                           # A reference (a teacher's document) is cited by its title alone.

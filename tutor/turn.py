@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ class Turn:
     now: datetime
     memo: dict[str, Any] = field(default_factory=dict)  # derived within this turn only
     cached: dict[str, Any] = field(default_factory=dict)  # rows this turn has loaded
+    media_dir: Path | None = None  # where images this turn shows are drawn (None: no images)
 
     def course(self) -> CourseRow | None:
         if self.state.course_id is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from content import formulas
 from tutor.actions import OpenLesson, Screen, StartQuiz
 from tutor.flows import feedback
-from tutor.messages import Button, Reply, Text
+from tutor.messages import Button, Image, Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
 
@@ -93,8 +94,13 @@ def show_card(turn: Turn) -> list[Reply]:
     named = f"📄 {lesson.title}" if lesson.reference else f"Lesson {number} · {lesson.title}"
     header = f"**{named}** — card {position + 1} of {len(cards)}"
     heading = f"## {card.title}\n\n" if card.title != lesson.title else ""
-    return [Text(f"{header}\n\n{heading}{card.body}",
-                 buttons=(NAV_ROW, (Button("Menu", Screen("menu")),)))]
+    shown: list[Reply] = [Text(f"{header}\n\n{heading}{formulas.with_text(card.body)}",
+                               buttons=(NAV_ROW, (Button("Menu", Screen("menu")),)))]
+    if turn.media_dir is not None:  # display formulas also as drawn: text flattens them
+        shown[:0] = [Image(formulas.draw(f.tex, turn.media_dir / "formulas"),
+                           caption=formulas.to_text(f.tex))
+                     for f in formulas.find(card.body) if f.display]
+    return shown
 
 
 def step(turn: Turn, delta: int) -> list[Reply]:
