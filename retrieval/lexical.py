@@ -2,10 +2,15 @@
 
 Operators are terms too: "whats the % thing" must find the card on `%`, and a word
 tokenizer drops every symbol, so each operator is spelt as a word before tokenizing.
+
+Chinese has no spaces between words: runs of Han characters are segmented with jieba
+(search mode, whose overlapping words find 光合作用 from 光合 as well), in any text, so a
+course in Chinese, or a Chinese word in an English one, is searchable with no setting.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -16,7 +21,7 @@ import numpy as np
 import Stemmer
 from numpy.typing import NDArray
 
-__all__ = ["LexicalIndex", "spell_operators"]
+__all__ = ["LexicalIndex", "segment_han", "spell_operators"]
 
 # BM25 saturation and length normalisation: the best mean MRR over OpenBookQA dev and the
 # course questions (`benchmarks/retrieval.py --tune`); the surface is flat (top five
@@ -53,6 +58,27 @@ def spell_operators(text: str) -> str:
     return _SPELLED.sub(_spelt, text)
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Words of two or more letters, as bm25s has it, and a Han character on its own: one
+# character is a whole word in Chinese (水, water).
+TOKEN = r"(?u)\b\w\w+\b|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+
+
+def segment_han(text: str) -> str:
+    """Runs of Chinese characters split into words with spaces (jieba, search mode)."""
+    if not _HAN.search(text):
+        return text
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # not its dictionary-loading chatter on stderr
+    return _HAN.sub(lambda run: " " + " ".join(jieba.cut_for_search(run.group(0))) + " ",
+                    text)
+
+
+def _prepared(text: str) -> str:
+    return segment_han(spell_operators(text))
+
+
 class LexicalIndex:
     def __init__(self, texts: Sequence[str], language: str = "english", *, k1: float = K1,
                  b: float = B) -> None:
@@ -64,8 +90,9 @@ class LexicalIndex:
         self._document_frequency: dict[str, int] = {}
         if texts:
             self._bm25 = bm25s.BM25(k1=k1, b=b)
-            tokens = bm25s.tokenize([spell_operators(t) for t in texts], stopwords="en",
-                                    stemmer=self._stemmer, show_progress=False)
+            tokens = bm25s.tokenize([_prepared(t) for t in texts], stopwords="en",
+                                    stemmer=self._stemmer, show_progress=False,
+                                    token_pattern=TOKEN)
             self._bm25.index(tokens, show_progress=False)
             self.vocabulary = frozenset(tokens.vocab)
             by_id = {number: term for term, number in tokens.vocab.items()}
@@ -79,9 +106,9 @@ class LexicalIndex:
         sentences question after question, and bm25s tokenizes one text in ~0.1 ms."""
         found = self._terms.get(query)
         if found is None:
-            tokenized = bm25s.tokenize([spell_operators(query)], stopwords="en",
+            tokenized = bm25s.tokenize([_prepared(query)], stopwords="en",
                                        stemmer=self._stemmer, show_progress=False,
-                                       return_ids=False)
+                                       return_ids=False, token_pattern=TOKEN)
             found = tuple(tokenized[0]) if tokenized else ()
             if len(self._terms) >= TERMS_CACHED:
                 self._terms.pop(next(iter(self._terms)))

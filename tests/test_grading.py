@@ -126,3 +126,14 @@ def test_numbers_mean_option_numbers_even_when_options_are_numbers() -> None:
     assert grade(question, "2").correct
     assert not grade(question, "1").correct
     assert grade(question, "2.0").correct  # not a valid option number: matched as option text
+
+
+def test_chinese_answers_with_full_width_punctuation_and_no_spaces() -> None:
+    assert grade(Q("short", answers=["光合作用"]), "光合作用。").correct
+    assert grade(Q("short", answers=["42"]), "４２").correct  # full-width digits
+    assert not grade(Q("short", answers=["光合作用"]), "呼吸作用").correct
+    cloze = Q("cloze", answers=["蒸发", "降水|雨"])
+    for typed in ("蒸发；降水", "蒸发、雨", "蒸发，降水", "蒸发;降水"):
+        assert grade(cloze, typed).correct, typed
+    assert parse_choices("１，３", MULTIPLE) == (0, 2)
+    assert parse_choices("1、3", MULTIPLE) == (0, 2)

@@ -166,3 +166,17 @@ def test_the_langchain_retriever(index: SearchIndex) -> None:
     assert top.metadata["lesson"] == "loops"
     assert top.metadata["path"] == ["Loops", "Counting with range"]
     assert top.metadata["score"] > 0 and top.id == top.metadata["chunk_id"]
+
+
+def test_chinese_text_is_segmented_into_words_for_the_lexical_index() -> None:
+    from retrieval.lexical import LexicalIndex
+
+    texts = ["光合作用是植物利用阳光把水和二氧化碳变成葡萄糖的过程。",
+             "水循环包括蒸发、凝结和降水。",
+             "A loop repeats code; 7 % 2 is the remainder."]
+    index = LexicalIndex(texts)
+    assert "光合作用" in index.terms("什么是光合作用？")
+    assert int(index.scores("什么是光合作用？").argmax()) == 0
+    assert int(index.scores("水是怎么蒸发的").argmax()) == 1
+    assert int(index.scores("what does % do").argmax()) == 2  # English as before
+    assert "水" in index.terms("水")  # one character is a whole word in Chinese

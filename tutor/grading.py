@@ -21,8 +21,11 @@ __all__ = ["AnswerShapeError", "Gradable", "Grade", "correct_indices", "display_
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "right", "correct", "vrai", "wahr", "si", "sí"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "wrong", "incorrect", "faux", "falsch"})
-_SEPARATORS = re.compile(r"[,;\s]+")
+# After NFKC, which turns full-width "；" and "，" into ";" and ","; "、" is how Chinese
+# lists things.
+_SEPARATORS = re.compile(r"[,;、\s]+")
 _BLANK_SEPARATORS = re.compile(r"\s*[;|\n]\s*")
+_LIST = re.compile(r"\s*[,、]\s*")
 _NUMBER = re.compile(r"^[-+]?(\d+([.,]\d+)?|\d*[.,]\d+)([eE][-+]?\d+)?$")
 DEFAULT_RELATIVE_TOLERANCE = 1e-9
 
@@ -103,8 +106,8 @@ def parse_choices(text: str, question: Gradable) -> tuple[int, ...]:
     wanted = normalize(text)
     if question.kind == "true_false" and wanted in TRUE_WORDS | FALSE_WORDS:
         return (0,) if wanted in TRUE_WORDS else (1,)
-    picks = [_option_index(token, len(options)) for token in _SEPARATORS.split(text.strip())
-             if token]
+    typed = unicodedata.normalize("NFKC", text).strip()
+    picks = [_option_index(token, len(options)) for token in _SEPARATORS.split(typed) if token]
     if not picks or None in picks:
         for index, option in enumerate(options):
             if wanted and normalize(option) == wanted:
@@ -182,9 +185,10 @@ def _grade_short(question: Gradable, response: str) -> Grade:
 
 def _grade_cloze(question: Gradable, response: str) -> Grade:
     blanks = list(question.answers)
-    given = [response] if len(blanks) == 1 else _BLANK_SEPARATORS.split(response.strip())
+    typed = unicodedata.normalize("NFKC", response).strip()
+    given = [typed] if len(blanks) == 1 else _BLANK_SEPARATORS.split(typed)
     if len(blanks) > 1 and len(given) != len(blanks):
-        given = [part for part in re.split(r"\s*,\s*", response.strip()) if part]
+        given = [part for part in _LIST.split(typed) if part]
     if len(given) != len(blanks):
         raise AnswerShapeError(f"This sentence has {len(blanks)} blanks: fill them in order, "
                                "separated by semicolons, e.g. `first; second`.")
