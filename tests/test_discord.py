@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 import discord.ext.test as dpytest
+import pytest
 from discord.ext.test import backend
 from sqlalchemy import select
 
@@ -341,3 +342,31 @@ def test_a_card_with_a_formula_in_a_direct_message(bundled_db: Database) -> None
         assert "F = (G m₁ m₂)/r²" in (card.embeds[0].description or "")
 
     run(bundled_db, scenario)  # the harness's Tutor draws into its charts folder
+
+
+def test_discord_shards_when_configured(bundled_db: Database) -> None:
+    """dpytest has no sharded client ("Sharded clients not yet supported"), so this
+    checks the wiring: the kind of client, its shard count, and the same commands."""
+    from pydantic import ValidationError
+
+    from bot.discord import ShardedTutorDiscordBot
+
+    async def commands_of(settings: Settings) -> tuple[TutorDiscordBot, set[str]]:
+        bot = build_bot(settings, Tutor(bundled_db), bundled_db, sync_commands=False)
+        await bot._async_setup_hook()
+        await bot.setup_hook()
+        bot.post_due.cancel()
+        return bot, {c.qualified_name for c in bot.tree.walk_commands()}
+
+    async def main() -> None:
+        sharded, theirs = await commands_of(Settings(discord_shards="2"))
+        auto, _ = await commands_of(Settings(discord_shards="auto"))
+        plain, ours = await commands_of(Settings())
+        assert isinstance(sharded, ShardedTutorDiscordBot) and sharded.shard_count == 2
+        assert isinstance(auto, ShardedTutorDiscordBot) and auto.shard_count is None
+        assert not isinstance(plain, discord.AutoShardedClient)
+        assert theirs == ours and "lesson" in ours
+
+    asyncio.run(main())
+    with pytest.raises(ValidationError, match="DISCORD_SHARDS is empty"):
+        Settings(discord_shards="many")

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         default=None, description="Sync slash commands to this server only (instant); "
                                   "empty: globally.")
     discord_teacher_role: str = "Teacher"
+    # Empty: one gateway connection. "auto": as many shards as Discord recommends (needed
+    # from 2,500 servers on); a number: that many shards, in this process.
+    discord_shards: str = ""
     nudges: bool = Field(default=True, description="Plan and send nudges with `tutorbot run`.")
     nudge_daily_cap: int = Field(default=1, ge=1, le=20)
     nudge_rate: float | None = Field(
@@ -137,6 +140,15 @@ class Settings(BaseSettings):
         return _token(value, r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}",
                       "DISCORD_BOT_TOKEN does not look like a bot token (three parts "
                       "separated by dots: copy it from the Developer Portal, Bot, Reset Token)")
+
+    @field_validator("discord_shards")
+    @classmethod
+    def _shards(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value in ("", "auto") or (value.isdigit() and 1 <= int(value) <= 1000):
+            return value
+        raise ValueError("DISCORD_SHARDS is empty (one connection), auto (Discord's "
+                         "recommendation) or a number of shards from 1 to 1000")
 
     @field_validator("telegram_webhook_secret")
     @classmethod

@@ -15,16 +15,16 @@ from bot.discord.cogs import Groups, learning_commands
 from bot.discord.views import CoreButton, CoreMenu, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
 
-__all__ = ["DiscordAdapter", "TutorDiscordBot", "build_bot"]
+__all__ = ["DiscordAdapter", "ShardedTutorDiscordBot", "TutorDiscordBot", "build_bot"]
 
 
 class TutorDiscordBot(commands.Bot):
     def __init__(self, adapter: DiscordAdapter, *, test_guild: int | None = None,
-                 sync_commands: bool = True) -> None:
+                 sync_commands: bool = True, **client: Any) -> None:
         # Guilds and DMs are all it needs: DMs carry their text without the privileged
         # message-content intent, and everything in servers is slash commands and buttons.
         super().__init__(command_prefix=commands.when_mentioned,
-                         intents=discord.Intents.default(), help_command=None)
+                         intents=discord.Intents.default(), help_command=None, **client)
         self.tutorbot = adapter
         self.test_guild = test_guild
         self.sync_commands = sync_commands
@@ -84,7 +84,16 @@ class TutorDiscordBot(commands.Bot):
         await self.tutorbot.direct_message(message)
 
 
+class ShardedTutorDiscordBot(TutorDiscordBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections (discord.py's AutoShardedBot): one
+    process, shards chosen by Discord ("auto") or by DISCORD_SHARDS."""
+
+
 def build_bot(settings: Settings, tutor: Tutor, database: Database, **extra: Any
               ) -> TutorDiscordBot:
     adapter = DiscordAdapter(tutor, teacher_role=settings.discord_teacher_role)
+    if settings.discord_shards:
+        count = None if settings.discord_shards == "auto" else int(settings.discord_shards)
+        return ShardedTutorDiscordBot(adapter, test_guild=settings.discord_test_guild,
+                                      shard_count=count, **extra)
     return TutorDiscordBot(adapter, test_guild=settings.discord_test_guild, **extra)
