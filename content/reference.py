@@ -13,6 +13,7 @@ Writing is idempotent: a document whose bytes are unchanged leaves its file unto
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +96,8 @@ def _front(path: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def import_documents(paths: list[Path], course_folder: Path) -> DocsReport:
+def import_documents(paths: list[Path], course_folder: Path, *,
+                     read: Callable[[Path], Document] = read_document) -> DocsReport:
     """Write each document under `paths` as a reference lesson of the course in
     `course_folder`. A reference file whose document was in a folder named here and is no
     longer there is removed (the next import retires its lesson); a document that cannot
@@ -110,7 +112,7 @@ def import_documents(paths: list[Path], course_folder: Path) -> DocsReport:
         source = str(path.resolve())
         seen.add(source)
         try:
-            document = read_document(path)
+            document = read(path)
         except DocumentError as exc:
             report.failed.append(exc)
             continue

@@ -319,3 +319,37 @@ def test_a_teacher_adds_a_document_over_telegram_and_a_learner_cannot(
     assert changed  # the search index was asked to catch up
     lessons = load_course(tmp_path / "courses" / "physics").unwrap().lessons
     assert sorted(x.title for x in lessons) == ["Reference: Forces", "Reference: Physics"]
+
+
+def test_a_sent_document_is_read_before_the_turn_holds_a_database_lock(
+        sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a long PDF takes seconds: meanwhile other learners' turns must be able to
+    write (SQLite has one writer at a time), so the read happens before the transaction."""
+    from sqlalchemy import text
+
+    import tutor.flows.documents as documents_flow
+    from tutor.flows.documents import DocumentShelf
+    from tutor.messages import Identity, Inbound, Upload
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "intro.md").write_text("# Physics\n\nMatter and energy.\n", encoding="utf-8")
+    import_documents_into(sqlite_db, "physics", [docs], tmp_path / "courses", "Physics")
+    reads: list[Path] = []
+
+    def slow_read(path: Path) -> object:
+        with sqlite_db.session() as other:  # another learner's turn, writing meanwhile
+            other.execute(text("CREATE TABLE IF NOT EXISTS probe (x INTEGER)"))
+            other.execute(text("INSERT INTO probe VALUES (1)"))
+            other.commit()
+        reads.append(path)
+        return read_document(path)
+
+    monkeypatch.setattr(documents_flow, "read_document", slow_read)
+    tutor = Tutor(sqlite_db, teachers=["test:t1"],
+                  documents=DocumentShelf(tmp_path / "uploads"))
+    data = write_pdf(tmp_path / "forces.pdf", [("Friction", FORCES)], title="Forces").read_bytes()
+    [reply] = tutor.handle(Inbound.from_text(Identity("test", "t1"), "chat", "/adddoc physics",
+                                             upload=Upload("forces.pdf", len(data), data)))
+    assert "Reference: Forces" in getattr(reply, "text", "")
+    assert len(reads) == 1  # read once, outside the transaction, and not again inside

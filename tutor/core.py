@@ -167,9 +167,12 @@ class Tutor:
         if len(event.text) > self._max_chars:
             return [Text(f"That message is {len(event.text):,} characters long; I read at most "
                          f"{self._max_chars:,}. Please send something shorter.")]
+        memo: dict[str, object] = {}
+        if event.command == "adddoc" and event.upload is not None and self._documents:
+            memo["upload"] = documents_flow.read_upload(event.upload)
         try:
             with self._db.session() as session:
-                replies = self._turn(session, event)
+                replies = self._turn(session, event, memo)
                 session.commit()
             if event.upload is not None and self._on_content_change is not None:
                 self._on_content_change()
@@ -217,7 +220,8 @@ class Tutor:
             set_reachable(session, who.platform, who.user_id, reachable, self._clock())
             session.commit()
 
-    def _turn(self, session: Session, event: Inbound) -> list[Reply]:
+    def _turn(self, session: Session, event: Inbound,
+              memo: dict[str, object] | None = None) -> list[Reply]:
         learner = _learner(session, event)
         if event.staff and not preferences.teaches(learner):
             preferences.update(learner, teacher=True)  # alerts reach a server's teachers
@@ -233,7 +237,7 @@ class Tutor:
             session.add(state)
             session.flush()
         turn = Turn(session, learner, state, event, event.at or self._clock(),
-                    media_dir=self._charts_dir)
+                    memo=memo if memo is not None else {}, media_dir=self._charts_dir)
         replies = self._dispatch(turn)
         quizzes.note_screen(turn, replies, stays=_keeps_question_on_screen(event))
         return replies

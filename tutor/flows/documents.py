@@ -10,21 +10,22 @@ not kept, and the reply says why.
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from content import load_course
-from content.documents import READERS
+from content.documents import READERS, Document, DocumentError, read_document
 from content.reference import import_documents
 from tutor.importer import import_course
 from tutor.markup import plain
-from tutor.messages import Reply, Text
+from tutor.messages import Reply, Text, Upload
 from tutor.storage.models import CourseRow
 from tutor.turn import Turn
 
-__all__ = ["DocumentShelf", "add_document"]
+__all__ = ["DocumentShelf", "add_document", "read_upload"]
 
 MEGABYTE = 1024 * 1024
 TYPES = "PDF, Word (.docx), PowerPoint (.pptx), HTML, Markdown or text"
@@ -52,6 +53,22 @@ def _safe_name(name: str) -> str:
     return stem + suffix
 
 
+def read_upload(upload: Upload) -> Document | DocumentError | None:
+    """The sent file read (the slow part: a long PDF takes seconds), before the turn opens
+    its transaction, so no database lock is held meanwhile; None when it was not fetched
+    or is of a kind that is not read."""
+    name = _safe_name(upload.name)
+    if upload.data is None or Path(name).suffix not in READERS:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(upload.data)
+        try:
+            return read_document(path)
+        except DocumentError as exc:
+            return exc
+
+
 def add_document(turn: Turn, shelf: DocumentShelf) -> list[Reply]:
     upload = turn.event.upload
     if upload is None:
@@ -77,7 +94,14 @@ def add_document(turn: Turn, shelf: DocumentShelf) -> list[Reply]:
     file = folder / name
     earlier = file.read_bytes() if file.exists() else None
     file.write_bytes(upload.data)
-    report = import_documents([file], Path(course.source_path))
+    read = turn.memo.get("upload")  # read before the transaction (Tutor.handle)
+
+    def ready(path: Path) -> Document:
+        if isinstance(read, DocumentError):
+            raise DocumentError(path, read.reason)
+        return read if isinstance(read, Document) and path == file else read_document(path)
+
+    report = import_documents([file], Path(course.source_path), read=ready)
     if report.failed:
         _restore(file, earlier)
         return [Text(f"I could not add {plain(name)}: {plain(report.failed[0].reason)}. "
