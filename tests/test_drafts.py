@@ -110,3 +110,45 @@ def test_llm_drafts_are_kept_only_when_their_passage_supports_them(
     trial = physics / "90-drafts.md"
     shutil.move(report.files[0], trial)
     assert not load_course(physics).errors
+
+
+def test_the_command_line_drafts_offline_and_with_the_configured_model(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEARCH_MODE", "lexical")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_pdf(docs / "forces.pdf", [("Friction", FRICTION), ("Gravity", GRAVITY)],
+              title="Forces")
+    runner = CliRunner()
+    made = runner.invoke(app, ["content", "import-docs", str(docs), "--course", "physics"])
+    assert made.exit_code == 0, made.output
+    no_skill = runner.invoke(app, ["content", "draft-questions", "--course", "physics"])
+    assert no_skill.exit_code == 2 and "declare one in course.yaml" in no_skill.output
+    course_yaml = tmp_path / "data" / "courses" / "physics" / "course.yaml"
+    course_yaml.write_text(course_yaml.read_text(encoding="utf-8")
+                           + "skills:\n  forces: Forces\n", encoding="utf-8")
+    offline = runner.invoke(app, ["content", "draft-questions", "--course", "physics"])
+    assert offline.exit_code == 0, offline.output
+    assert "Drafts: 2 cloze" in offline.output and "drafts/forces.md" in offline.output
+
+    def script(body: dict[str, Any]) -> StubReply:
+        return StubReply(json.dumps({"questions": [
+            {"type": "short", "prompt": "What pulls every mass towards every other mass?",
+             "answer": "Gravity", "explanation": "Gravity attracts masses.",
+             "evidence": "Gravity pulls every mass towards every other mass."}]}))
+
+    with openai_stub(script) as stub:
+        monkeypatch.setenv("LLM_MODEL", "stub-model")
+        monkeypatch.setenv("LLM_BASE_URL", stub.url)
+        monkeypatch.setenv("LLM_API_KEY", "test-key")
+        llm = runner.invoke(app, ["content", "draft-questions", "--course", "physics",
+                                  "--from", "forces.pdf"])
+        assert stub.requests, "the configured model was not asked"
+    assert llm.exit_code == 0, llm.output
+    assert "Drafts: 1 short" in llm.output  # the Friction passage's draft is unsupported
+    assert "dropped (their passage does not support the answer)" in llm.output
