@@ -190,7 +190,23 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
-# --- DOCX ------------------------------------------------------------------------------
+# --- DOCX and PPTX: zip files of XML ---------------------------------------------------
+
+MAX_UNPACKED = 300 * 1024 * 1024  # a zip that unpacks to more is refused (a "zip bomb")
+
+
+def _check_zip(path: Path, kind: str) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DocumentError(path, f"not a readable {kind}") from exc
+    if unpacked > MAX_UNPACKED:
+        raise DocumentError(path, f"it unpacks to {unpacked / 2**20:,.0f} MB, more than the "
+                                  f"{MAX_UNPACKED // 2**20} MB a document may hold")
+
 
 def _read_docx(path: Path) -> tuple[str, list[Section], int]:
     import zipfile
@@ -200,6 +216,7 @@ def _read_docx(path: Path) -> tuple[str, list[Section], int]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_zip(path, "Word document (.docx)")
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -237,6 +254,7 @@ def _read_pptx(path: Path) -> tuple[str, list[Section], int]:
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
 
+    _check_zip(path, "PowerPoint file (.pptx)")
     try:
         deck = Presentation(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:

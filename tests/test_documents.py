@@ -353,3 +353,17 @@ def test_a_sent_document_is_read_before_the_turn_holds_a_database_lock(
                                              upload=Upload("forces.pdf", len(data), data)))
     assert "Reference: Forces" in getattr(reply, "text", "")
     assert len(reads) == 1  # read once, outside the transaction, and not again inside
+
+
+def test_a_zip_bomb_posing_as_a_word_document_is_refused_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from content import documents
+
+    monkeypatch.setattr(documents, "MAX_UNPACKED", 1024 * 1024)  # 1 MB, for a small bomb
+    with zipfile.ZipFile(tmp_path / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"<a>" + b"0" * (4 * 1024 * 1024) + b"</a>")
+    assert (tmp_path / "bomb.docx").stat().st_size < 50_000
+    with pytest.raises(DocumentError, match="unpacks to 4 MB, more than the 1 MB"):
+        read_document(tmp_path / "bomb.docx")
