@@ -83,3 +83,11 @@ def test_an_answer_sentence_is_never_cut_after_an_abbreviation() -> None:
     assert split_sentences(text) == [
         "Rocky planets, e.g. Venus and Mars, have solid ground.",
         "Dr. Ruiz (cf. Fig. 2) measured it.", "Gas giants do not."]
+
+
+def test_chinese_sentences_end_at_their_own_marks_and_are_not_dropped_as_short() -> None:
+    text = ("光合作用是植物利用阳光把水和二氧化碳变成葡萄糖的过程。植物在白天进行光合作用！"
+            "对吗？\n\nA loop repeats code. It stops when done.")
+    assert split_sentences(text) == ["光合作用是植物利用阳光把水和二氧化碳变成葡萄糖的过程。",
+                                     "植物在白天进行光合作用！", "A loop repeats code.",
+                                     "It stops when done."]

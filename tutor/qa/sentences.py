@@ -9,7 +9,10 @@ from retrieval.chunks import join_abbreviations
 __all__ = ["split_sentences"]
 
 _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
-_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])|\n\s*\n|\n(?=\s*(?:[-*+]\s|\d+\.\s|\|))")
+# Chinese ends a sentence with 。！？ and no space after it.
+_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])|(?<=[。！？])\s*|\n\s*\n"
+                    r"|\n(?=\s*(?:[-*+]\s|\d+\.\s|\|))")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _MARKS = re.compile(r"^\s*(?:[-*+]|\d+\.|#+|\|)\s*")
 _COMMENTED = re.compile(r"^\s*(?P<code>[^#`]*\S)\s+(?:#|//)\s*(?P<comment>\S.*)$")
 MIN_WORDS = 4
@@ -35,10 +38,17 @@ def _prose(text: str) -> list[str]:
     sentences = []
     for piece in join_abbreviations(_BREAK.split(text)):
         line = " ".join(_MARKS.sub("", piece.strip()).replace(" | ", ": ").strip(" |").split())
-        if set(line) <= set("-|: ") or len(line.split()) < MIN_WORDS:
+        if set(line) <= set("-|: ") or _words(line) < MIN_WORDS:
             continue
         sentences.append(line)
     return sentences
+
+
+def _words(line: str) -> int:
+    """Words in the line; Chinese, written without spaces, at about two characters a
+    word."""
+    han = len(_HAN.findall(line))
+    return len(_HAN.sub("", line).split()) + (han + 1) // 2
 
 
 def _code_line(found: re.Match[str]) -> str:
