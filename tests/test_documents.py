@@ -245,14 +245,20 @@ def test_a_course_of_documents_is_read_cited_and_never_a_path_step(
     assert "**📄 Reference: Forces and Motion** — card" in chat.text()
 
 
-def test_the_command_line_imports_reports_and_exits_non_zero_on_a_failure(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.cli import app
-
+def command_line_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DATA_DIR in tmp_path, lexical search (no model to load), and an empty docs folder."""
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SEARCH_MODE", "lexical")
     docs = tmp_path / "docs"
     docs.mkdir()
+    return docs
+
+
+def test_the_command_line_imports_reports_and_exits_non_zero_on_a_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import app
+
+    docs = command_line_home(tmp_path, monkeypatch)
     write_pdf(docs / "forces.pdf", [("Newton's first law", FORCES)], title="Forces")
     (docs / "scan.pdf").write_bytes(b"%PDF-1.4 damaged")
     result = CliRunner().invoke(app, ["content", "import-docs", str(docs),

@@ -13,7 +13,7 @@ import pytest
 
 from content import load_course
 from tests.openai_stub import StubReply, openai_stub
-from tests.test_documents import FORCES, write_pdf
+from tests.test_documents import FORCES, command_line_home, write_pdf
 from tutor import Database
 from tutor.drafting import draft_questions
 from tutor.library import import_documents_into
@@ -118,10 +118,7 @@ def test_the_command_line_drafts_offline_and_with_the_configured_model(
 
     from bot.cli import app
 
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SEARCH_MODE", "lexical")
-    docs = tmp_path / "docs"
-    docs.mkdir()
+    docs = command_line_home(tmp_path, monkeypatch)
     write_pdf(docs / "forces.pdf", [("Friction", FRICTION), ("Gravity", GRAVITY)],
               title="Forces")
     runner = CliRunner()
