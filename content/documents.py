@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from content.loader import front_matter, split_front_matter
+
 __all__ = ["READERS", "Document", "DocumentError", "Section", "read_document"]
 
 
@@ -323,14 +325,11 @@ PARAGRAPHS_PER_SECTION = 4  # plain text has no headings: a section of this many
 
 def _read_markdown(path: Path) -> tuple[str, list[Section], int]:
     text = _decode(path)
-    if text.startswith("---\n"):  # front matter: keep its title, read the rest
-        end = text.find("\n---", 4)
-        if end != -1:
-            front, text = text[4:end], text[end + 4:]
-            match = re.search(r"^title:\s*(.+)$", front, re.M)
-            if match:
-                return _markdown_sections(text, match.group(1).strip().strip("'\""), path)
-    return _markdown_sections(text, "", path)
+    parts = split_front_matter(text)
+    if parts is None:
+        return _markdown_sections(text, "", path)
+    title = front_matter(text).get("title")  # a lesson's: keep its title, read the rest
+    return _markdown_sections(parts[1], str(title) if title else "", path)
 
 
 def _markdown_sections(text: str, title: str, path: Path) -> tuple[str, list[Section], int]:

@@ -17,7 +17,8 @@ from content.problems import CourseFormatError, Problem, Severity
 from content.questions import build_question
 from content.yaml_lines import YamlDoc, parse_yaml
 
-__all__ = ["MAX_CARD_CHARS", "LoadResult", "load_course"]
+__all__ = ["MAX_CARD_CHARS", "REFERENCE_DIR", "LoadResult", "front_matter", "load_course",
+           "split_front_matter"]
 
 # About one phone screen of text at a comfortable size.
 MAX_CARD_CHARS = 900
@@ -144,7 +145,7 @@ def _read_course_meta(path: Path, report: _Report) -> tuple[CourseMeta | None, Y
     return _parse_model(CourseMeta, text, 1, path, "course.yaml", report)
 
 
-def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front matter, body, file line of the body's first line) or None when absent."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
@@ -155,11 +156,21 @@ def _split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
+def front_matter(text: str) -> dict[str, object]:
+    """A lesson file's front matter as a mapping ({} when it has none that reads)."""
+    parts = split_front_matter(text)
+    try:
+        data = yaml.safe_load(parts[0]) if parts else None
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _read_lesson(path: Path, skills: set[str] | None, report: _Report) -> Lesson | None:
     text = _read_text(path, report)
     if text is None:
         return None
-    parts = _split_front_matter(text)
+    parts = split_front_matter(text)
     if parts is None:
         report.error(path, 1, "the lesson must start with front matter between two `---` lines "
                               "(id, title, order, skills)")

@@ -12,6 +12,7 @@ Writing is idempotent: a document whose bytes are unchanged leaves its file unto
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from content.documents import Document, DocumentError, documents_in, read_document
-from content.loader import REFERENCE_DIR
+from content.loader import REFERENCE_DIR, front_matter
 from content.markdown import slugify
 
 __all__ = ["REFERENCE_DIR", "REFERENCE_ORDER", "DocsReport", "import_documents",
@@ -85,15 +86,11 @@ def reference_lesson(document: Document, lesson_id: str, source: str) -> str:
     return "\n".join(out)
 
 
-def _front(path: Path) -> dict[str, object]:
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        return {}
+def _sha256(path: Path) -> str | None:
     try:
-        data = yaml.safe_load(text[4:text.find("\n---", 4)])
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # reading it again says why, as a DocumentError
 
 
 def import_documents(paths: list[Path], course_folder: Path, *,
@@ -104,36 +101,42 @@ def import_documents(paths: list[Path], course_folder: Path, *,
     be read is reported and its earlier reference file, if any, kept."""
     report = DocsReport()
     target = course_folder / REFERENCE_DIR
-    existing = {str(data.get("source")): p for p in sorted(target.glob("*.md"))
-                if (data := _front(p)).get("source")}
-    taken = {p.stem for p in existing.values()}
+    existing: dict[str, tuple[Path, object]] = {}  # source -> its file and its SHA-256
+    for file in sorted(target.glob("*.md")):
+        data = front_matter(file.read_text(encoding="utf-8"))
+        if data.get("source"):
+            existing[str(data["source"])] = (file, data.get("source_sha256"))
+    taken = {file.stem for file, _ in existing.values()}
     seen: set[str] = set()
     for path in documents_in(paths):
         source = str(path.resolve())
         seen.add(source)
+        known = existing.get(source)
+        # The same bytes as last time: unchanged, without reading (a PDF takes seconds).
+        if known is not None and known[1] is not None and known[1] == _sha256(path):
+            report.unchanged.append(path)
+            continue
         try:
             document = read(path)
         except DocumentError as exc:
             report.failed.append(exc)
             continue
         report.pages += document.pages
-        file = existing.get(source)
-        if file is None:
-            stem = base = "ref-" + slugify(path.stem)[:40]
+        if known is not None:
+            file = known[0]
+        else:
+            stem = base = "ref-" + slugify(path.stem)
             number = 1
             while stem in taken:
                 number += 1
                 stem = f"{base}-{number}"
             taken.add(stem)
             file = target / f"{stem}.md"
-        elif _front(file).get("source_sha256") == document.sha256:
-            report.unchanged.append(path)
-            continue
         target.mkdir(parents=True, exist_ok=True)
         file.write_text(reference_lesson(document, file.stem, source), encoding="utf-8")
         report.written.append(path)
     folders = [p.resolve() for p in paths if p.is_dir()]
-    for source, file in existing.items():
+    for source, (file, _) in existing.items():
         if source not in seen and any(Path(source).is_relative_to(f) for f in folders) \
                 and not Path(source).exists():
             file.unlink()
