@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "CLOZE_BLANK",
     "POLL_LIMITS",
+    "SLUG",
     "Card",
     "Course",
     "CourseMeta",

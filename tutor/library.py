@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import Problem, Severity, load_course
+from content.model import SLUG
 from content.reference import DocsReport, import_documents
 from tutor.importer import ImportSummary, import_course
 from tutor.storage.database import Database
@@ -95,7 +96,7 @@ def import_documents_into(database: Database, course: str, paths: list[Path],
         held = session.scalar(select(CourseRow.source_path).where(CourseRow.slug == course))
     folder = Path(held) if held else courses_dir / course
     if not held and not (folder / "course.yaml").exists():
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,47}", course):
+        if not re.fullmatch(SLUG, course):
             raise ValueError(f"{course!r} cannot be a course id: use lower-case letters, "
                              "digits, - and _ (at most 48)")
         folder.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ __all__ = [
     "LEVEL_MARGIN",
     "Standing",
     "aim",
+    "answers_by_learner",
     "choose",
     "level",
     "standing",
@@ -91,8 +92,8 @@ class Standing:
         return {s: model.probability(s, t, self.overall) for s, t in self.traces.items()}
 
 
-def _answers(session: Session, course_id: int, learner_id: int | None = None
-             ) -> dict[int, list[tuple[list[str], bool]]]:
+def answers_by_learner(session: Session, course_id: int, learner_id: int | None = None
+                       ) -> dict[int, list[tuple[list[str], bool]]]:
     """Each learner's answers in a course (skills, right), in the order given."""
     query = (select(Attempt.learner_id, QuestionRow.skills, Attempt.correct)
              .join(QuestionRow, Attempt.question_id == QuestionRow.id)
@@ -108,14 +109,15 @@ def _answers(session: Session, course_id: int, learner_id: int | None = None
 
 def standing(session: Session, learner_id: int, course_id: int, model: KnowledgeModel
              ) -> Standing:
-    return Standing.replay(model, _answers(session, course_id, learner_id).get(learner_id, []))
+    mine = answers_by_learner(session, course_id, learner_id).get(learner_id, [])
+    return Standing.replay(model, mine)
 
 
 def standings(session: Session, course_id: int, model: KnowledgeModel
               ) -> dict[int, Standing]:
     """Every learner's standing in a course, read in one query (a class page's worth)."""
     return {learner: Standing.replay(model, rows)
-            for learner, rows in _answers(session, course_id).items()}
+            for learner, rows in answers_by_learner(session, course_id).items()}
 
 
 def success(model: KnowledgeModel, where: Standing, question: Gradable) -> float:

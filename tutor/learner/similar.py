@@ -22,11 +22,11 @@ from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tutor.learner.adaptive import answers_by_learner
 from tutor.learner.fitting import fitted_parameters, store_fitted
-from tutor.storage.models import Attempt, CourseRow, QuestionRow
+from tutor.storage.models import CourseRow
 
 __all__ = ["KIND", "MIN_LEARNERS", "NextSkill", "course_histories", "first_practice",
            "fit_paths", "learner_history", "stored_paths"]
@@ -117,16 +117,8 @@ class NextSkill:
 def course_histories(session: Session, course_id: int, learner_id: int | None = None
                      ) -> dict[int, list[str]]:
     """Each learner's (or one learner's) first-practice sequence in the course."""
-    query = (select(Attempt.learner_id, QuestionRow.skills)
-             .join(QuestionRow, Attempt.question_id == QuestionRow.id)
-             .where(Attempt.course_id == course_id)
-             .order_by(Attempt.learner_id, Attempt.answered_at, Attempt.id))
-    if learner_id is not None:
-        query = query.where(Attempt.learner_id == learner_id)
-    answers: dict[int, list[str]] = defaultdict(list)
-    for learner, skills in session.execute(query):
-        answers[learner] += list(skills)
-    return {learner: first_practice(skills) for learner, skills in answers.items()}
+    return {learner: first_practice(s for skills, _ in rows for s in skills)
+            for learner, rows in answers_by_learner(session, course_id, learner_id).items()}
 
 
 def learner_history(session: Session, learner_id: int, course_id: int) -> list[str]:
