@@ -21,7 +21,7 @@ import numpy as np
 import Stemmer
 from numpy.typing import NDArray
 
-__all__ = ["LexicalIndex", "segment_han", "spell_operators"]
+__all__ = ["HAN", "LexicalIndex", "segment_han", "spell_operators"]
 
 # BM25 saturation and length normalisation: the best mean MRR over OpenBookQA dev and the
 # course questions (`benchmarks/retrieval.py --tune`); the surface is flat (top five
@@ -58,10 +58,11 @@ def spell_operators(text: str) -> str:
     return _SPELLED.sub(_spelt, text)
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a Chinese (Han) character
+_HAN = re.compile(f"{HAN}+")
 # Words of two or more letters, as bm25s has it, and a Han character on its own: one
 # character is a whole word in Chinese (水, water).
-TOKEN = r"(?u)\b\w\w+\b|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+TOKEN = rf"(?u)\b\w\w+\b|{HAN}"
 
 
 def segment_han(text: str) -> str:

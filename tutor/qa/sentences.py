@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from retrieval.chunks import join_abbreviations
+from retrieval.lexical import HAN
 
 __all__ = ["split_sentences"]
 
@@ -12,7 +13,7 @@ _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 # Chinese ends a sentence with 。！？ and no space after it.
 _BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`*\"'(])|(?<=[。！？])\s*|\n\s*\n"
                     r"|\n(?=\s*(?:[-*+]\s|\d+\.\s|\|))")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = re.compile(HAN)
 _MARKS = re.compile(r"^\s*(?:[-*+]|\d+\.|#+|\|)\s*")
 _COMMENTED = re.compile(r"^\s*(?P<code>[^#`]*\S)\s+(?:#|//)\s*(?P<comment>\S.*)$")
 MIN_WORDS = 4
