@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -153,16 +154,25 @@ def run(telegram: Annotated[bool, typer.Option("--telegram", help="Run on Telegr
 
 @app.command()
 def chat(learner: Annotated[str, typer.Option(
-        metavar="NAME", help="Who is learning (each name has its own progress).")] = ""
-         ) -> None:
+        metavar="NAME", help="Who is learning (each name has its own progress).")] = "",
+         lang: Annotated[str, typer.Option(
+             "--lang", metavar="CODE",
+             help="The bot's language: en, zh or es (default: the terminal's, from "
+                  "LANGUAGE, LC_ALL, LC_MESSAGES or LANG).")] = "") -> None:
     """Chat with the tutor in this terminal."""
-    from bot.terminal import TerminalChat
+    from bot.terminal import TerminalChat, environment_language
+    from tutor.i18n import negotiate
+
+    language = lang.strip() or environment_language(os.environ)
+    if lang.strip() and negotiate(language) is None:
+        console.print(f"[red]--lang {lang!r}: I speak en, zh and es.[/red]")
+        raise typer.Exit(2)
 
     settings = _settings()
     tutor_app = _app(settings, quiet=True)
     name = learner.strip() or getpass.getuser() or "learner"
     try:
-        TerminalChat(tutor_app.tutor, console, name).run()
+        TerminalChat(tutor_app.tutor, console, name, language=language).run()
     finally:
         tutor_app.close()
 

@@ -16,7 +16,9 @@ from tutor.messages import Button, Keyboard
 
 __all__ = ["DISCORD", "MORE", "TELEGRAM", "Layout", "Limits", "Menu", "lay_out", "pages"]
 
-MORE = "More choices:"  # the text of a message that carries what did not fit the one before
+# The text of a message that carries the buttons that did not fit the one before: a sign, so
+# it reads the same in every language (the adapter no longer knows the learner's).
+MORE = "⬇️ …"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from rich.console import Console, Group
 from rich.markdown import Markdown
@@ -11,6 +11,7 @@ from rich.text import Text as RichText
 
 from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, Hint, Screen, Skip
+from tutor.i18n import N_, said
 from tutor.messages import GroupQuestion
 
 __all__ = ["PLATFORM", "TerminalChat"]
@@ -21,28 +22,38 @@ QUIT_WORDS = frozenset({"q", "quit", "exit", "/quit", "/exit"})
 FIXED_KEYS: dict[Action, str] = {Screen("next"): "n", Screen("back"): "b", Screen("menu"): "m",
                                  Screen("lessons"): "l", Screen("score"): "s",
                                  Screen("courses"): "c"}
-ANSWER_HELP = {"multiple": "type the numbers, e.g. 1, 3", "short": "type your answer",
-               "cloze": "type the missing word(s); several blanks: first; second"}
+ANSWER_HELP = {"multiple": N_("type the numbers, e.g. 1, 3"), "short": N_("type your answer"),
+               "cloze": N_("type the missing word(s); several blanks: first; second")}
+# The POSIX order in which a terminal's language is looked up.
+LANGUAGE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def environment_language(environ: Mapping[str, str]) -> str:
+    """The terminal's language: "es" of LANGUAGE=es:en or LANG=es_ES.UTF-8 ("" if unset)."""
+    found = next((environ[v] for v in LANGUAGE_VARIABLES if environ.get(v)), "")
+    return found.split(":")[0].split(".")[0]
 
 
 class TerminalChat:
     """Reads a line, sends it to the tutor, prints the replies. Enter alone means "next"."""
 
     def __init__(self, tutor: Tutor, console: Console, learner: str,
-                 read: Callable[[str], str] | None = None) -> None:
+                 read: Callable[[str], str] | None = None, language: str = "") -> None:
         self._tutor = tutor
         self._console = console
         self._identity = Identity(PLATFORM, learner)
         self._learner = learner
+        self._language = language
         self._read = read or (lambda prompt: console.input(prompt))
         self._keys: dict[str, Action] = {}
         self._numbered = 0  # keys 1, 2, 3... run on across one turn's replies, never reused
 
     def run(self) -> None:
-        self._console.print(f"[dim]tutorbot — learner [bold]{self._learner}[/bold]. Type /help, "
-                            "or q to quit. Your progress is saved as you go.[/dim]")
+        welcome = said(N_("tutorbot — learner {name}. Type /help, or q to quit. Your progress "
+                          "is saved as you go."), self._language)
+        self._console.print(RichText(welcome.format(name=self._learner), style="dim"))
         self._send(Inbound.from_text(self._identity, self._learner, "/start",
-                                     display_name=self._learner))
+                                     display_name=self._learner, language=self._language))
         while True:
             try:
                 line = self._read("[bold cyan]› [/bold cyan]")
@@ -51,15 +62,17 @@ class TerminalChat:
             if line.strip().lower() in QUIT_WORDS:
                 break
             self._send(self._event(line))
-        self._console.print("[dim]Bye! Run `tutorbot chat` again to pick up where you left.[/dim]")
+        self._console.print(RichText(said(N_("Bye! Run `tutorbot chat` again to pick up where "
+                                             "you left off."), self._language), style="dim"))
 
     def _event(self, line: str) -> Inbound:
         key = line.strip().lower() or ("n" if "n" in self._keys else "")
         action = self._keys.get(key)
         if action is not None:
             return Inbound(self._identity, self._learner, action=action,
-                           display_name=self._learner)
-        return Inbound.from_text(self._identity, self._learner, line, display_name=self._learner)
+                           display_name=self._learner, language=self._language)
+        return Inbound.from_text(self._identity, self._learner, line, display_name=self._learner,
+                                 language=self._language)
 
     def _send(self, event: Inbound) -> None:
         replies = self._tutor.handle(event)
@@ -109,6 +122,9 @@ class TerminalChat:
         self._keys.update({"h": Hint(reply.question_id), "s": Skip(reply.question_id)})
         keys = [(key, button.label) for row in reply.buttons for button in row
                 for key, kind in (("h", Hint), ("s", Skip)) if isinstance(button.action, kind)]
-        self._console.print(Panel(Group(*parts), title=reply.header or "Question",
+        self._console.print(Panel(Group(*parts), title=reply.header or
+                                  said(N_("Question"), self._language),
                                   title_align="left", border_style="cyan"))
-        self._print_keys(keys, lead=ANSWER_HELP.get(reply.kind, "type the option number"))
+        self._print_keys(keys, lead=said(ANSWER_HELP.get(reply.kind,
+                                                         N_("type the option number")),
+                                         self._language))

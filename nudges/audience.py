@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nudges.campaign import Audience
+from tutor.i18n import DEFAULT
 from tutor.learner.adaptive import standing
 from tutor.learner.clusters import learner_groups
 from tutor.learner.dropout import Histories, course_risk
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import current_streak
-from tutor.preferences import quiet_hours, reminders_on
+from tutor.preferences import language, quiet_hours, reminders_on
 from tutor.storage.models import (
     CourseRow,
     Enrollment,
@@ -48,6 +49,7 @@ class Recipient:
     next_lesson: str
     next_lesson_id: int | None
     preferences: dict[str, object]
+    language: str = DEFAULT  # the language to write to them in (tutor.i18n)
 
 
 @dataclass
@@ -127,7 +129,7 @@ def _fitting(session: Session, course: CourseRow, audience: Audience, now: datet
         found.append(Recipient(learner_id, learner.display_name, learner.timezone,
                                quiet_hours(learner.preferences), platform, user_id,
                                due.get(learner_id, 0), streak, last, upcoming[1], upcoming[0],
-                               dict(learner.preferences)))
+                               dict(learner.preferences), language(learner)))
     return found
 
 

@@ -24,9 +24,10 @@ from nudges.alerts import ALERT, DIGEST
 from nudges.channel import Channel, RetryLater, Unreachable
 from tutor.actions import AlertChoice, Mute, decode
 from tutor.alerts import alert_buttons
+from tutor.i18n import DEFAULT, N_, _, speaking
 from tutor.messages import Button
 from tutor.metrics import NUDGES
-from tutor.preferences import reminders_on
+from tutor.preferences import language, reminders_on
 from tutor.reach import set_reachable
 from tutor.storage.database import Database
 from tutor.storage.models import Identity, Learner, Nudge, utcnow
@@ -34,7 +35,7 @@ from tutor.storage.models import Identity, Learner, Nudge, utcnow
 __all__ = ["Dispatcher"]
 
 log = logging.getLogger(__name__)
-STOP_BUTTON = "🔕 Stop these"
+STOP_BUTTON = N_("🔕 Stop these")
 FOR_TEACHERS = (ALERT, DIGEST)  # outbox rules whose reader is a teacher
 HEADROOM = 0.97
 
@@ -52,6 +53,7 @@ class Dispatcher:
         self._rates = {p: (rates or {}).get(p, c.rate_per_second) for p, c in channels.items()
                        if (rates and p in rates) or not c.paces_itself}
         self._next_slot: dict[str, float] = {}
+        self._languages: dict[int, str] = {}  # claimed nudge -> its reader's language
         self.worker = f"{os.getpid()}"
         self.sent = 0
 
@@ -93,7 +95,9 @@ class Dispatcher:
                     session.commit()
                     continue
                 nudge.status, nudge.claimed_by = "sending", self.worker
+                learner = session.get(Learner, nudge.learner_id)  # loaded by _stale_reason
                 session.commit()
+                self._languages[nudge.id] = language(learner) if learner else DEFAULT
                 return nudge
 
     @staticmethod
@@ -121,9 +125,10 @@ class Dispatcher:
 
     async def _send(self, nudge: Nudge) -> None:
         channel = self._channels[nudge.platform]
-        buttons = _buttons(nudge)
+        with speaking(self._languages.pop(nudge.id, DEFAULT)):  # the buttons in their words
+            buttons = _buttons(nudge)
         status, error = "sent", ""
-        for _ in range(5):
+        for _attempt in range(5):
             await self._pace(nudge.platform)
             try:
                 await channel.send(nudge.user_id, nudge.text, buttons)
@@ -164,4 +169,4 @@ def _buttons(nudge: Nudge) -> list[Button]:
         return [b for row in alert_buttons(opens.alert_id) for b in row] \
             if isinstance(opens, AlertChoice) else []
     muting = Mute(f"c{nudge.campaign_id}" if nudge.campaign_id else nudge.rule)
-    return [*([Button("Open", opens)] if opens else []), Button(STOP_BUTTON, muting)]
+    return [*([Button(_("Open"), opens)] if opens else []), Button(_(STOP_BUTTON), muting)]

@@ -30,6 +30,7 @@ from nudges.timing import (
 )
 from tutor import preferences
 from tutor.actions import OpenLesson, Screen, encode
+from tutor.i18n import N_, Nn_, _, plural_form, speaking
 from tutor.markup import plain
 from tutor.preferences import study_hour
 from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
@@ -47,22 +48,33 @@ class Rule:
 
     audience: Audience
     hour: int | None  # local hour; None: the learner's study hour
-    text: str
+    # Marked for the catalogs and written in each learner's language; a pair (singular,
+    # plural) when it counts the learner's due reviews.
+    text: str | tuple[str, str]
     button: str
+
+    def words(self, who: Recipient, course: str) -> str:
+        """The nudge for one learner, in their language."""
+        with speaking(who.language):
+            text = plural_form(*self.text, who.due) if isinstance(self.text, tuple) \
+                else _(self.text)
+            return render(text, who, course)
 
 
 AUTOMATIC = {
     "review": Rule(Audience(kind="reviews_due", reviews=1), None,
-                   "🔁 {name}, {due} question(s) of {course} are due for a quick review.",
+                   Nn_("🔁 {name}, {due} question of {course} is due for a quick review.",
+                       "🔁 {name}, {due} questions of {course} are due for a quick review."),
                    "review"),
     "streak": Rule(Audience(kind="streak_at_risk"), 20,
-                   "🔥 Your {streak}-day streak in {course} ends at midnight. One question "
-                   "keeps it going!", "lesson"),
+                   N_("🔥 Your {streak}-day streak in {course} ends at midnight. One question "
+                      "keeps it going!"), "lesson"),
     "missyou": Rule(Audience(kind="inactive", days=3), None,
-                    "👋 We miss you, {name}! {course} is right where you left it: next up, "
-                    "{next_lesson}.", "lesson"),
+                    N_("👋 We miss you, {name}! {course} is right where you left it: next up, "
+                       "{next_lesson}."), "lesson"),
     AT_RISK_RULE: Rule(Audience(kind="risk_above", above=0.7), None,
-                   "🌱 Little and often works best: five minutes of {course} today?", "lesson"),
+                       N_("🌱 Little and often works best: five minutes of {course} today?"),
+                       "lesson"),
 }
 
 
@@ -184,7 +196,7 @@ def _automatic(session: Session, rows: list[dict[str, object]], report: PlanRepo
                 held = name == AT_RISK_RULE and rng.random() < AT_RISK_CONTROL
                 _add(rows, report, limit, key, who, now, occurrence, campaign_id=None,
                      rule=name, variant=CONTROL if held else 0,
-                     text="" if held else render(rule.text, who, course.title),
+                     text="" if held else rule.words(who, course.title),
                      action="" if held else _button(rule.button, who))
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -94,6 +95,8 @@ class FakeTelegram:
     violations: list[str] = field(default_factory=list)  # what Telegram would refuse
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> what a user sent
     downloads: list[str] = field(default_factory=list)  # file ids fetched by the bot
+    language_codes: dict[int, str] = field(default_factory=dict)  # user -> their app's language
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # by language_code
     _recent: list[float] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     _updates: list[dict[str, Any]] = field(default_factory=list)
@@ -135,7 +138,10 @@ class FakeTelegram:
         return update_id
 
     def user(self, user_id: int, name: str = "Ann") -> dict[str, Any]:
-        return {"id": user_id, "is_bot": False, "first_name": name}
+        found = {"id": user_id, "is_bot": False, "first_name": name}
+        if user_id in self.language_codes:
+            found["language_code"] = self.language_codes[user_id]
+        return found
 
     def chat(self, chat_id: int) -> dict[str, Any]:
         if chat_id > 0:
@@ -293,6 +299,16 @@ class FakeTelegram:
         return BOT
 
     async def _setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        commands = json.loads(commands) if isinstance(commands, str) else commands
+        language = str(params.get("language_code") or "")
+        if not isinstance(commands, list) or len(commands) > 100 or any(
+                not re.fullmatch(r"[a-z0-9_]{1,32}", str(c.get("command"))) or
+                not 1 <= len(str(c.get("description") or "")) <= 256 for c in commands):
+            raise Refused(400, "Bad Request: BOT_COMMAND_INVALID")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise Refused(400, "Bad Request: LANG_CODE_INVALID")  # ISO 639-1 only
+        self.commands[language] = commands
         return True
 
     async def _deleteWebhook(self, params: dict[str, Any]) -> Any:

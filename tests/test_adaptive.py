@@ -136,7 +136,7 @@ def test_settings_time_zone_goal_and_bad_values(bundled_db: Database) -> None:
     chat.say("/settings timezone new york")
     assert "America/New_York" in chat.text()
     chat.say("/settings timezone Atlantis")
-    assert "I don't know the time zone 'Atlantis'" in chat.text()
+    assert "I don't know the time zone “Atlantis”" in chat.text()
     chat.press("set:goal:99")
     assert "from 1 to 7" in chat.text()
     chat.press("set:volume:11")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 from discord import app_commands
 
@@ -30,13 +29,13 @@ def test_help_lists_each_command_on_a_line_of_its_own(mini_db: Database) -> None
 def test_telegram_menu_is_the_core_list(mini_db: Database) -> None:
     async def scenario() -> None:
         async with running(Tutor(mini_db), mini_db, telegram_rate_limits=False) as (fake, _):
-            sent = [params for method, params in fake.calls if method == "setMyCommands"]
-            assert sent
-            offered = json.loads(sent[-1]["commands"]) if isinstance(
-                sent[-1]["commands"], str) else sent[-1]["commands"]
+            offered = fake.commands[""]  # the menu for every language without its own
             assert [(c["command"], c["description"]) for c in offered] == \
                 [(c.name, c.summary) for c in commands.menu("telegram")]
             assert "groupquiz" in {c["command"] for c in offered}
+            for language in ("zh", "es"):  # the same commands, described in the language
+                assert [c["command"] for c in fake.commands[language]] == \
+                    [c["command"] for c in offered]
 
     asyncio.run(scenario())
 

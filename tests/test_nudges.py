@@ -183,7 +183,7 @@ def test_the_control_group_gets_nothing_and_automatic_reminders_come_at_study_ti
         session.commit()
         auto = session.scalars(select(Nudge).where(Nudge.rule == "review")).one()
         assert auto.learner_id == ids[0] and auto.action == "review"
-        assert "1 question(s) of Python Basics are due" in auto.text
+        assert "1 question of Python Basics is due" in auto.text
 
 
 class Recorder:

@@ -151,7 +151,7 @@ def test_lesson_by_number_and_unknown_lesson(bundled_db: Database) -> None:
     chat.say("/lesson 3")
     assert "Lesson 3 · Working with text" in chat.text()
     chat.say("/lesson 42")
-    assert "There is no lesson '42'" in chat.text()
+    assert "There is no lesson “42”" in chat.text()
     chat.say("/lessons")
     assert "8. ▫️ Functions and errors" in chat.text()
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutor.actions import AlertChoice
+from tutor.i18n import N_, _
 from tutor.markup import plain
 from tutor.messages import Button, Keyboard
 from tutor.reports import at_risk
@@ -24,8 +25,8 @@ from tutor.storage.models import CourseRow, Enrollment, Learner, RiskAlert
 __all__ = ["ALERT_AT", "ENCOURAGEMENT", "alert_buttons", "alert_text", "scan"]
 
 ALERT_AT = 0.8  # a common line in online schools; RISK_ALERT_AT changes it
-ENCOURAGEMENT = ("Hi {name}! I noticed {course} has been quiet for you lately. Is anything "
-                 "in the way? Five minutes today keeps you going, and I'm glad to help.")
+ENCOURAGEMENT = N_("Hi {name}! I noticed {course} has been quiet for you lately. Is anything "
+                   "in the way? Five minutes today keeps you going, and I'm glad to help.")
 
 
 def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
@@ -66,6 +67,6 @@ def alert_text(session: Session, alert: RiskAlert) -> str:
 
 
 def alert_buttons(alert_id: int) -> Keyboard:
-    return ((Button("💬 Send encouragement", AlertChoice(alert_id, "encourage")),),
-            (Button("📞 I'll contact them", AlertChoice(alert_id, "contact")),
-             Button("✖️ Dismiss", AlertChoice(alert_id, "dismiss"))))
+    return ((Button(_("💬 Send encouragement"), AlertChoice(alert_id, "encourage")),),
+            (Button(_("📞 I'll contact them"), AlertChoice(alert_id, "contact")),
+             Button(_("✖️ Dismiss"), AlertChoice(alert_id, "dismiss"))))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from tutor import metrics, preferences
+from tutor import i18n, metrics, preferences
 from tutor.actions import (
     Action,
     AlertChoice,
@@ -56,6 +56,7 @@ from tutor.flows.dashboard import NOT_RUNNING, DashboardLinks
 from tutor.flows.documents import DocumentShelf
 from tutor.flows.teaching import NOT_A_TEACHER, TYPED_STEPS, Teaching
 from tutor.grading import normalize
+from tutor.i18n import N_, _
 from tutor.messages import Identity as Who
 from tutor.messages import Inbound, Posting, Reply, Sent, Text
 from tutor.preferences import onboarding_step
@@ -80,16 +81,18 @@ __all__ = ["Tutor"]
 log = logging.getLogger(__name__)
 Handler = Callable[[Turn], list[Reply]]
 
-EXPIRED = "⌛ This question has expired."
-NOT_VALID = "That button is not valid here."
-STORAGE_TROUBLE = ("⚠️ I could not save that just now, so nothing changed. Please try again "
-                   "in a moment.")
-_MEDIA_REPLY = ("I can only read text, so I can't take in {what}. Type your answer or your "
-                "question (a photo's caption counts as text), or /help for everything I do.")
-_MEDIA_NAMES = {"voice": "voice messages", "video_note": "video messages", "audio": "audio",
-                "video": "videos", "sticker": "stickers", "animation": "GIFs",
-                "photo": "pictures", "document": "files", "location": "locations",
-                "contact": "contacts", "poll": "polls", "dice": "dice"}
+EXPIRED = N_("⌛ This question has expired.")
+NOT_VALID = N_("That button is not valid here.")
+STORAGE_TROUBLE = N_("⚠️ I could not save that just now, so nothing changed. Please try "
+                     "again in a moment.")
+_MEDIA_REPLY = N_("I can only read text, so I can't take in {what}. Type your answer or "
+                  "your question (a photo's caption counts as text), or /help for everything "
+                  "I do.")
+_MEDIA_NAMES = {"voice": N_("voice messages"), "video_note": N_("video messages"),
+                "audio": N_("audio"), "video": N_("videos"), "sticker": N_("stickers"),
+                "animation": N_("GIFs"), "photo": N_("pictures"), "document": N_("files"),
+                "location": N_("locations"), "contact": N_("contacts"), "poll": N_("polls"),
+                "dice": N_("dice")}
 PLAIN_WORDS = {"next": "next", "n": "next", "back": "back", "b": "back", "menu": "menu",
                "m": "menu", "help": "help"}
 
@@ -137,14 +140,14 @@ class Tutor:
     def _dashboard(self, turn: Turn, links: DashboardLinks | None) -> list[Reply]:
         if links is not None:
             return links.link(turn)
-        return [Text(NOT_RUNNING if self.teaching.is_teacher(turn) else NOT_A_TEACHER)]
+        return [Text(_(NOT_RUNNING if self.teaching.is_teacher(turn) else NOT_A_TEACHER))]
 
     def _add_document(self, turn: Turn) -> list[Reply]:
         if not self.teaching.is_teacher(turn):
-            return [Text(NOT_A_TEACHER)]
+            return [Text(_(NOT_A_TEACHER))]
         if self._documents is None:
-            return [Text("Adding documents from a chat is not available here; on the server, "
-                         "`tutorbot content import-docs` does it.")]
+            return [Text(_("Adding documents from a chat is not available here; on the "
+                           "server, `tutorbot content import-docs` does it."))]
         return documents_flow.add_document(turn, self._documents)
 
     def wants_upload(self, who: Who, size: int, *, staff: bool = False) -> bool:
@@ -164,9 +167,16 @@ class Tutor:
             return self._handle(event)
 
     def _handle(self, event: Inbound) -> list[Reply]:
+        # Until the learner is loaded, their app's language; then their own (see `_turn`).
+        with i18n.speaking(event.language):
+            return self._handle_in_language(event)
+
+    def _handle_in_language(self, event: Inbound) -> list[Reply]:
         if len(event.text) > self._max_chars:
-            return [Text(f"That message is {len(event.text):,} characters long; I read at most "
-                         f"{self._max_chars:,}. Please send something shorter.")]
+            return [Text(_("That message is {length} characters long; I read at most "
+                           "{limit}. Please send something shorter.",
+                           length=i18n.number(len(event.text)),
+                           limit=i18n.number(self._max_chars)))]
         memo: dict[str, object] = {}
         if event.command == "adddoc" and event.upload is not None and self._documents:
             memo["upload"] = documents_flow.read_upload(event.upload)
@@ -181,7 +191,7 @@ class Tutor:
             # The operator gets the detail; a learner can do nothing with it.
             log.exception("storage failed while handling %s: %s", event.identity,
                           describe_storage_error(exc, self._db.url.render_as_string()))
-            return [Text(STORAGE_TROUBLE)]
+            return [Text(_(STORAGE_TROUBLE))]
 
     def now(self) -> datetime:
         """The core's clock (injected in tests): what a platform shows as "this week"."""
@@ -238,7 +248,11 @@ class Tutor:
             session.flush()
         turn = Turn(session, learner, state, event, event.at or self._clock(),
                     memo=memo if memo is not None else {}, media_dir=self._charts_dir)
-        replies = self._dispatch(turn)
+        reported = i18n.negotiate(event.language)
+        if reported and reported != learner.language:
+            learner.language = reported  # nudges, sent when nobody is writing, speak it too
+        with i18n.speaking(preferences.language(learner)):
+            replies = self._dispatch(turn)
         quizzes.note_screen(turn, replies, stays=_keeps_question_on_screen(event))
         return replies
 
@@ -252,8 +266,8 @@ class Tutor:
         if event.command:
             handler = self._commands.get(event.command)
             if handler is None:
-                return [Text(f"I don't know the command /{event.command[:40]}. "
-                             "Type /help to see what I can do.")]
+                return [Text(_("I don't know the command /{command}. Type /help to see what "
+                               "I can do.", command=event.command[:40]))]
             return handler(turn)
         return self._text(turn)
 
@@ -273,7 +287,7 @@ class Tutor:
             if ask.reads_as_question_about_quiz(text):
                 return self._ask(turn, text)
             if quizzes.set_aside(turn):  # what they see now is not the question
-                return [Text("Your question is still open; here it is again."),
+                return [Text(_("Your question is still open; here it is again.")),
                         *quizzes.ask(turn)]
             return quizzes.answer(turn, text)
         if word is not None:
@@ -282,16 +296,16 @@ class Tutor:
                 settings.parse_timezone(text) is not None:
             return settings.set_timezone(turn, text)
         if not text and turn.event.media:
-            return [Text(_MEDIA_REPLY.format(what=_MEDIA_NAMES.get(turn.event.media,
-                                                                   "attachments")))]
+            return [Text(_(_MEDIA_REPLY, what=_(_MEDIA_NAMES.get(turn.event.media,
+                                                                 N_("attachments")))))]
         if not text:
-            return [Text("Send me a message, or type /help to see what I can do.")]
+            return [Text(_("Send me a message, or type /help to see what I can do."))]
         if ask.reads_as_question(text) and self._answerer is not None:
             return self._ask(turn, text)
         if turn.state.course_id is None:
-            return [Text("Let's pick a course first."), *menu.choose_course(turn)]
-        return [Text("I didn't catch that. Use the buttons, /lesson to keep reading, /quiz to "
-                     "test yourself, /ask a question, or /help for everything.")]
+            return [Text(_("Let's pick a course first.")), *menu.choose_course(turn)]
+        return [Text(_("I didn't catch that. Use the buttons, /lesson to keep reading, /quiz "
+                       "to test yourself, /ask a question, or /help for everything."))]
 
     def _action(self, turn: Turn, action: Action) -> list[Reply]:
         match action:
@@ -318,12 +332,12 @@ class Tutor:
             case OpenCard(card_id=card_id):
                 card = turn.session.get(CardRow, card_id)
                 if card is None:
-                    return [Text("That card is no longer in the course."), *menu.menu(turn)]
+                    return [Text(_("That card is no longer in the course.")), *menu.menu(turn)]
                 return [*quizzes.leave_quiz(turn), *lessons.open_card(turn, card)]
             case OpenLesson(lesson_id=lesson_id) | StartQuiz(lesson_id=lesson_id):
                 lesson = turn.session.get(LessonRow, lesson_id)
                 if lesson is None or lesson.retired or lesson.course_id != turn.state.course_id:
-                    return [Text("That lesson is no longer available."), *menu.menu(turn)]
+                    return [Text(_("That lesson is no longer available.")), *menu.menu(turn)]
                 left = quizzes.leave_quiz(turn)
                 opened = lessons.open_lesson if isinstance(action, OpenLesson) else \
                     quizzes.start_quiz
@@ -337,7 +351,7 @@ class Tutor:
             Poll.platform == turn.event.identity.platform, Poll.external_id == poll_id))
         if poll is None:
             log.info("an answer to an unknown poll %s", poll_id)
-            return [Text(group_quiz.CLOSED, role="receipt")]
+            return [Text(_(group_quiz.CLOSED), role="receipt")]
         if poll.is_group:
             return group_quiz.vote(turn, poll, option)
         if poll.user_id != turn.event.identity.user_id:
@@ -345,7 +359,7 @@ class Tutor:
                      poll.user_id)
             return []
         if turn.event.is_group:
-            return [Text(NOT_VALID)]
+            return [Text(_(NOT_VALID))]
         # A native poll's answer names no chat: it was given where the poll was shown.
         turn.event = replace(turn.event, chat_id=poll.chat_id)
         replies = self._question_action(turn, Choose(poll.question_id, option))
@@ -358,7 +372,7 @@ class Tutor:
         shown (another chat's button, an old form or a stale poll gets "expired")."""
         if action.question_id != turn.state.question_id or \
                 quizzes.shown_in(turn) not in (None, turn.event.chat_id):
-            return [Text(EXPIRED), *menu.resume(turn)]
+            return [Text(_(EXPIRED)), *menu.resume(turn)]
         match action:
             case Choose(option=option):
                 return quizzes.answer(turn, (option,))
@@ -380,7 +394,8 @@ class Tutor:
         if turn.event.text.strip():
             lesson = lessons.find_lesson(turn, turn.event.text)
             if lesson is None:
-                return [*left, Text(f"There is no lesson {turn.event.text.strip()[:40]!r}."),
+                return [*left, Text(_("There is no lesson “{ref}”.",
+                                      ref=turn.event.text.strip()[:40])),
                         *menu.lesson_list(turn)]
             return [*left, *lessons.open_lesson(turn, lesson)]
         return [*left, *lessons.show_card(turn)]
@@ -391,7 +406,8 @@ class Tutor:
         ref = turn.event.text.strip()
         lesson = lessons.find_lesson(turn, ref) if ref else lessons.current_lesson(turn)
         if lesson is None:
-            return [Text(f"There is no lesson {ref[:40]!r} to quiz on."), *menu.lesson_list(turn)]
+            return [Text(_("There is no lesson “{ref}” to quiz on.", ref=ref[:40])),
+                    *menu.lesson_list(turn)]
         left = quizzes.leave_quiz(turn)
         return [*left, *quizzes.start_quiz(turn, lesson)]
 
@@ -423,8 +439,8 @@ def _nav(turn: Turn, delta: int) -> list[Reply]:
     if turn.state.course_id is None:
         return menu.choose_course(turn)
     if turn.state.question_id is not None:
-        return [Text("A question is open: answer it, /hint, /skip, or /lesson to leave the "
-                     "quiz."), *quizzes.ask(turn)]
+        return [Text(_("A question is open: answer it, /hint, /skip, or /lesson to leave the "
+                       "quiz.")), *quizzes.ask(turn)]
     if delta > 0 and turn.state.mode != "lesson":  # outside a lesson: the recommended step
         return path.follow(turn)
     return lessons.step(turn, delta)

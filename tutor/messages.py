@@ -72,6 +72,9 @@ class Inbound:
     # teacher role); TEACHERS in the settings lists the others.
     staff: bool = False
     upload: Upload | None = None
+    # The language the learner's app says they use (Telegram's language_code, a Discord
+    # interaction's locale, the terminal's --lang), as the platform spells it.
+    language: str = ""
 
     @property
     def group(self) -> str:

@@ -7,15 +7,17 @@ record never breaks a turn.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement
 
+from tutor.i18n import DEFAULT, LANGUAGES, negotiate
 from tutor.storage.models import Learner
 
 __all__ = ["DEFAULT_QUIET", "DEFAULT_STUDY_HOUR", "DEFAULT_WEEKLY_GOAL", "automatic_on",
-           "listed_on_leaderboards", "muted", "onboarded", "onboarding_step", "quiet_hours",
-           "reminders_on", "study_hour", "update", "weekly_goal"]
+           "chosen_language", "language", "listed_on_leaderboards", "muted", "onboarded",
+           "onboarding_step", "quiet_hours", "reminders_on", "study_hour", "update",
+           "weekly_goal"]
 
 DEFAULT_WEEKLY_GOAL = 4  # active days a week: regular without being a daily chore
 DEFAULT_STUDY_HOUR = 18  # local hour of the daily reminder
@@ -86,6 +88,27 @@ def teaching() -> ColumnElement[bool]:
     """`teaches` as a query condition, for finding the platforms' teachers in bulk."""
     condition: ColumnElement[bool] = Learner.preferences["teacher"].as_boolean().is_(True)
     return condition
+
+
+def chosen_language(learner: Who) -> str | None:
+    """The language picked in /settings (a key of `tutor.i18n.LANGUAGES`), if any."""
+    value = _prefs(learner).get("language")
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+class Speaker(Protocol):
+    """A learner as a row or as read for nudges: their preferences and reported language."""
+
+    @property
+    def preferences(self) -> Mapping[str, Any]: ...
+
+    @property
+    def language(self) -> str: ...
+
+
+def language(learner: Speaker) -> str:
+    """The language to speak to them in: their choice, else what their app last reported."""
+    return chosen_language(learner.preferences) or negotiate(learner.language) or DEFAULT
 
 
 def quiet_hours(learner: Who) -> tuple[int, int]:

@@ -12,8 +12,10 @@ from discord.ext import commands, tasks
 from bot.discord.adapter import FORM_EXPIRED, DiscordAdapter
 from bot.discord.campaigns import Campaigns
 from bot.discord.cogs import Groups, learning_commands
+from bot.discord.translator import CatalogTranslator
 from bot.discord.views import CoreButton, CoreMenu, GroupAnswerButton, TypeAnswerButton
 from tutor import Database, Settings, Tutor
+from tutor.i18n import said
 
 __all__ = ["DiscordAdapter", "ShardedTutorDiscordBot", "TutorDiscordBot", "build_bot"]
 
@@ -36,6 +38,7 @@ class TutorDiscordBot(commands.Bot):
             self.tree.add_command(command)
         await self.add_cog(Groups(self.tutorbot))
         await self.add_cog(Campaigns(self.tutorbot))
+        await self.tree.set_translator(CatalogTranslator())
         self.post_due.start()
         if self.sync_commands:
             if self.test_guild is not None:
@@ -74,7 +77,8 @@ class TutorDiscordBot(commands.Bot):
         if interaction.response.is_done():
             return
         try:
-            await interaction.response.send_message(FORM_EXPIRED, ephemeral=True)
+            await interaction.response.send_message(said(FORM_EXPIRED, interaction.locale.value),
+                                                    ephemeral=True)
         except discord.HTTPException:  # answered meanwhile, or too late
             logging.getLogger(__name__).info("an unanswered form got no fallback")
 

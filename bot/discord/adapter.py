@@ -18,6 +18,7 @@ from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
 from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, Tick, Vote
+from tutor.i18n import N_, _, said, speaking
 from tutor.messages import GroupQuestion, Posting, Sent, Upload
 
 __all__ = ["FORM_EXPIRED", "PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError",
@@ -25,14 +26,15 @@ __all__ = ["FORM_EXPIRED", "PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizE
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
-EXPIRED_BUTTON = "⌛ This button has expired."
+EXPIRED_BUTTON = N_("⌛ This button has expired.")
 # Answered in time or deferred: well inside Discord's 3 s, with room for the round trip.
 DEFER_AFTER = 1.5
 # A form nothing answered by then (it was opened before a restart) is told so: after any
 # turn's deferral, before Discord's 3 s.
 UNANSWERED_AFTER = 2.2
-FORM_EXPIRED = "⌛ This form has expired. Press the button again to open a new one."
-SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
+FORM_EXPIRED = N_("⌛ This form has expired. Press the button again to open a new one.")
+SOMETHING_WRONG = N_("😵 Sorry, something went wrong on my side. Please try again in a "
+                     "moment.")
 
 
 class Deferral:
@@ -96,7 +98,7 @@ class DiscordAdapter:
                           command=command, action=action, is_group=guild is not None,
                           group_id=str(guild.id) if guild is not None else "",
                           staff=self.is_teacher(user), display_name=user.display_name,
-                          event_id=str(interaction.id))
+                          language=interaction.locale.value, event_id=str(interaction.id))
         deferral = self.deferral(interaction, public=public)
         try:
             async with self._lock(inbound.identity.user_id):
@@ -118,7 +120,8 @@ class DiscordAdapter:
 
     async def press(self, interaction: discord.Interaction[Any], action: Action | None) -> None:
         if action is None:  # a button whose id no longer means anything
-            await self.respond(interaction, [Text(EXPIRED_BUTTON)])
+            await self.respond(interaction, [Text(said(EXPIRED_BUTTON,
+                                                       interaction.locale.value))])
             return
         await self.turn(interaction, action=action)
 
@@ -189,30 +192,35 @@ class DiscordAdapter:
         announcement and the thread; GroupQuizError for what the member can act on."""
         channel = interaction.channel
         guild = interaction.guild
+        language = interaction.locale.value
         if guild is None or not isinstance(channel, discord.TextChannel):
-            raise GroupQuizError("Group quizzes run in a server's text channel.")
+            raise GroupQuizError(said(N_("Group quizzes run in a server's text channel."),
+                                      language))
         user = interaction.user
         async with self._lock(str(user.id)):
             replies = await asyncio.to_thread(self.tutor.handle, Inbound(
                 identity(user), str(channel.id), text=request, command="groupquiz",
                 is_group=True, group_id=str(guild.id), display_name=user.display_name,
-                event_id=str(interaction.id)))
+                language=language, event_id=str(interaction.id)))
         first = next((r for r in replies if isinstance(r, GroupQuestion)), None)
-        said = "\n\n".join(r.text for r in replies if isinstance(r, Text))
+        announced = "\n\n".join(r.text for r in replies if isinstance(r, Text))
         if first is None:
-            raise GroupQuizError(said or "No group quiz this time.")
+            raise GroupQuizError(announced or said(N_("No group quiz this time."), language))
         try:
             thread = await channel.create_thread(
-                name=f"Group quiz by {user.display_name}"[:100],
+                name=said(N_("Group quiz by {name}"), language).format(
+                    name=user.display_name)[:100],
                 type=discord.ChannelType.public_thread, auto_archive_duration=60)
             await self._post_question(thread, first)
         except discord.Forbidden as exc:
             await asyncio.to_thread(self.tutor.end_group_quiz, first.quiz_id)
-            raise GroupQuizError(
-                f"I'm missing a permission in {channel.mention}: *Create Public Threads* and "
-                "*Send Messages in Threads*. A server admin can grant them in the channel's "
-                "settings (Permissions), then try again.") from exc
-        return said, thread
+            with speaking(language):
+                missing = _("I'm missing a permission in {channel}: *Create Public Threads* "
+                            "and *Send Messages in Threads*. A server admin can grant them in "
+                            "the channel's settings (Permissions), then try again.",
+                            channel=channel.mention)
+            raise GroupQuizError(missing) from exc
+        return announced, thread
 
     async def _post_question(self, channel: discord.abc.Messageable, group: GroupQuestion
                              ) -> None:
@@ -258,7 +266,8 @@ class DiscordAdapter:
                            error: BaseException) -> None:
         """One place for a cog's failures: logged in full, the member told only that."""
         log.error("a Discord command failed", exc_info=error)
-        text = str(error) if isinstance(error, GroupQuizError) else SOMETHING_WRONG
+        text = str(error) if isinstance(error, GroupQuizError) else \
+            said(SOMETHING_WRONG, interaction.locale.value)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

@@ -32,6 +32,7 @@ from bot.telegram.render import keyboard, keyboards, question_text, split, to_ht
 from content import POLL_LIMITS
 from tutor import Identity, Image, Inbound, QuestionReply, Reply, Text, Tutor, commands
 from tutor.actions import Choose, Tick, Vote, decode
+from tutor.i18n import DEFAULT, LANGUAGES, N_, said
 from tutor.messages import GroupQuestion, Posting, Sent, Upload, parse_command
 
 __all__ = ["PLATFORM", "TelegramBot"]
@@ -40,12 +41,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 T = TypeVar("T")
 
-SOMETHING_WRONG = "😵 Sorry, something went wrong on my side. Please try again in a moment."
-EXPIRED_BUTTON = "⌛ This question has expired."
-EDITS_IGNORED = ("✏️ I only read new messages, so that edit changes nothing. Send it again as "
-                 "a new message.")
-ANONYMOUS = ("🕶 I can't tell who is writing when you post as the group or as a channel. "
-             "Send it from your own account, so your progress is yours.")
+SOMETHING_WRONG = N_("😵 Sorry, something went wrong on my side. Please try again in a moment.")
+EXPIRED_BUTTON = N_("⌛ This question has expired.")
+EDITS_IGNORED = N_("✏️ I only read new messages, so that edit changes nothing. Send it again "
+                   "as a new message.")
+ANONYMOUS = N_("🕶 I can't tell who is writing when you post as the group or as a channel. "
+               "Send it from your own account, so your progress is yours.")
 MEDIA = ("voice", "video_note", "audio", "video", "sticker", "animation", "photo", "document",
          "location", "contact", "poll", "dice")
 RETRIES = 4  # network errors: 4 tries, waiting 0.5, 1 and 2 s between them
@@ -72,6 +73,10 @@ class TelegramBot:
         self.username = application.bot.username or ""
         await application.bot.set_my_commands([BotCommand(c.name, c.summary)
                                                for c in commands.menu(PLATFORM)])
+        for language in LANGUAGES.keys() - {DEFAULT}:  # the menu in the user's language too
+            await application.bot.set_my_commands(
+                [BotCommand(c.name, said(c.summary, language)) for c in commands.menu(PLATFORM)],
+                language_code=language.split("_")[0])
         # Group quiz deadlines live in the database; this only looks for the ones due, so
         # a question whose time ran out during a restart is closed right after it.
         assert application.job_queue is not None, "python-telegram-bot[job-queue] is needed"
@@ -92,7 +97,7 @@ class TelegramBot:
             return
         if message.sender_chat is not None:  # an anonymous group admin, or a channel
             if text.startswith("/") or self._addressed(message, text):
-                await self._send(context, chat.id, [Text(ANONYMOUS)])
+                await self._send(context, chat.id, [Text(said(ANONYMOUS, user.language_code))])
             return
         command, rest = parse_command(text)
         if command is not None:
@@ -105,13 +110,14 @@ class TelegramBot:
         await self._turn(context, update, Inbound(
             Identity(PLATFORM, str(user.id)), str(chat.id), text=text,
             is_group=_is_group(chat), display_name=user.first_name,
-            event_id=str(update.update_id)))
+            language=user.language_code or "", event_id=str(update.update_id)))
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edit is never a new answer or command; in a private chat we say so."""
         message = update.edited_message
         if message is not None and message.chat.type == Chat.PRIVATE:
-            await self._send(context, message.chat.id, [Text(EDITS_IGNORED)])
+            language = message.from_user.language_code if message.from_user else None
+            await self._send(context, message.chat.id, [Text(said(EDITS_IGNORED, language))])
 
     def _addressed(self, message: Message, text: str) -> bool:
         replying = message.reply_to_message is not None and \
@@ -135,7 +141,7 @@ class TelegramBot:
         await self._turn(context, update, Inbound(
             who, str(chat.id), text=rest, command=command,
             is_group=_is_group(chat), display_name=user.first_name,
-            event_id=str(update.update_id), upload=upload))
+            language=user.language_code or "", event_id=str(update.update_id), upload=upload))
 
     async def _upload(self, who: Identity, document: Document) -> Upload:
         """The file a teacher sent with /adddoc, fetched only when the core wants it."""
@@ -159,7 +165,8 @@ class TelegramBot:
         kind = next((name for name in MEDIA if getattr(message, name, None)), "attachment")
         await self._turn(context, update, Inbound(
             Identity(PLATFORM, str(user.id)), str(chat.id), media=kind,
-            display_name=user.first_name, event_id=str(update.update_id)))
+            display_name=user.first_name, language=user.language_code or "",
+            event_id=str(update.update_id)))
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -174,12 +181,14 @@ class TelegramBot:
             action = decode(query.data) if isinstance(query.data, str) else None
             if message is None or action is None:
                 if message is not None:
-                    await self._send(context, message.chat.id, [Text(EXPIRED_BUTTON)])
+                    await self._send(context, message.chat.id, [
+                        Text(said(EXPIRED_BUTTON, query.from_user.language_code))])
                 return
             chat = message.chat
             inbound = Inbound(Identity(PLATFORM, str(query.from_user.id)), str(chat.id),
                               action=action, is_group=_is_group(chat),
                               display_name=query.from_user.first_name,
+                              language=query.from_user.language_code or "",
                               event_id=str(update.update_id))
             replies = await asyncio.to_thread(self.tutor.handle, inbound)
             # Ticking an option re-renders the same question: edit it in place.
@@ -202,7 +211,8 @@ class TelegramBot:
             # A poll answer names no chat ("" to the core): the poll says where it was.
             replies = await asyncio.to_thread(self.tutor.handle, Inbound(
                 identity, "", action=Vote(answer.poll_id, option),
-                display_name=user.first_name, event_id=str(update.update_id)))
+                display_name=user.first_name, language=user.language_code or "",
+                event_id=str(update.update_id)))
             # The native poll shows the voter their vote: receipts would only be noise,
             # in a private chat they may not even have with us.
             replies = [r for r in replies if not (isinstance(r, Text) and r.role == "receipt")]
@@ -225,7 +235,9 @@ class TelegramBot:
         log.error("handling a Telegram update failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await context.bot.send_message(update.effective_chat.id, SOMETHING_WRONG)
+                user = update.effective_user
+                await context.bot.send_message(update.effective_chat.id, said(
+                    SOMETHING_WRONG, user.language_code if user else None))
             except TelegramError:
                 log.warning("could not tell chat %s that something went wrong",
                             update.effective_chat.id)

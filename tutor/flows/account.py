@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tutor.actions import Forget, Screen
+from tutor.i18n import _
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import Campaign, Learner, Poll, PollVote
 from tutor.turn import Turn
@@ -30,10 +31,11 @@ def _forget_platform_traces(session: Session, platform: str, user_id: str) -> No
 
 
 def confirm_forget(turn: Turn) -> list[Reply]:
-    return [Text("⚠️ This deletes everything I hold about you: your progress, answers, "
-                 "questions, settings and linked accounts. It cannot be undone. Are you sure?",
-                 buttons=((Button("Yes, delete everything", Forget()),
-                           Button("No, keep it", Screen("menu"))),))]
+    return [Text(_("⚠️ This deletes everything I hold about you: your progress, answers, "
+                   "questions, settings and linked accounts. It cannot be undone. Are you "
+                   "sure?"),
+                 buttons=((Button(_("Yes, delete everything"), Forget()),
+                           Button(_("No, keep it"), Screen("menu"))),))]
 
 
 def forget(turn: Turn, charts_dir: Path | None = None) -> list[Reply]:
@@ -48,5 +50,5 @@ def forget(turn: Turn, charts_dir: Path | None = None) -> list[Reply]:
     if charts_dir is not None:
         for chart in charts_dir.glob(f"progress-{learner_id}-*.png"):
             chart.unlink(missing_ok=True)
-    return [Text("🗑 Done: everything I held about you is deleted. Send /start if you ever "
-                 "want to begin afresh.")]
+    return [Text(_("🗑 Done: everything I held about you is deleted. Send /start if you "
+                   "ever want to begin afresh."))]

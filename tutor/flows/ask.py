@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tutor.actions import OpenCard
 from tutor.flows import quizzes
 from tutor.grading import display_options
+from tutor.i18n import N_, _
 from tutor.markup import plain
 from tutor.messages import Button, Reply, Text
 from tutor.qa.answerer import Answer, Answerer, Source
@@ -38,9 +39,9 @@ _FUNCTION_WORDS = frozenset({
     "there", "one", "with", "from", "for", "into", "happen", "happens", "happened", "mean",
     "means", "more", "cause", "causes", "caused", "work", "works", "make", "makes", "made",
 })
-PREPARING = ("⏳ I'm still preparing the course search (it takes a minute or so after a course "
-             "is added), and found nothing yet. Please ask again in a moment.")
-NOT_SET_UP = "Questions need the course search, which is not set up here."
+PREPARING = N_("⏳ I'm still preparing the course search (it takes a minute or so after a "
+               "course is added), and found nothing yet. Please ask again in a moment.")
+NOT_SET_UP = N_("Questions need the course search, which is not set up here.")
 
 
 def reads_as_question(text: str) -> bool:
@@ -58,9 +59,9 @@ def reads_as_question_about_quiz(text: str) -> bool:
 def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> list[Reply]:
     question = " ".join(text.split())
     if answerer is None:
-        return [Text(NOT_SET_UP)]
+        return [Text(_(NOT_SET_UP))]
     if not question:
-        return [Text("Ask me anything about your course, e.g. `/ask what is a variable?`")]
+        return [Text(_("Ask me anything about your course, e.g. `/ask what is a variable?`"))]
     if turn.state.question_id is not None:
         return _hint(turn, answerer, question, llm_quota)
     course = turn.course()
@@ -72,7 +73,7 @@ def ask(turn: Turn, answerer: Answerer | None, text: str, llm_quota: int) -> lis
                              history=[(q.text, q.answer) for q in recent], use_llm=use_llm,
                              already_said=follows.answer if follows else "")
     if not answer.covered and answerer.source.preparing:
-        return [Text(PREPARING)]  # not a gap in the course: the index is not whole yet
+        return [Text(_(PREPARING))]  # not a gap in the course: the index is not whole yet
     turn.session.add(AskedQuestion(
         learner_id=turn.learner.id, course_id=course.id if course else None, asked_at=turn.now,
         text=question[:2000], answer=answer.text, answered=answer.covered,
@@ -105,40 +106,45 @@ def _llm_calls_today(turn: Turn) -> int:
         AskedQuestion.asked_at >= start)) or 0
 
 
-OWN_WORK = "🔍 I can't see your code, so I can't tell what is wrong in it."
-OWN_WORK_COURSE = OWN_WORK + " Here is what the course says that may help:\n\n"
-OWN_WORK_TEACHER = (OWN_WORK + " Your teacher can help with it: show them the code and "
-                    "what you expected it to do.")
-NOT_COVERED = "🤔 This course does not cover that, as far as I can tell, so I won't guess."
+OWN_WORK_COURSE = N_("🔍 I can't see your code, so I can't tell what is wrong in it. Here is "
+                     "what the course says that may help:")
+OWN_WORK_TEACHER = N_("🔍 I can't see your code, so I can't tell what is wrong in it. Your "
+                      "teacher can help with it: show them the code and what you expected it "
+                      "to do.")
+NOT_COVERED = N_("🤔 This course does not cover that, as far as I can tell, so I won't guess.")
 
 
 def _render(turn: Turn, answer: Answer) -> Text:
     if answer.engine == "own_work":
-        lines = [OWN_WORK_TEACHER]
+        lines = [_(OWN_WORK_TEACHER)]
         buttons = _lesson_buttons(turn, answer, lines)
         return Text("\n".join(lines), buttons=tuple(buttons))
     if answer.elsewhere is not None:
         return _elsewhere(turn, answer.elsewhere)
     if not answer.covered:
-        lines = [NOT_COVERED]
+        lines = [_(NOT_COVERED)]
         buttons = _lesson_buttons(turn, answer, lines)
-        lines.append("\nI've noted the question so your teacher can see what is missing.")
+        lines.append("\n" + _("I've noted the question so your teacher can see what is "
+                              "missing."))
         return Text("\n".join(lines), buttons=tuple(buttons))
     labels = "; ".join(dict.fromkeys(s.label for s in answer.sources))
-    buttons = [(Button(f"Open: {s.card_title}"[:60], OpenCard(card.id)),)
+    buttons = [(Button(_("Open: {card}", card=s.card_title)[:60], OpenCard(card.id)),)
                for s in answer.sources if (card := _card(turn, s)) is not None]
-    lead = OWN_WORK_COURSE if answer.own_work else ""
+    lead = _(OWN_WORK_COURSE) + "\n\n" if answer.own_work else ""
     if answer.error:
-        lead += f"That is a `{answer.error}`. "
-    return Text(f"{lead}{answer.text}\n\n📖 *Source: {labels}*", buttons=tuple(buttons))
+        lead += _("That is a `{error}`.", error=answer.error) + " "
+    return Text(f"{lead}{answer.text}\n\n📖 *" + _("Source: {sources}", sources=labels) + "*",
+                buttons=tuple(buttons))
 
 
 def _elsewhere(turn: Turn, source: Source) -> Text:
     """Not in this course, but another one covers it: say which, and open it there."""
     course = plain(source.course_title or source.course)
     card = _card(turn, source)
-    buttons = ((Button(f"Open: {source.card_title}"[:60], OpenCard(card.id)),),) if card else ()
-    return Text(f"{NOT_COVERED}\n\nAnother course covers it: *{course}*, {source.label}.",
+    buttons = ((Button(_("Open: {card}", card=source.card_title)[:60], OpenCard(card.id)),),) \
+        if card else ()
+    return Text(_(NOT_COVERED) + "\n\n" + _("Another course covers it: *{course}*, {where}.",
+                                             course=course, where=source.label),
                 buttons=buttons)
 
 
@@ -146,12 +152,12 @@ def _lesson_buttons(turn: Turn, answer: Answer, lines: list[str]) -> list[tuple[
     """The closest lessons, listed in `lines`, with a button each."""
     buttons: list[tuple[Button, ...]] = []
     if answer.closest:
-        lines.append("\nThe closest lessons the course has:")
+        lines.append("\n" + _("The closest lessons the course has:"))
         for source in answer.closest:
             lines.append(f"- {source.label}")
             card = _card(turn, source)
             if card is not None:
-                buttons.append((Button(f"Open {source.lesson_label}"[:60],
+                buttons.append((Button(_("Open {lesson}", lesson=source.lesson_label)[:60],
                                        OpenCard(card.id)),))
     return buttons
 
@@ -180,14 +186,15 @@ def _hint(turn: Turn, answerer: Answerer, text: str, llm_quota: int) -> list[Rep
             turn.state.hints_used += 1
             # Socratic: the guiding question first, where to read up after it.
             pointer = _card_pointer(turn, answerer, question.prompt)
-            after = f"\n\nIf you want to read up: {pointer}." if pointer else ""
-            return [Text(f"💡 {hint}{after}\n\n_The question is still open when you are "
-                         "ready._")]
+            after = "\n\n" + _("If you want to read up: {where}.", where=pointer) \
+                if pointer else ""
+            return [Text(f"💡 {hint}{after}\n\n_"
+                         + _("The question is still open when you are ready.") + "_")]
     pointer = _card_pointer(turn, answerer, question.prompt)
     if not pointer:
-        return [Text("I can't give the answer away, but you can /skip to see it.")]
-    return [Text(f"💡 I can't give the answer away, but {pointer} explains it. The question "
-                 "is still open when you are ready.")]
+        return [Text(_("I can't give the answer away, but you can /skip to see it."))]
+    return [Text(_("💡 I can't give the answer away, but {where} explains it. The question is "
+                   "still open when you are ready.", where=pointer))]
 
 
 def _card_pointer(turn: Turn, answerer: Answerer, prompt: str) -> str:
@@ -199,4 +206,4 @@ def _card_pointer(turn: Turn, answerer: Answerer, prompt: str) -> str:
     source = Source.of(evidence.passages[0])
     where = f"{source.lesson_label} ({source.lesson_title})" if source.lesson_number \
         else source.lesson_title
-    return f"“{source.card_title}” in {where}"
+    return _("“{card}” in {where}", card=source.card_title, where=where)

@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tutor.dashboard.access import LINK_LIFETIME, Access, TooManyLinks
+from tutor.i18n import N_, _
 from tutor.messages import Reply, Text
 from tutor.turn import Turn
 
 __all__ = ["DashboardLinks"]
 
-NOT_RUNNING = ("The web dashboard is not running here: whoever runs tutorbot sets WEB_PORT "
-               "and WEB_BASE_URL (see the README).")
-ASK_PRIVATELY = ("A sign-in link is yours alone: send me /dashboard in a private chat.")
-NOT_LISTED = ("The dashboard shows the courses you teach, and none is listed for you. Ask "
-              "whoever runs tutorbot to add you (`tutorbot web teachers add COURSE {who}`), "
-              "or, on Discord, ask for /dashboard once in your server.")
+NOT_RUNNING = N_("The web dashboard is not running here: whoever runs tutorbot sets WEB_PORT "
+                 "and WEB_BASE_URL (see the README).")
+ASK_PRIVATELY = N_("A sign-in link is yours alone: send me /dashboard in a private chat.")
+NOT_LISTED = N_("The dashboard shows the courses you teach, and none is listed for you. Ask "
+                "whoever runs tutorbot to add you (`tutorbot web teachers add COURSE {who}`), "
+                "or, on Discord, ask for /dashboard once in your server.")
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,16 @@ class DashboardLinks:
             if event.staff:
                 self.access.grant_server(event.identity.platform, event.group, who, turn.now,
                                          turn.session)
-            return [Text(ASK_PRIVATELY)]
+            return [Text(_(ASK_PRIVATELY))]
         if not self.access.may_sign_in(who, turn.session):
-            return [Text(NOT_LISTED.format(who=who))]
+            return [Text(_(NOT_LISTED, who=who))]
         try:
             token = self.access.issue_link(who, turn.now, turn.session)
         except TooManyLinks as refused:
-            return [Text(f"Not now: {refused}.")]
+            return [Text(_("Not now: {reason}.", reason=refused))]
         minutes = LINK_LIFETIME.seconds // 60
-        return [Text(f"🔑 Your dashboard: {self.base_url.rstrip('/')}/login/{token}\n\nThe "
-                     f"link works once, for {minutes} minutes. Do not share it.")]
+        return [Text(_("🔑 Your dashboard: {link}", link=f"{self.base_url.rstrip('/')}/login/"
+                                                         f"{token}") + "\n\n"
+                     + _("The link works once, for {minutes} minutes. Do not share it.",
+                         minutes=minutes))]
 

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from content import load_course
 from content.documents import READERS, Document, DocumentError, read_document
 from content.reference import import_documents
+from tutor import i18n
+from tutor.i18n import N_, _, ngettext
 from tutor.importer import import_course
 from tutor.markup import plain
 from tutor.messages import Reply, Text, Upload
@@ -28,7 +30,7 @@ from tutor.turn import Turn
 __all__ = ["DocumentShelf", "add_document", "read_upload"]
 
 MEGABYTE = 1024 * 1024
-TYPES = "PDF, Word (.docx), PowerPoint (.pptx), HTML, Markdown or text"
+TYPES = N_("PDF, Word (.docx), PowerPoint (.pptx), HTML, Markdown or text")
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,10 @@ class DocumentShelf:
 
     @property
     def how(self) -> str:
-        return (f"Send the document ({TYPES}, up to {self.max_bytes // MEGABYTE} MB) to me in "
-                "a private chat with /adddoc as its caption (Discord: as the message text); "
-                "`/adddoc COURSE` picks the course, else your current one.")
+        return _("Send the document ({types}, up to {size} MB) to me in a private chat with "
+                 "/adddoc as its caption (Discord: as the message text); `/adddoc COURSE` picks "
+                 "the course, else your current one.", types=_(TYPES),
+                 size=self.max_bytes // MEGABYTE)
 
 
 def _safe_name(name: str) -> str:
@@ -74,21 +77,23 @@ def add_document(turn: Turn, shelf: DocumentShelf) -> list[Reply]:
     if upload is None:
         return [Text(shelf.how)]
     if turn.event.is_group:
-        return [Text("Documents are added in a private chat with me, not in a group.")]
+        return [Text(_("Documents are added in a private chat with me, not in a group."))]
     slug = turn.event.text.strip().split(maxsplit=1)[0] if turn.event.text.strip() else None
     course = turn.session.scalar(select(CourseRow).where(CourseRow.slug == slug)) if slug \
         else turn.course()
     if course is None:
-        return [Text(f"No course {plain(slug)!r}: see /courses." if slug else
-                     "Which course? Choose one with /courses first, or send the document "
-                     "with `/adddoc COURSE` as its caption.")]
+        return [Text(_("No course “{course}”: see /courses.", course=plain(slug)) if slug else
+                     _("Which course? Choose one with /courses first, or send the document "
+                       "with `/adddoc COURSE` as its caption."))]
     name = _safe_name(upload.name)
     if Path(name).suffix not in READERS:
-        return [Text(f"I cannot read {plain(name)}: send a {TYPES} file.")]
+        return [Text(_("I cannot read {name}: send a {types} file.", name=plain(name),
+                       types=_(TYPES)))]
     if not shelf.accepts(upload.size) or upload.data is None:
-        return [Text(f"{plain(name)} is {upload.size / MEGABYTE:.1f} MB; documents may be up to "
-                     f"{shelf.max_bytes // MEGABYTE} MB. Split it, or import it on the server "
-                     "with `tutorbot content import-docs`.")]
+        return [Text(_("{name} is {size} MB; documents may be up to {most} MB. Split it, or "
+                       "import it on the server with `tutorbot content import-docs`.",
+                       name=plain(name), size=i18n.number(upload.size / MEGABYTE, decimals=1),
+                       most=shelf.max_bytes // MEGABYTE))]
     folder = shelf.uploads_dir / course.slug
     folder.mkdir(parents=True, exist_ok=True)
     file = folder / name
@@ -104,22 +109,26 @@ def add_document(turn: Turn, shelf: DocumentShelf) -> list[Reply]:
     report = import_documents([file], Path(course.source_path), read=ready)
     if report.failed:
         _restore(file, earlier)
-        return [Text(f"I could not add {plain(name)}: {plain(report.failed[0].reason)}. "
-                     "Nothing was changed.")]
+        return [Text(_("I could not add {name}: {reason}. Nothing was changed.",
+                       name=plain(name), reason=plain(report.failed[0].reason)))]
     loaded = load_course(course.source_path)
     if loaded.course is None or loaded.errors:
         first = loaded.errors[0] if loaded.errors else None
-        return [Text(f"{plain(name)} was saved, but the course folder has an error, so the "
-                     f"course was not updated: {plain(str(first))}")]
+        return [Text(_("{name} was saved, but the course folder has an error, so the course "
+                       "was not updated: {error}", name=plain(name), error=plain(str(first))))]
     import_course(turn.session, loaded.course)
     lesson = next((x for x in loaded.course.lessons
                    if x.reference and x.source == str(file.resolve())), None)
     title = lesson.title if lesson else name
     cards = len(lesson.cards) if lesson else 0
-    verb = "is unchanged in" if report.unchanged else "is now part of"
-    return [Text(f"📄 **{plain(title)}** {verb} {plain(course.title)} ({cards} card"
-                 f"{'s' if cards != 1 else ''}). Learners find it under /lessons, and /ask "
-                 "answers from it as soon as the search index has caught up (a minute or so).")]
+    said = ngettext("📄 **{title}** is unchanged in {course} ({n} card).",
+                    "📄 **{title}** is unchanged in {course} ({n} cards).", cards,
+                    title=plain(title), course=plain(course.title)) if report.unchanged else \
+        ngettext("📄 **{title}** is now part of {course} ({n} card).",
+                 "📄 **{title}** is now part of {course} ({n} cards).", cards,
+                 title=plain(title), course=plain(course.title))
+    return [Text(said + " " + _("Learners find it under /lessons, and /ask answers from it as "
+                                "soon as the search index has caught up (a minute or so)."))]
 
 
 def _restore(file: Path, earlier: bytes | None) -> None:

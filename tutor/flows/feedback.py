@@ -9,6 +9,7 @@ import re
 from sqlalchemy import select
 
 from tutor.actions import Feedback
+from tutor.i18n import _
 from tutor.messages import Button, Reply, Text
 from tutor.storage.models import CardFeedback, CardRow, LessonRow, QuestionRow
 from tutor.turn import Turn
@@ -27,15 +28,17 @@ def _asked(turn: Turn, lesson_id: int, card_id: int | None) -> bool:
 
 
 def _choice(lesson_id: int, card_id: int, question: str) -> Text:
-    return Text(question, buttons=((Button("👍 Clear", Feedback(lesson_id, card_id, "clear")),
-                                    Button("😕 Confusing",
+    return Text(question, buttons=((Button(_("👍 Clear"),
+                                           Feedback(lesson_id, card_id, "clear")),
+                                    Button(_("😕 Confusing"),
                                            Feedback(lesson_id, card_id, "confusing"))),))
 
 
 def about_lesson(turn: Turn, lesson: LessonRow) -> list[Reply]:
     if _asked(turn, lesson.id, None):
         return []
-    return [_choice(lesson.id, 0, f"Was **{lesson.title}** clear to you?")]
+    return [_choice(lesson.id, 0, _("Was **{lesson}** clear to you?",
+                                            lesson=lesson.title))]
 
 
 def about_question(turn: Turn, question: QuestionRow) -> list[Reply]:
@@ -51,7 +54,8 @@ def about_question(turn: Turn, question: QuestionRow) -> list[Reply]:
         f"{c.title} {c.body}".lower()))))
     if _asked(turn, question.lesson_id, card.id):
         return []
-    return [_choice(question.lesson_id, card.id, f"Was the card **{card.title}** clear?")]
+    return [_choice(question.lesson_id, card.id, _("Was the card **{card}** clear?",
+                                                          card=card.title))]
 
 
 def record(turn: Turn, action: Feedback) -> list[Reply]:
@@ -59,20 +63,20 @@ def record(turn: Turn, action: Feedback) -> list[Reply]:
     lesson = turn.session.get(LessonRow, action.lesson_id)
     if lesson is None or action.verdict not in ("clear", "confusing") or (
             card_id is not None and turn.session.get(CardRow, card_id) is None):
-        return [Text("That is no longer in the course.")]
+        return [Text(_("That is no longer in the course."))]
     if _asked(turn, lesson.id, card_id):
-        return [Text("You told me about this one already. Thank you!")]
+        return [Text(_("You told me about this one already. Thank you!"))]
     row = CardFeedback(learner_id=turn.learner.id, lesson_id=lesson.id, card_id=card_id,
                        verdict=action.verdict, created_at=turn.now)
     turn.session.add(row)
     turn.session.flush()
     if action.verdict == "clear":
-        return [Text("Thanks! 👍")]
+        return [Text(_("Thanks! 👍"))]
     if turn.state.question_id is not None:  # mid-quiz, typed words answer the question
-        return [Text("Thanks for saying so: your teacher will see it.")]
+        return [Text(_("Thanks for saying so: your teacher will see it."))]
     turn.state.draft = {"step": COMMENT_STEP, "feedback": str(row.id)}
-    return [Text("Thanks for saying so. What was confusing? Tell me in one message and your "
-                 "teacher will see it, or just carry on.")]
+    return [Text(_("Thanks for saying so. What was confusing? Tell me in one message and "
+                   "your teacher will see it, or just carry on."))]
 
 
 def comment(turn: Turn, text: str) -> list[Reply]:
@@ -81,4 +85,4 @@ def comment(turn: Turn, text: str) -> list[Reply]:
     if row is None or row.learner_id != turn.learner.id:
         return []
     row.comment = text.strip()[:1000]
-    return [Text("Thank you: your teacher will see it. 🙏")]
+    return [Text(_("Thank you: your teacher will see it. 🙏"))]

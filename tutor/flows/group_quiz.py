@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tutor.flows import quizzes
 from tutor.grading import correct_indices, display_options
 from tutor.groups import award, linked_course
+from tutor.i18n import N_, _, ngettext
 from tutor.markup import plain
 from tutor.messages import GroupQuestion, Posting, QuestionReply, Reply, Sent, Text
 from tutor.storage.models import CourseRow, GroupQuiz, Identity, Poll, PollVote, QuestionRow
@@ -36,12 +37,12 @@ GRACE = timedelta(seconds=1)  # votes still on their way when a poll closes
 MAX_QUESTIONS = 20
 SECONDS = (5, 600)
 
-ONLY_IN_GROUPS = ("Group quizzes are for groups: add me to a group (Telegram) or a server "
-                  "(Discord) and start one there with /groupquiz.")
-RECEIVED = "✅ Your answer is in. Results when the time is up!"
-ALREADY = "You've answered this one already: the first answer counts."
-CLOSED = "⌛ This question has closed."
-NOT_HERE = "That button is not valid here."
+ONLY_IN_GROUPS = N_("Group quizzes are for groups: add me to a group (Telegram) or a server "
+                    "(Discord) and start one there with /groupquiz.")
+RECEIVED = N_("✅ Your answer is in. Results when the time is up!")
+ALREADY = N_("You've answered this one already: the first answer counts.")
+CLOSED = N_("⌛ This question has closed.")
+NOT_HERE = N_("That button is not valid here.")
 
 
 def question_reply(question: QuestionRow, header: str = "") -> QuestionReply:
@@ -66,23 +67,24 @@ def parse_request(text: str, default_seconds: int) -> Request | str:
         if low.isdigit():
             questions = int(low)
             if not 1 <= questions <= MAX_QUESTIONS:
-                return f"A group quiz has 1 to {MAX_QUESTIONS} questions."
+                return _("A group quiz has 1 to {most} questions.", most=MAX_QUESTIONS)
         elif low.removesuffix("s").isdigit() and low.endswith("s"):
             seconds = int(low.removesuffix("s"))
             if not SECONDS[0] <= seconds <= SECONDS[1]:
-                return f"Each question stays open {SECONDS[0]} to {SECONDS[1]} seconds."
+                return _("Each question stays open {least} to {most} seconds.",
+                         least=SECONDS[0], most=SECONDS[1])
         elif course is None:
             course = word
         else:
-            return ("Say `/groupquiz`, optionally with a course, a number of questions and "
-                    "the seconds for each: `/groupquiz python-basics 3 20s`.")
+            return _("Say `/groupquiz`, optionally with a course, a number of questions and "
+                     "the seconds for each: `/groupquiz python-basics 3 20s`.")
     return Request(course, questions, seconds)
 
 
 def start(turn: Turn, default_seconds: int) -> list[Reply]:
     event = turn.event
     if not event.is_group:
-        return [Text(ONLY_IN_GROUPS)]
+        return [Text(_(ONLY_IN_GROUPS))]
     request = parse_request(event.text, default_seconds)
     if isinstance(request, str):
         return [Text(request)]
@@ -93,7 +95,7 @@ def start(turn: Turn, default_seconds: int) -> list[Reply]:
         GroupQuiz.platform == event.identity.platform, GroupQuiz.chat_id == event.chat_id,
         GroupQuiz.closes_at.is_not(None)))
     if running is not None:
-        return [Text("A group quiz is running here already: answer it first!")]
+        return [Text(_("A group quiz is running here already: answer it first!"))]
     quiz = GroupQuiz(platform=event.identity.platform, group_id=event.group,
                      chat_id=event.chat_id, course_id=course.id, total=request.questions,
                      seconds=request.seconds, number=1, asked=[],
@@ -103,11 +105,14 @@ def start(turn: Turn, default_seconds: int) -> list[Reply]:
     question = _pick(turn.session, quiz)
     if question is None:
         turn.session.delete(quiz)
-        return [Text(f"{course.title} has no single-answer questions for a group quiz.")]
+        return [Text(_("{course} has no single-answer questions for a group quiz.",
+                       course=course.title))]
     _ask(quiz, question)
-    many = f"{quiz.total} questions" if quiz.total > 1 else "one question"
-    return [Text(f"🎲 **Group quiz: {plain(course.title)}**, {many} of {quiz.seconds} seconds "
-                 "each. Everyone can answer; the first answer counts!"),
+    return [Text(ngettext("🎲 **Group quiz: {course}**, {n} question of {seconds} seconds. "
+                          "Everyone can answer; the first answer counts!",
+                          "🎲 **Group quiz: {course}**, {n} questions of {seconds} seconds "
+                          "each. Everyone can answer; the first answer counts!", quiz.total,
+                          course=plain(course.title), seconds=quiz.seconds)),
             _group_question(turn.session, quiz, question, 1)]
 
 
@@ -115,14 +120,15 @@ def _course(turn: Turn, slug: str | None) -> CourseRow | str:
     session, event = turn.session, turn.event
     if slug:
         found = session.scalar(select(CourseRow).where(CourseRow.slug == slug.lower()))
-        return found if found is not None else f"There is no course called `{slug[:40]}`."
+        return found if found is not None else \
+            _("There is no course called `{slug}`.", slug=slug[:40])
     linked = linked_course(session, event.identity.platform, event.group, event.chat_id)
     if linked is not None:
         return linked
     own = turn.course()
     if own is not None:
         return own
-    return "Which course? Say `/groupquiz COURSE`, e.g. `/groupquiz python-basics`."
+    return _("Which course? Say `/groupquiz COURSE`, e.g. `/groupquiz python-basics`.")
 
 
 def _pick(session: Session, quiz: GroupQuiz) -> QuestionRow | None:
@@ -145,7 +151,8 @@ def _group_question(session: Session, quiz: GroupQuiz, question: QuestionRow, nu
                     ) -> GroupQuestion:
     course = session.get(CourseRow, quiz.course_id)
     title = course.title if course is not None else ""
-    header = f"Group quiz: {title}" + (f" ({number}/{quiz.total})" if quiz.total > 1 else "")
+    header = _("Group quiz: {course}", course=title) + \
+        (f" ({number}/{quiz.total})" if quiz.total > 1 else "")
     return GroupQuestion(question_reply(question, header), quiz.id, number, quiz.total,
                          quiz.seconds)
 
@@ -175,18 +182,18 @@ def vote(turn: Turn, poll: Poll, option: int) -> list[Reply]:
     model too; they alone get a word back (the group sees the results at the close)."""
     event = turn.event
     if event.chat_id and event.chat_id != poll.chat_id:
-        return [Text(NOT_HERE, role="receipt")]
+        return [Text(_(NOT_HERE), role="receipt")]
     if poll.closes_at is not None and turn.now > as_utc(poll.closes_at):
-        return [Text(CLOSED, role="receipt")]
+        return [Text(_(CLOSED), role="receipt")]
     try:
         with turn.session.begin_nested():
             turn.session.add(PollVote(poll_id=poll.id, user_id=event.identity.user_id,
                                       name=(event.display_name or turn.learner.display_name)
                                       [:120], option=option))
     except IntegrityError:
-        return [Text(ALREADY, role="receipt")]
+        return [Text(_(ALREADY), role="receipt")]
     quizzes.group_answer(turn, poll.question_id, (option,))
-    return [Text(RECEIVED, role="receipt")]
+    return [Text(_(RECEIVED), role="receipt")]
 
 
 # -- closing questions -----------------------------------------------------------------------
@@ -261,11 +268,13 @@ def _results(session: Session, quiz: GroupQuiz, question: QuestionRow, polls: li
     votes = _votes(session, polls)
     right = sorted(plain(v.name) for v in votes if v.option in reply.correct)
     wrong = sorted(plain(v.name) for v in votes if v.option not in reply.correct)
-    number = f" (question {quiz.number} of {quiz.total})" if quiz.total > 1 else ""
-    lines = [f"⏱ **Time's up!**{number} The answer: **{plain(reply.options[reply.correct[0]])}**"]
+    answer = plain(reply.options[reply.correct[0]])
+    lines = [_("⏱ **Time's up!** (question {number} of {total}) The answer: **{answer}**",
+               number=quiz.number, total=quiz.total, answer=answer) if quiz.total > 1
+             else _("⏱ **Time's up!** The answer: **{answer}**", answer=answer)]
     if reply.explanation:
         lines.append(reply.explanation)
-    lines.append(f"✅ {', '.join(right)}" if right else "Nobody got it this time.")
+    lines.append(f"✅ {', '.join(right)}" if right else _("Nobody got it this time."))
     if wrong:
         lines.append(f"❌ {', '.join(wrong)}")
     return "\n\n".join(lines)
@@ -285,9 +294,10 @@ def _scores(session: Session, quiz: GroupQuiz) -> dict[str, tuple[str, int]]:
 
 def _final_scores(session: Session, quiz: GroupQuiz) -> str:
     board = sorted(_scores(session, quiz).values(), key=lambda s: (-s[1], s[0]))
-    lines = [f"**{i}.** {plain(name)}: {points} point{'s' if points != 1 else ''}"
-             for i, (name, points) in enumerate(board, 1)] or ["Nobody answered."]
-    return "🏁 **Final scores**\n\n" + "\n".join(lines)
+    lines = [f"**{i}.** {plain(name)}: "
+             + ngettext("{n} point", "{n} points", points)
+             for i, (name, points) in enumerate(board, 1)] or [_("Nobody answered.")]
+    return _("🏁 **Final scores**") + "\n\n" + "\n".join(lines)
 
 
 def end(session: Session, quiz_id: int) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from content import formulas
 from tutor.actions import OpenLesson, Screen, StartQuiz
 from tutor.flows import feedback
+from tutor.i18n import _
 from tutor.messages import Button, Image, Reply, Text
 from tutor.storage.models import CardRow, CourseRow, LessonCompletion, LessonRow, QuestionRow
 from tutor.turn import Turn
@@ -14,7 +15,8 @@ from tutor.turn import Turn
 __all__ = ["completed", "current_lesson", "find_lesson", "open_card", "open_lesson",
            "show_card", "step"]
 
-NAV_ROW = (Button("◀ Back", Screen("back")), Button("Next ▶", Screen("next")))
+def nav_row() -> tuple[Button, ...]:
+    return Button(_("◀ Back"), Screen("back")), Button(_("Next ▶"), Screen("next"))
 
 
 def _cards(turn: Turn, lesson: LessonRow) -> list[CardRow]:
@@ -69,7 +71,7 @@ def open_card(turn: Turn, card: CardRow) -> list[Reply]:
     """Open the lesson that holds `card` at that card, in whichever course it belongs to."""
     lesson = turn.session.get(LessonRow, card.lesson_id)
     if lesson is None or lesson.retired or card.retired:
-        return [Text("That card is no longer in the course.")]
+        return [Text(_("That card is no longer in the course."))]
     turn.state.course_id = lesson.course_id
     enrollment = turn.enrollment(lesson.course)
     enrollment.lesson_id = lesson.id
@@ -81,21 +83,23 @@ def show_card(turn: Turn) -> list[Reply]:
     lesson = current_lesson(turn)
     course = turn.course()
     if lesson is None or course is None:
-        return [Text("This course has no lessons yet. Pick another with /courses.")]
+        return [Text(_("This course has no lessons yet. Pick another with /courses."))]
     turn.state.mode = "lesson"
     enrollment = turn.enrollment(course)
     cards = _cards(turn, lesson)
     if not cards:
-        return [Text(f"The lesson *{lesson.title}* has no cards.")]
+        return [Text(_("The lesson *{lesson}* has no cards.", lesson=lesson.title))]
     position = min(max(enrollment.card_position, 0), len(cards) - 1)
     enrollment.card_position = position
     card = cards[position]
     number = turn.lessons(course).index(lesson) + 1
-    named = f"📄 {lesson.title}" if lesson.reference else f"Lesson {number} · {lesson.title}"
-    header = f"**{named}** — card {position + 1} of {len(cards)}"
+    named = f"📄 {lesson.title}" if lesson.reference else \
+        _("Lesson {number} · {lesson}", number=number, lesson=lesson.title)
+    header = _("**{lesson}** — card {number} of {count}", lesson=named, number=position + 1,
+               count=len(cards))
     heading = f"## {card.title}\n\n" if card.title != lesson.title else ""
     shown: list[Reply] = [Text(f"{header}\n\n{heading}{formulas.with_text(card.body)}",
-                               buttons=(NAV_ROW, (Button("Menu", Screen("menu")),)))]
+                               buttons=(nav_row(), (Button(_("Menu"), Screen("menu")),)))]
     if turn.media_dir is not None:  # display formulas also as drawn: text flattens them
         shown[:0] = [Image(formulas.draw(f.tex, turn.media_dir / "formulas"),
                            caption=formulas.to_text(f.tex))
@@ -113,7 +117,7 @@ def step(turn: Turn, delta: int) -> list[Reply]:
         return show_card(turn)
     target = enrollment.card_position + delta
     if target < 0:
-        return [Text("This is the first card of the lesson."), *show_card(turn)]
+        return [Text(_("This is the first card of the lesson.")), *show_card(turn)]
     if target >= len(_cards(turn, lesson)):
         return _finish(turn, lesson)
     enrollment.card_position = target
@@ -130,14 +134,15 @@ def _finish(turn: Turn, lesson: LessonRow) -> list[Reply]:
     questions = turn.session.scalar(select(func.count()).select_from(QuestionRow).where(
         QuestionRow.lesson_id == lesson.id, QuestionRow.retired.is_(False))) or 0
     buttons: list[Button] = []
-    text = f"🎉 You finished **{lesson.title}**."
+    text = _("🎉 You finished **{lesson}**.", lesson=lesson.title)
     if questions:
-        text += " Ready for a quick quiz on it?"
-        buttons.append(Button("Start the quiz", StartQuiz(lesson.id)))
+        text += " " + _("Ready for a quick quiz on it?")
+        buttons.append(Button(_("Start the quiz"), StartQuiz(lesson.id)))
     following = _next_lesson(turn, lesson)
     if following is not None:
-        buttons.append(Button(f"Next lesson: {following.title}", OpenLesson(following.id)))
-    return [Text(text, buttons=(tuple(buttons), (Button("Menu", Screen("menu")),))),
+        buttons.append(Button(_("Next lesson: {lesson}", lesson=following.title),
+                              OpenLesson(following.id)))
+    return [Text(text, buttons=(tuple(buttons), (Button(_("Menu"), Screen("menu")),))),
             *feedback.about_lesson(turn, lesson)]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from tutor.i18n import _
 from tutor.messages import Reply, Text
 from tutor.storage.models import (
     AskedQuestion,
@@ -41,28 +42,29 @@ def link(turn: Turn) -> list[Reply]:
         return [_new_code(turn)]
     found = turn.session.get(LinkCode, typed)
     if found is None or as_utc(found.expires_at) < turn.now:
-        return [Text("That code is unknown or has expired. Make a new one with /link on the "
-                     "other app; it works for 10 minutes.")]
+        return [Text(_("That code is unknown or has expired. Make a new one with /link on "
+                       "the other app; it works for {minutes} minutes.", minutes=CODE_MINUTES))]
     if found.learner_id == turn.learner.id:
-        return [Text("That code is your own: type it in the *other* app to link it here.")]
+        return [Text(_("That code is your own: type it in the *other* app to link it here."))]
     target = turn.session.get(Learner, found.learner_id)
     if target is None:
-        return [Text("That code is unknown or has expired.")]
+        return [Text(_("That code is unknown or has expired."))]
     source, target_id = turn.learner.id, target.id
     turn.session.expunge_all()  # the rows of this turn move below, by SQL
     turn.session.execute(delete(LinkCode).where(LinkCode.code == typed))  # used once
     _merge(turn.session, source, target_id)
-    return [Text("🔗 Linked! Your progress is now one, whichever app you use. /progress shows "
-                 "it all.")]
+    return [Text(_("🔗 Linked! Your progress is now one, whichever app you use. /progress "
+                   "shows it all."))]
 
 
 def _new_code(turn: Turn) -> Text:
-    code = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    code = "".join(secrets.choice(_ALPHABET) for _position in range(6))
     turn.session.execute(delete(LinkCode).where(LinkCode.learner_id == turn.learner.id))
     turn.session.add(LinkCode(code=code, learner_id=turn.learner.id,
                               expires_at=turn.now + timedelta(minutes=CODE_MINUTES)))
-    return Text(f"🔗 Your code: **{code}**\n\nOn the other app (Telegram or Discord), send "
-                f"`/link {code}` within {CODE_MINUTES} minutes to share one progress.")
+    return Text(_("🔗 Your code: **{code}**\n\nOn the other app (Telegram or Discord), send "
+                  "`/link {code}` within {minutes} minutes to share one progress.",
+                  code=code, minutes=CODE_MINUTES))
 
 
 def _merge(session: Session, source: int, target: int) -> None:

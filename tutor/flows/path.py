@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from tutor.flows import lessons as lesson_flow
 from tutor.flows import quizzes
+from tutor.i18n import N_, _
 from tutor.learner import path, similar
 from tutor.learner.reviews import due_count
 from tutor.messages import Reply, Text
@@ -17,8 +18,8 @@ from tutor.turn import Turn
 
 __all__ = ["FINISHED", "follow", "progress_of", "skippable", "step"]
 
-FINISHED = ("🎓 You have finished every lesson of this course. /review keeps it fresh; "
-            "/lessons lists them all.")
+FINISHED = N_("🎓 You have finished every lesson of this course. /review keeps it fresh; "
+              "/lessons lists them all.")
 
 
 def progress_of(turn: Turn, course: CourseRow) -> path.Progress:
@@ -105,7 +106,7 @@ def follow(turn: Turn) -> list[Reply]:
         return lesson_flow.show_card(turn)  # which says what is missing
     chosen = path.next_step(progress_of(turn, course))
     if chosen.kind == "done":
-        return [Text(FINISHED)]
+        return [Text(_(FINISHED))]
     why = Text(f"👉 {chosen.reason}")
     if chosen.kind == "review":
         return [why, *review.review(turn)]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from tutor.actions import Screen
 from tutor.flows import path
+from tutor.i18n import _, ngettext
 from tutor.learner import path as learning_path
 from tutor.learner import placement
 from tutor.messages import Button, Reply, Text
@@ -30,10 +31,10 @@ def offer(turn: Turn, course: CourseRow) -> list[Reply]:
     found = path.progress_of(turn, course)  # what they answered and finished, read once
     if found.answers or found.done or len(_order(turn, course)) < 3:
         return []
-    return [Text(f"🧭 Know some of this already? A short check (up to "
-                 f"{placement.MAX_QUESTIONS} questions; /skip what you don't know) marks the "
-                 "lessons you can skip. Or just read on.",
-                 buttons=((Button("Take the check", Screen("placement")),),))]
+    return [Text(_("🧭 Know some of this already? A short check (up to {count} questions; "
+                   "/skip what you don't know) marks the lessons you can skip. Or just read "
+                   "on.", count=placement.MAX_QUESTIONS),
+                 buttons=((Button(_("Take the check"), Screen("placement")),),))]
 
 
 def _order(turn: Turn, course: CourseRow) -> list[str]:
@@ -52,15 +53,16 @@ def start(turn: Turn) -> list[Reply]:
         QuestionRow.course_id == course.id, QuestionRow.retired.is_(False))
         .order_by(QuestionRow.lesson_id, QuestionRow.position)).all()
     if len(order) < 2 or not pool:
-        return [Text("This course has nothing to check with yet: start with the first "
-                     "lesson.")]
+        return [Text(_("This course has nothing to check with yet: start with the first "
+                       "lesson."))]
     left = quizzes.leave_quiz(turn)
     turn.state.mode = "quiz"
     turn.state.quiz = {"kind": KIND, "retry": None, "pool": list(pool), "order": order,
                        "length": placement.MAX_QUESTIONS, "questions": [], "index": 0,
                        "correct": 0, "score": 0.0}
-    return [*left, Text(f"🧭 **Placement check** for {course.title}: a few questions, from "
-                        "the basics up, until I know where you stand."), *quizzes.ask(turn)]
+    return [*left, Text(_("🧭 **Placement check** for {course}: a few questions, from the "
+                          "basics up, until I know where you stand.", course=course.title)),
+            *quizzes.ask(turn)]
 
 
 def _belief(turn: Turn, quiz: dict[str, Any]) -> list[float]:
@@ -109,16 +111,19 @@ def finish(turn: Turn, quiz: dict[str, Any]) -> list[Reply]:
     turn.memo.pop(f"path:{course.id}", None)  # what the path reads has just changed
     found = path.progress_of(turn, course)
     asked = quiz["index"]
-    lines = [f"🧭 Check done after {asked} question{'s' if asked != 1 else ''}."]
+    lines = [ngettext("🧭 Check done after {n} question.", "🧭 Check done after {n} questions.",
+                      asked)]
     if skills:
-        lines.append("You already know: " + ", ".join(s.replace("-", " ") for s in skills)
-                     + ".")
+        lines.append(_("You already know: {skills}.",
+                       skills=", ".join(s.replace("-", " ") for s in skills)))
         skippable = [x.title for x in path.skippable(turn, course)]
         if skippable:
-            lines.append(f"⏭️ You can skip: {', '.join(skippable)} (they stay in /lessons).")
+            lines.append(_("⏭️ You can skip: {lessons} (they stay in /lessons).",
+                           lessons=", ".join(skippable)))
     else:
-        lines.append("Let's start from the beginning: that is what the first lessons are for.")
+        lines.append(_("Let's start from the beginning: that is what the first lessons are "
+                       "for."))
     chosen = learning_path.next_step(found)
     lines.append(f"👉 {chosen.reason}")
-    return [Text("\n\n".join(lines), buttons=((Button("Continue", Screen("continue")),
-                                              Button("Menu", Screen("menu"))),))]
+    return [Text("\n\n".join(lines), buttons=((Button(_("Continue"), Screen("continue")),
+                                              Button(_("Menu"), Screen("menu"))),))]

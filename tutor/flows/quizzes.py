@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from content import CLOZE_BLANK
+from tutor import i18n
 from tutor.actions import (
     Choose,
     Hint,
@@ -29,6 +30,7 @@ from tutor.grading import (
     expected_answer,
     grade,
 )
+from tutor.i18n import _, ngettext
 from tutor.learner.adaptive import Item, Standing, aim, choose, level, standing
 from tutor.learner.fitting import course_model
 from tutor.learner.mastery import KnowledgeModel
@@ -55,7 +57,7 @@ def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
         QuestionRow.lesson_id == lesson.id, QuestionRow.retired.is_(False))
         .order_by(QuestionRow.position)))
     if not questions:
-        return [Text(f"*{lesson.title}* has no quiz questions.")]
+        return [Text(_("*{lesson}* has no quiz questions.", lesson=lesson.title))]
     mastered = set(turn.session.scalars(select(Attempt.question_id).where(
         Attempt.learner_id == turn.learner.id, Attempt.correct.is_(True),
         Attempt.question_id.in_([q.id for q in questions]))))
@@ -69,7 +71,8 @@ def start_quiz(turn: Turn, lesson: LessonRow) -> list[Reply]:
     turn.state.quiz = {"kind": "quiz", "retry": encode(StartQuiz(lesson.id)), "pool": pool,
                        "length": length, "questions": [], "index": 0, "correct": 0,
                        "score": 0.0}
-    return [Text(f"📝 Quiz on **{lesson.title}**: {_count(length)}."), *ask(turn)]
+    return [Text(_("📝 Quiz on **{lesson}**: {questions}.", lesson=lesson.title,
+                   questions=_count(length))), *ask(turn)]
 
 
 def start_session(turn: Turn, questions: list[QuestionRow], title: str, *, kind: str,
@@ -82,7 +85,7 @@ def start_session(turn: Turn, questions: list[QuestionRow], title: str, *, kind:
 
 
 def _count(n: int) -> str:
-    return f"{n} question{'s' if n != 1 else ''}"
+    return ngettext("{n} question", "{n} questions", n)
 
 
 def _quiz(turn: Turn) -> dict[str, Any]:
@@ -108,7 +111,8 @@ def ask(turn: Turn) -> list[Reply]:
     question = turn.session.get(QuestionRow, turn.state.question_id)
     if question is None:
         turn.state.question_id = None
-        return [Text("That question was removed from the course; moving on."), *_advance(turn)]
+        return [Text(_("That question was removed from the course; moving on.")),
+                *_advance(turn)]
     return [render_question(turn, question)]
 
 
@@ -163,32 +167,35 @@ def _level_change(turn: Turn, question: QuestionRow) -> list[Reply]:
         return []
     up, enrollment.level = new > enrollment.level, new
     if up:
-        return [Text(f"📈 These are getting easy for you: moving up to **level {new}**.")]
-    return [Text(f"🪜 Let's take it a step slower: **level {new}** for now. You've got this.")]
+        return [Text(_("📈 These are getting easy for you: moving up to **level {level}**.",
+                       level=new))]
+    return [Text(_("🪜 Let's take it a step slower: **level {level}** for now. You've got this.",
+                   level=new))]
 
 
 def render_question(turn: Turn, question: QuestionRow) -> QuestionReply:
     quiz = _quiz(turn)
     header = ""
     if quiz.get("kind") == "placement":  # it stops as soon as it is sure: no "of N"
-        header = f"Placement check · question {quiz['index'] + 1}"
+        header = _("Placement check · question {number}", number=quiz["index"] + 1)
     elif quiz:
-        header = f"Question {quiz['index'] + 1} of {_length(quiz)}"
+        header = _("Question {number} of {count}", number=quiz["index"] + 1,
+                   count=_length(quiz))
     options = display_options(question)
     selected = tuple(int(s) for s in turn.state.selected)
     rows: list[tuple[Button, ...]] = []
     if question.kind == "multiple":
         rows += [(Button(f"{'☑' if i in selected else '☐'} {i + 1}", Tick(question.id, i)),)
                  for i in range(len(options))]
-        rows.append((Button("Submit", Submit(question.id)),))
+        rows.append((Button(_("Submit"), Submit(question.id)),))
     elif options:
         rows += [(Button(f"{i + 1}. {o}"[:60], Choose(question.id, i)),)
                  for i, o in enumerate(options)]
-    extras = [Button("💡 Hint", Hint(question.id))] if question.hints else []
-    rows.append((*extras, Button("Skip", Skip(question.id))))
+    extras = [Button(_("💡 Hint"), Hint(question.id))] if question.hints else []
+    rows.append((*extras, Button(_("Skip"), Skip(question.id))))
     prompt = question.prompt if question.kind != "cloze" else _blanked(question.prompt)
     if question.kind == "multiple":
-        prompt += "\n\n_Select all that apply._"
+        prompt += "\n\n_" + _("Select all that apply.") + "_"
     return QuestionReply(question_id=question.id, kind=question.kind, prompt=prompt,
                          options=options, correct=correct_indices(question),
                          explanation=question.explanation, header=header, selected=selected,
@@ -252,11 +259,12 @@ def event_key(turn: Turn, question_id: int, shown: datetime | None) -> str | Non
 
 def _feedback(question: QuestionRow, result: Grade) -> Text:
     if result.correct:
-        head = "✅ **Correct!**"
+        head = _("✅ **Correct!**")
     elif result.score > 0:
-        head = f"🟡 **Partly right** ({result.score:.0%}). The full answer: **{result.expected}**"
+        head = _("🟡 **Partly right** ({score}). The full answer: **{answer}**",
+                 score=i18n.percent(result.score), answer=result.expected)
     else:
-        head = f"❌ **Not quite.** The answer is **{result.expected}**."
+        head = _("❌ **Not quite.** The answer is **{answer}**.", answer=result.expected)
     return Text(f"{head}\n\n{question.explanation}", role="feedback")
 
 
@@ -285,13 +293,16 @@ def _summary(turn: Turn) -> list[Reply]:
     retry = quiz.get("retry")
     turn.state.quiz = {}
     turn.state.mode = "menu"
-    verdict = "Excellent!" if correct == total else "Well done." if correct * 2 >= total else \
-        "Worth another look at the lesson."
-    what = "Review" if quiz.get("kind") == "review" else "Quiz"
+    verdict = _("Excellent!") if correct == total else _("Well done.") \
+        if correct * 2 >= total else _("Worth another look at the lesson.")
+    finished = _("🏁 Review finished: **{correct} of {total}** correct.") \
+        if quiz.get("kind") == "review" else \
+        _("🏁 Quiz finished: **{correct} of {total}** correct.")
     again = decode(retry) if isinstance(retry, str) else None
-    buttons = ((Button("Try again", again),) if again else ()) + (Button("Menu", Screen("menu")),)
-    replies: list[Reply] = [Text(f"🏁 {what} finished: **{correct} of {total}** correct. "
-                                 f"{verdict}", buttons=(buttons,))]
+    buttons = ((Button(_("Try again"), again),) if again else ()) + \
+        (Button(_("Menu"), Screen("menu")),)
+    replies: list[Reply] = [Text(finished.format(correct=correct, total=total) + " " + verdict,
+                                 buttons=(buttons,))]
     return replies + _refresher(turn)
 
 
@@ -303,17 +314,19 @@ def _refresher(turn: Turn) -> list[Reply]:
     if chosen is None or chosen.kind != "refresher" or chosen.lesson is None:
         return []
     return [Text(f"💡 {chosen.reason}", buttons=((
-        Button(f"Refresher: {chosen.lesson.title}"[:60], OpenLesson(chosen.lesson.id)),),))]
+        Button(_("Refresher: {lesson}", lesson=chosen.lesson.title)[:60],
+               OpenLesson(chosen.lesson.id)),),))]
 
 
 def hint(turn: Turn) -> list[Reply]:
     question = turn.session.get(QuestionRow, turn.state.question_id)
     if question is None:
-        return [Text("There is no open question to give a hint for. Try /quiz.")]
+        return [Text(_("There is no open question to give a hint for. Try /quiz."))]
     if turn.state.hints_used >= len(question.hints):
         if not question.hints:
-            return [Text("This question has no hint. Have another look at the lesson, or /skip.")]
-        return [Text("That was the last hint. Give it a try, or /skip.")]
+            return [Text(_("This question has no hint. Have another look at the lesson, or "
+                           "/skip."))]
+        return [Text(_("That was the last hint. Give it a try, or /skip."))]
     turn.state.hints_used += 1
     return [Text(f"💡 {question.hints[turn.state.hints_used - 1]}")]
 
@@ -321,17 +334,18 @@ def hint(turn: Turn) -> list[Reply]:
 def skip(turn: Turn) -> list[Reply]:
     question = turn.session.get(QuestionRow, turn.state.question_id)
     if question is None:
-        return [Text("There is no open question to skip.")]
+        return [Text(_("There is no open question to skip."))]
     result = Grade(correct=False, score=0.0, expected=expected_answer(question))
     _record(turn, question, "(skipped)", result)
-    return [Text(f"⏭ Skipped. The answer is **{result.expected}**.\n\n{question.explanation}"),
+    return [Text(_("⏭ Skipped. The answer is **{answer}**.", answer=result.expected)
+                 + f"\n\n{question.explanation}"),
             *_level_change(turn, question), *_advance(turn, result)]
 
 
 def toggle(turn: Turn, option: int) -> list[Reply]:
     question = turn.session.get(QuestionRow, turn.state.question_id)
     if question is None or question.kind != "multiple" or not 0 <= option < len(question.options):
-        return [Text("That button does not fit the open question.")]
+        return [Text(_("That button does not fit the open question."))]
     selected = {int(s) for s in turn.state.selected} ^ {option}
     turn.state.selected = [str(i) for i in sorted(selected)]
     return [render_question(turn, question)]
@@ -339,7 +353,7 @@ def toggle(turn: Turn, option: int) -> list[Reply]:
 
 def submit(turn: Turn) -> list[Reply]:
     if not turn.state.selected:
-        return [Text("Select at least one option, then press Submit.")]
+        return [Text(_("Select at least one option, then press Submit."))]
     return answer(turn, tuple(int(s) for s in turn.state.selected))
 
 
@@ -378,7 +392,9 @@ def leave_quiz(turn: Turn) -> list[Reply]:
     turn.state.quiz = {}
     turn.state.question_id = None
     turn.state.selected = []
-    return [Text(f"(You left the quiz after {quiz['index']} of {_length(quiz)} questions.)")]
+    return [Text(ngettext("(You left the quiz after {done} of {n} question.)",
+                          "(You left the quiz after {done} of {n} questions.)", _length(quiz),
+                          done=quiz["index"]))]
 
 
 def group_answer(turn: Turn, question_id: int, response: tuple[int, ...]) -> list[Reply]:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tutor.flows.teaching import NOT_A_TEACHER, Teaching
 from tutor.groups import SERVER, group_row, leaderboard
+from tutor.i18n import N_, _
 from tutor.markup import plain
 from tutor.messages import Reply, Text
 from tutor.preferences import update
@@ -16,35 +17,36 @@ from tutor.turn import Turn
 
 __all__ = ["group_settings", "standings"]
 
-ONLY_IN_GROUPS = "That is for groups: use it in a group chat or a server's channel."
-USAGE = "Say `/group course python-basics` or `/group timezone Berlin`."
+ONLY_IN_GROUPS = N_("That is for groups: use it in a group chat or a server's channel.")
+USAGE = N_("Say `/group course python-basics` or `/group timezone Berlin`.")
 
 
 def group_settings(turn: Turn, teaching: Teaching) -> list[Reply]:
     event = turn.event
     if not event.is_group:
-        return [Text(ONLY_IN_GROUPS)]
+        return [Text(_(ONLY_IN_GROUPS))]
     if not teaching.is_teacher(turn):
-        return [Text(NOT_A_TEACHER)]
-    what, _, value = event.text.strip().partition(" ")
+        return [Text(_(NOT_A_TEACHER))]
+    what, _space, value = event.text.strip().partition(" ")
     value = value.strip()
     platform = event.identity.platform
     if what == "course" and value:
         course = turn.session.scalar(select(CourseRow).where(CourseRow.slug == value.lower()))
         if course is None:
-            return [Text(f"There is no course `{plain(value[:40])}`. The courses are listed "
-                         "by /start.")]
+            return [Text(_("There is no course `{course}`. The courses are listed by /start.",
+                           course=plain(value[:40])))]
         group_row(turn.session, platform, event.group, event.chat_id).course_id = course.id
-        return [Text(f"📚 This chat now studies **{plain(course.title)}**. Try /groupquiz!")]
+        return [Text(_("📚 This chat now studies **{course}**. Try /groupquiz!",
+                       course=plain(course.title)))]
     if what == "timezone" and value:
         found = parse_timezone(value)
         if found is None:
-            return [Text(f"I don't know the time zone {plain(value[:40])!r}: a city, a name "
-                         "like Europe/Paris, or an offset like +2.")]
+            return [Text(_("I don't know the time zone “{zone}”: a city, a name like "
+                           "Europe/Paris, or an offset like +2.", zone=plain(value[:40])))]
         group_row(turn.session, platform, event.group, SERVER).timezone = found
-        return [Text(f"🕰 The group's time zone: **{describe_zone(found)}**. Leaderboards "
-                     "reset on Monday 00:00 there.")]
-    return [Text(USAGE)]
+        return [Text(_("🕰 The group's time zone: **{zone}**. Leaderboards reset on Monday "
+                       "00:00 there.", zone=describe_zone(found)))]
+    return [Text(_(USAGE))]
 
 
 def standings(turn: Turn) -> list[Reply]:
@@ -52,11 +54,11 @@ def standings(turn: Turn) -> list[Reply]:
     word = event.text.strip().lower()
     if word in ("optout", "optin"):
         update(turn.learner, leaderboard=word == "optin")
-        return [Text("You're on the leaderboards." if word == "optin"
-                     else "Your name stays off the leaderboards.")]
+        return [Text(_("You're on the leaderboards.") if word == "optin"
+                     else _("Your name stays off the leaderboards."))]
     if not event.is_group:
-        return [Text(ONLY_IN_GROUPS)]
+        return [Text(_(ONLY_IN_GROUPS))]
     found = leaderboard(turn.session, event.identity.platform, event.group, turn.now)
     lines = [f"**{i}.** {plain(s.name)}: {s.points}" for i, s in enumerate(found, 1)]
-    return [Text("🏆 **This week's leaderboard**\n\n" + ("\n".join(lines) or
-                 "No points yet this week: start one with /groupquiz."))]
+    return [Text(_("🏆 **This week's leaderboard**") + "\n\n" + ("\n".join(lines) or
+                 _("No points yet this week: start one with /groupquiz.")))]

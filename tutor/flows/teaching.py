@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tutor.actions import AlertChoice, DraftSet
 from tutor.content_report import CardVerdicts, content_feedback
 from tutor.flows import alerts
+from tutor.i18n import N_, _, ngettext
 from tutor.markup import plain
 from tutor.messages import Button, Identity, Image, Reply, Text
 from tutor.overview import class_overview
@@ -28,11 +29,12 @@ from tutor.turn import Turn
 
 __all__ = ["NOT_A_TEACHER", "Teaching"]
 
-NOT_A_TEACHER = ("That is for teachers. If you teach this course, ask whoever runs tutorbot "
-                 "to add you to TEACHERS (or, on Discord, for the server's teacher role).")
-NO_DESK = "Campaigns are not available here: this tutorbot runs without nudges."
-EXPIRED = "That draft has expired; /campaign starts a new one."
-CANCELLED = "Cancelled; nothing was created."
+NOT_A_TEACHER = N_("That is for teachers. If you teach this course, ask whoever runs "
+                   "tutorbot to add you to TEACHERS (or, on Discord, for the server's teacher "
+                   "role).")
+NO_DESK = N_("Campaigns are not available here: this tutorbot runs without nudges.")
+EXPIRED = N_("That draft has expired; /campaign starts a new one.")
+CANCELLED = N_("Cancelled; nothing was created.")
 TYPED_STEPS = ("schedule", "text", alerts.ENCOURAGE_STEP)
 
 
@@ -54,9 +56,9 @@ class Teaching:
 
     def _refused(self, turn: Turn) -> list[Reply] | None:
         if not self.is_teacher(turn):
-            return [Text(NOT_A_TEACHER)]
+            return [Text(_(NOT_A_TEACHER))]
         if self.desk is None:
-            return [Text(NO_DESK)]
+            return [Text(_(NO_DESK))]
         return None
 
     # -- drafting --------------------------------------------------------------------------
@@ -69,22 +71,23 @@ class Teaching:
         turn.state.draft = {"step": "course"}
         courses = turn.session.execute(select(CourseRow.slug, CourseRow.title)
                                        .order_by(CourseRow.title)).all()
-        return [Text("📣 A new campaign. Which course? (/cancel to stop)",
+        return [Text(_("📣 A new campaign. Which course? (/cancel to stop)"),
                      tuple((Button(title[:40], DraftSet("course", slug)),)
                            for slug, title in courses))]
 
     def _all_at_once(self, turn: Turn, text: str) -> list[Reply]:
         parts = [p.strip() for p in text.split("|", 3)]
         if len(parts) != 4 or not all(parts):
-            return [Text("Say `/campaign COURSE | AUDIENCE | SCHEDULE | MESSAGE`, e.g. "
-                         "`/campaign python-basics | everyone | daily 18:00 | Hi {name}!`, or "
-                         "`/campaign` alone to be asked one thing at a time.")]
+            return [Text(_("Say `/campaign COURSE | AUDIENCE | SCHEDULE | MESSAGE`, e.g. "
+                           "`/campaign python-basics | everyone | daily 18:00 | Hi {name}!`, "
+                           "or `/campaign` alone to be asked one thing at a time."))]
         course, audience, schedule, message = parts
         assert self.desk is not None
         label = next((a for a in self.desk.audiences if a.lower() == audience.lower()), None)
         if label is None:
-            return [Text(f"I don't know the audience {plain(audience[:40])!r}; pick one of: "
-                         f"{', '.join(self.desk.audiences)}.")]
+            return [Text(_("I don't know the audience “{audience}”; pick one of: {known}.",
+                           audience=plain(audience[:40]),
+                           known=", ".join(self.desk.audiences)))]
         if (problem := self.desk.schedule_problem(schedule)) is not None:
             return [Text(problem)]
         turn.state.draft = {"step": "text", "course": course.lower(), "audience": label,
@@ -98,47 +101,49 @@ class Teaching:
         assert self.desk is not None
         draft = dict(turn.state.draft or {})
         if draft.get("step") != field:
-            return [Text(EXPIRED)]
+            return [Text(_(EXPIRED))]
         if field == "course":
             draft.update(step="audience", course=value)
             turn.state.draft = draft
-            return [Text("Who should get it?", tuple(
+            return [Text(_("Who should get it?"), tuple(
                 (Button(label, DraftSet("audience", str(n))),)
                 for n, label in enumerate(self.desk.audiences)))]
         if field == "audience" and value.isdigit() and int(value) < len(self.desk.audiences):
             draft.update(step="schedule", audience=self.desk.audiences[int(value)])
             turn.state.draft = draft
-            return [Text("When? `daily 18:00`, `weekdays 8:30`, `once 2026-12-01 18:00` or "
-                         "`after 3 days` (each learner's own time).")]
+            return [Text(_("When? `daily 18:00`, `weekdays 8:30`, `once 2026-12-01 18:00` or "
+                           "`after 3 days` (each learner's own time)."))]
         if field == "confirm":
             turn.state.draft = {}
             if value != "yes":
-                return [Text(CANCELLED)]
+                return [Text(_(CANCELLED))]
             try:
                 number = self.desk.create(turn.session, draft, _author(turn))
             except ValueError as problem:
-                return [Text(f"Not created: {problem}")]
-            return [Text(f"📣 Campaign {number} created. /report shows how it goes.")]
-        return [Text(EXPIRED)]
+                return [Text(_("Not created: {problem}", problem=problem))]
+            return [Text(_("📣 Campaign {number} created. /report shows how it goes.",
+                           number=number))]
+        return [Text(_(EXPIRED))]
 
     def alert(self, turn: Turn, action: AlertChoice) -> list[Reply]:
         if not self.is_teacher(turn):
-            return [Text(NOT_A_TEACHER)]
+            return [Text(_(NOT_A_TEACHER))]
         return alerts.choose(turn, self.desk, action)
 
     def typed(self, turn: Turn, text: str) -> list[Reply]:
         """The schedule or the message of a draft, typed."""
         draft = dict(turn.state.draft or {})
         if draft.get("step") == alerts.ENCOURAGE_STEP:
-            return alerts.typed(turn, text) if self.is_teacher(turn) else [Text(NOT_A_TEACHER)]
+            return alerts.typed(turn, text) if self.is_teacher(turn) \
+                else [Text(_(NOT_A_TEACHER))]
         assert self.desk is not None
         if draft.get("step") == "schedule":
             if (problem := self.desk.schedule_problem(text)) is not None:
                 return [Text(problem)]
             draft.update(step="text", schedule=text.strip())
             turn.state.draft = draft
-            return [Text("The message? You can use "
-                         + ", ".join(f"`{{{p}}}`" for p in self.desk.placeholders) + ".")]
+            return [Text(_("The message? You can use {fields}.", fields=", ".join(
+                f"`{{{p}}}`" for p in self.desk.placeholders)))]
         return self._preview(turn, text)
 
     def _preview(self, turn: Turn, message: str) -> list[Reply]:
@@ -148,16 +153,17 @@ class Teaching:
             shown = self.desk.preview(turn.session, draft, turn.now)
         except ValueError as problem:  # a placeholder we do not know, a missing course
             turn.state.draft = {**draft, "step": "text"}
-            return [Text(f"{problem}\n\nThe message again, please? (/cancel to stop)")]
+            return [Text(f"{problem}\n\n" + _("The message again, please? (/cancel to stop)"))]
         turn.state.draft = {**draft, "step": "confirm"}
-        return [Text(f"Preview:\n\n{shown}", ((Button("✅ Create", DraftSet("confirm", "yes")),
-                                               Button("✖️ Cancel", DraftSet("confirm", "no"))),))]
+        return [Text(_("Preview:") + f"\n\n{shown}",
+                     ((Button(_("✅ Create"), DraftSet("confirm", "yes")),
+                       Button(_("✖️ Cancel"), DraftSet("confirm", "no"))),))]
 
     def cancel(self, turn: Turn) -> list[Reply]:
         if not turn.state.draft:
-            return [Text("Nothing to cancel.")]
+            return [Text(_("Nothing to cancel."))]
         turn.state.draft = {}
-        return [Text(CANCELLED)]
+        return [Text(_(CANCELLED))]
 
     # -- the list and the report -----------------------------------------------------------
 
@@ -167,8 +173,8 @@ class Teaching:
         assert self.desk is not None
         if turn.event.text.strip():  # `/campaigns pause 3` and the like
             return [Text(self.desk.change_status(turn.session, turn.event.text))]
-        return [Text(self.desk.listing(turn.session) + "\n\n`/campaigns pause ID`, `resume ID` "
-                     "or `cancel ID` change one.")]
+        return [Text(self.desk.listing(turn.session) + "\n\n"
+                     + _("`/campaigns pause ID`, `resume ID` or `cancel ID` change one."))]
 
     def report(self, turn: Turn) -> list[Reply]:
         """The campaigns, the questions the course did not answer, and the class overview of
@@ -179,34 +185,39 @@ class Teaching:
         lines = [self.desk.report(turn.session)]
         gaps = unanswered_questions(self._db)[:5]
         if gaps:
-            lines.append("\n❓ **Asked, but not in the course**")
+            lines.append("\n" + _("❓ **Asked, but not in the course**"))
             lines += [f"- “{plain(q.text[:80])}” ({q.times}×, {q.course})" for q in gaps]
         if own := own_work_questions(self._db):
-            lines.append(f"\n🔍 {own} question(s) about learners' own code that the course "
-                         "could not help with: worth a look at their work.")
+            lines.append("\n" + ngettext(
+                "🔍 {n} question about learners' own code that the course could not help "
+                "with: worth a look at their work.", "🔍 {n} questions about learners' own code "
+                "that the course could not help with: worth a look at their work.", own))
         course = turn.event.text.strip().lower() or turn.session.scalar(
             select(CourseRow.slug).join(Enrollment, Enrollment.course_id == CourseRow.id)
             .group_by(CourseRow.slug).order_by(func.count().desc()).limit(1))
         state = ClassState.load(self._db, course, turn.now) if course else None
         risky = [r for r in state.at_risk() if r.risk >= AT_RISK][:5] if state else []
         if risky:
-            lines.append(f"\n⚠️ **Most at risk of dropping out** ({course})")
+            lines.append("\n" + _("⚠️ **Most at risk of dropping out** ({course})",
+                                   course=course))
             lines += [f"- {plain(r.learner[:40])}: {r.risk:.0%}"
                       + (f" ({'; '.join(r.reasons)})" if r.reasons else "") for r in risky]
         confusing = content_feedback(self._db, course, most=3) if course else []
         if confusing:
-            lines.append(f"\n😕 **Cards learners found confusing** ({course})")
+            lines.append("\n" + _("😕 **Cards learners found confusing** ({course})",
+                                   course=course))
             lines += [_verdict_line(v) for v in confusing]
         groups = state.groups() if state else []
         if groups:
-            lines.append(f"\n👥 **Learner groups** ({course}; a campaign can target one)")
+            lines.append("\n" + _("👥 **Learner groups** ({course}; a campaign can target one)",
+                                   course=course))
             lines += [f"- {g.name}: {g.size}, risk {g.risk:.0%} ({g.traits})" for g in groups]
         replies: list[Reply] = [Text("\n".join(lines))]
         if course and self._charts is not None:
             image = class_overview(self._db, course, turn.now,
                                    self._charts / f"class-{course}.png")
             if image is not None:
-                replies.append(Image(image, caption="The class at a glance"))
+                replies.append(Image(image, caption=_("The class at a glance")))
         return replies
 
 

@@ -73,6 +73,7 @@ class LearnerInfo(NamedTuple):
     display_name: str
     timezone: str
     preferences: dict[str, Any]
+    language: str  # as their app last reported it (see tutor.preferences.language)
 
 
 @dataclass
@@ -89,7 +90,7 @@ class Histories:
              learner_id: int | None = None) -> Histories:
         """Everyone enrolled in the course, or one learner."""
         enrolled = select(Learner.id, Learner.display_name, Learner.timezone,
-                          Learner.preferences).join(
+                          Learner.preferences, Learner.language).join(
             Enrollment, Enrollment.learner_id == Learner.id).where(
             Enrollment.course_id == course_id)
         answered = select(Attempt.learner_id, Attempt.answered_at, Attempt.correct).where(

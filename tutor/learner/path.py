@@ -20,6 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tutor import i18n
+from tutor.i18n import _, ngettext
+
 __all__ = ["REVIEWS_FIRST", "STRUGGLING", "LessonInfo", "Progress", "Step", "can_skip",
            "next_step"]
 
@@ -97,9 +100,10 @@ def _refresher(progress: Progress) -> Step | None:
         # Not again while the learner is on it, or has just re-read it: the next answers
         # on the skill, not the same offer, say whether it helped.
         if teaching is not None and teaching.id != progress.current:
-            return Step("refresher", f"{skill.replace('-', ' ').capitalize()} builds on "
-                                     f"{need.replace('-', ' ')}, where you are at "
-                                     f"{level:.0%}: a two-minute refresher first?", teaching)
+            return Step("refresher", _(
+                "{skill} builds on {need}, where you are at {level}: a two-minute refresher "
+                "first?", skill=skill.replace("-", " ").capitalize(),
+                need=need.replace("-", " "), level=i18n.percent(level)), teaching)
     return None
 
 
@@ -112,21 +116,24 @@ def _tied(ready: list[LessonInfo], progress: Progress) -> Step | None:
         return None
     best = max(tied, key=lambda x: (progress.liked.get(x.id, 0.0), -tied.index(x)))
     others = ", ".join(x.title for x in tied if x is not best)
-    return Step("lesson", f"Learners who studied what you have went on to {best.title} next "
-                          f"(you may take {others} in any order).", best)
+    return Step("lesson", _("Learners who studied what you have went on to {lesson} next (you "
+                            "may take {others} in any order).", lesson=best.title,
+                            others=others), best)
 
 
 def next_step(progress: Progress) -> Step:
     if (refresher := _refresher(progress)) is not None:
         return refresher
     if progress.due >= REVIEWS_FIRST:
-        return Step("review", f"{progress.due} questions are due for a refresh: "
-                              "reviewed on time, they stick.")
+        return Step("review", ngettext(
+            "{n} question is due for a refresh: reviewed on time, it sticks.",
+            "{n} questions are due for a refresh: reviewed on time, they stick.", progress.due))
     reading = next((lesson for lesson in progress.lessons if lesson.id == progress.reading),
                    None)
     if reading is not None:
-        return Step("resume", f"Back to {reading.title}, where you left off."
-                    if progress.reading_card else f"On to {reading.title}.", reading)
+        return Step("resume", _("Back to {lesson}, where you left off.", lesson=reading.title)
+                    if progress.reading_card else _("On to {lesson}.", lesson=reading.title),
+                    reading)
     open_lessons = [lesson for lesson in progress.lessons if lesson.id not in progress.done]
     skipped = [lesson for lesson in open_lessons if can_skip(lesson, progress)]
     ready = [x for x in open_lessons if x not in skipped and not _missing(x, progress)]
@@ -136,24 +143,32 @@ def next_step(progress: Progress) -> Step:
         lesson = ready[0]
         passed = [s.title for s in skipped
                   if open_lessons.index(s) < open_lessons.index(lesson)]
-        why = f"Next after {', '.join(passed)}, which you already know" if passed \
-            else "Next in the course"
-        needs = sorted({n for s in lesson.skills for n in progress.requires.get(s, ())}
-                       - set(lesson.skills))
-        if needs:
-            why += f"; it builds on {', '.join(n.replace('-', ' ') for n in needs)}, " \
-                   "which you have covered"
-        return Step("lesson", why + ".", lesson)
+        after = ", ".join(passed)
+        needs = ", ".join(n.replace("-", " ") for n in sorted(
+            {n for s in lesson.skills for n in progress.requires.get(s, ())}
+            - set(lesson.skills)))
+        if passed and needs:
+            why = _("Next after {lessons}, which you already know; it builds on {skills}, "
+                    "which you have covered.", lessons=after, skills=needs)
+        elif passed:
+            why = _("Next after {lessons}, which you already know.", lessons=after)
+        elif needs:
+            why = _("Next in the course; it builds on {skills}, which you have covered.",
+                    skills=needs)
+        else:
+            why = _("Next in the course.")
+        return Step("lesson", why, lesson)
     if open_lessons:
         lesson = next((x for x in open_lessons if x not in skipped), open_lessons[0])
         missing = _missing(lesson, progress)
         if lesson in skipped:
-            return Step("lesson", f"You already know what {lesson.title} teaches: a quick "
-                                  "look, or its quiz.", lesson)
-        return Step("lesson", f"Next in the course (it builds on "
-                              f"{', '.join(m.replace('-', ' ') for m in missing)}, which "
-                              "you have not finished yet).", lesson)
+            return Step("lesson", _("You already know what {lesson} teaches: a quick look, or "
+                                    "its quiz.", lesson=lesson.title), lesson)
+        return Step("lesson", _("Next in the course (it builds on {skills}, which you have not "
+                                "finished yet).",
+                                skills=", ".join(m.replace("-", " ") for m in missing)), lesson)
     if progress.due:
-        return Step("review", f"Every lesson is done; {progress.due} question"
-                              f"{'s are' if progress.due != 1 else ' is'} due for a refresh.")
-    return Step("done", "You have finished every lesson of this course.")
+        return Step("review", ngettext("Every lesson is done; {n} question is due for a refresh.",
+                                       "Every lesson is done; {n} questions are due for a "
+                                       "refresh.", progress.due))
+    return Step("done", _("You have finished every lesson of this course."))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from retrieval import SearchIndex
+from tutor.i18n import N_, _
 from tutor.metrics import LLM_CALLS
 from tutor.qa.evidence import Evidence, EvidenceModel, Passage, SentenceVectors, gather
 from tutor.qa.offline import Draft, as_sentence, compose
@@ -26,8 +27,8 @@ RETRIEVE = 4  # passages the evidence is gathered from
 CLOSEST = 3  # lessons suggested with a decline
 
 
-NOTHING_NEW = ("That is all the course says about it, as far as I can find: the answer above is "
-               "the whole of it. The lesson it cites tells it in context.")
+NOTHING_NEW = N_("That is all the course says about it, as far as I can find: the answer above "
+                 "is the whole of it. The lesson it cites tells it in context.")
 
 
 class PassageSource(Protocol):
@@ -64,14 +65,16 @@ class Source:
     @property
     def lesson_label(self) -> str:
         """"Lesson 3", or a reference document's title (references have no number)."""
-        return f"Lesson {self.lesson_number}" if self.lesson_number else self.lesson_title
+        return _("Lesson {number}", number=self.lesson_number) if self.lesson_number \
+            else self.lesson_title
 
     @property
     def label(self) -> str:
         card = f" – {self.card_title}" if self.card_title != self.lesson_title else ""
         if not self.lesson_number:
             return f"{self.lesson_title}{card}"
-        return f"Lesson {self.lesson_number} · {self.lesson_title}{card}"
+        return _("Lesson {number} · {lesson}", number=self.lesson_number,
+                 lesson=self.lesson_title) + card
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ class Answerer:
             fresh = replace(evidence, sentences=tuple(
                 s for s in evidence.sentences if as_sentence(s.text) not in already_said))
             if not fresh.sentences:
-                return Answer(evidence.question, NOTHING_NEW, (), True, "offline",
+                return Answer(evidence.question, _(NOTHING_NEW), (), True, "offline",
                               evidence.confidence)
             draft, engine = compose(fresh, keep_ratio=self._model.keep_ratio,
                                     max_passages=self._model.max_passages), "offline"
