@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
 DATA = Path(__file__).parent / "data"
 COURSE_QUESTIONS = DATA / "course_questions.yaml"
+CHINESE_QUESTIONS = DATA / "course_questions_zh.yaml"
 console = Console()
 if not console.is_terminal:  # a log file: tables as wide as they need
     console.width = 150
@@ -41,9 +42,10 @@ def openbookqa(folder: Path = EVAL / "openbookqa") -> tuple[list[str], list[Quer
     return facts, queries
 
 
-def course_questions() -> tuple[list[Query], list[str], list[str]]:
-    """In-scope questions (gold = card section key), near and far out-of-scope questions."""
-    data = yaml.safe_load(COURSE_QUESTIONS.read_text(encoding="utf-8"))
+def course_questions(path: Path = COURSE_QUESTIONS) -> tuple[list[Query], list[str], list[str]]:
+    """In-scope questions (gold = card section key), near and far out-of-scope questions;
+    of the bundled English courses, or (CHINESE_QUESTIONS) of the Chinese one."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     inside = [Query(q, key) for key, qs in data["in_scope"].items() for q in qs]
     return inside, data["out_of_scope"]["near"], data["out_of_scope"]["far"]
 

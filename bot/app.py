@@ -103,7 +103,7 @@ def build_search(settings: Settings, database: Database) -> CourseSearch:
     """The search index; the embedding model loads only when something needs embedding."""
     embedder = SentenceTransformerEmbedder(settings.embedding_model)
     index = SearchIndex(settings.resolved_index_dir, embedder, kind=settings.search_index)
-    return CourseSearch(database, index)
+    return CourseSearch(database, index, dense_languages=settings.dense_languages)
 
 
 def build_llm(settings: Settings) -> LLMEngine | None:

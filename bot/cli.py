@@ -329,10 +329,12 @@ def search(
     query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
     course: OnlyCourse = None,
     k: Annotated[int, typer.Option("--k", metavar="N", min=1, max=100, help="How many hits.")] = 5,
-    mode: Annotated[str, typer.Option(metavar="MODE", help="hybrid, dense or lexical.")] = "hybrid",
+    mode: Annotated[str, typer.Option(
+        metavar="MODE", help="hybrid, dense or lexical (default: as the chat searches the "
+                             "course: lexical for a language the model does not read).")] = "",
 ) -> None:
     """Search the course text and print the best passages with their scores and sources."""
-    if mode not in ("hybrid", "dense", "lexical"):
+    if mode not in ("", "hybrid", "dense", "lexical"):
         errors.print(f"[red]--mode must be hybrid, dense or lexical (got {mode!r})[/red]")
         raise typer.Exit(2)
     settings = _settings()
@@ -341,7 +343,7 @@ def search(
     finder = build_search(settings, database)
     if not finder.is_current():
         _print_sync(finder.sync(progress=True))
-    hits = finder.search(query, course=course, k=k, mode=cast(SearchMode, mode))
+    hits = finder.search(query, course=course, k=k, mode=cast(SearchMode, mode) or None)
     database.dispose()
     if not hits:
         console.print("No matching passages." if query.strip() else "Give a query to search.")

@@ -66,5 +66,10 @@ def split_body(body: str, first_line: int) -> tuple[list[RawCard], list[Block]]:
     return cards, blocks
 
 
+# Chinese (Han) characters stay in a card's key: a heading of Han characters alone would
+# otherwise give "card", "card-2"..., keys that move when a card is inserted before them.
+_NOT_IN_KEY = re.compile(r"[^a-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "card"
+    return _NOT_IN_KEY.sub("-", text.lower()).strip("-")[:40] or "card"

@@ -22,7 +22,6 @@ import yaml
 
 from content.documents import Document, DocumentError, documents_in, read_document
 from content.loader import REFERENCE_DIR, front_matter
-from content.markdown import slugify
 
 __all__ = ["REFERENCE_DIR", "REFERENCE_ORDER", "DocsReport", "import_documents",
            "reference_lesson"]
@@ -86,6 +85,15 @@ def reference_lesson(document: Document, lesson_id: str, source: str) -> str:
     return "\n".join(out)
 
 
+def _lesson_slug(name: str) -> str:
+    """A lesson id from a file name: ASCII, as lesson ids are; a name in another script
+    ("物理笔记.pdf") keeps a short hash of itself, so two such documents never share one."""
+    letters = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:30]
+    if name.isascii():
+        return letters or "document"
+    return f"{letters or 'document'}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+
+
 def _sha256(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -125,7 +133,7 @@ def import_documents(paths: list[Path], course_folder: Path, *,
         if known is not None:
             file = known[0]
         else:
-            stem = base = "ref-" + slugify(path.stem)
+            stem = base = "ref-" + _lesson_slug(path.stem)
             number = 1
             while stem in taken:
                 number += 1

@@ -12,12 +12,44 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["DEFAULT_MODEL", "Embedder", "SentenceTransformerEmbedder", "Vectors"]
+__all__ = ["DEFAULT_MODEL", "ENGLISH", "Embedder", "Languages", "SentenceTransformerEmbedder",
+           "Vectors", "model_languages", "parse_languages", "reads"]
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 Vectors = NDArray[np.float32]
 PROGRESS_FROM = 256  # texts; below this a bar only flickers
+# The languages a model reads: ISO 639 codes, or None for every language.
+Languages = frozenset[str] | None
+ENGLISH: Languages = frozenset({"en"})
+# Parts of the names of sentence-transformers models trained on many languages.
+_MULTILINGUAL = ("multilingual", "labse", "bge-m3", "xlm-r", "distiluse-base-multi", "m3e",
+                 "text2vec-base-chinese")
+
+
+def model_languages(name: str) -> Languages:
+    """What a model reads, as far as its name tells: every language for a multilingual model
+    (paraphrase-multilingual-*, LaBSE, multilingual-e5, bge-m3...), else English (the bundled
+    all-MiniLM-L6-v2 and the other English sentence-transformers models). EMBEDDING_LANGUAGES
+    says it when the name does not."""
+    lowered = name.lower()
+    return None if any(part in lowered for part in _MULTILINGUAL) else ENGLISH
+
+
+def parse_languages(text: str) -> Languages:
+    """`en,zh` -> {"en", "zh"}; `*` -> every language (None)."""
+    codes = {code.strip().lower().replace("_", "-").split("-")[0] for code in text.split(",")}
+    codes.discard("")
+    if "*" in codes:
+        return None
+    if not codes or not all(code.isalpha() and 2 <= len(code) <= 3 for code in codes):
+        raise ValueError(f"{text!r} is not a list of language codes like `en,zh`, or `*`")
+    return frozenset(codes)
+
+
+def reads(languages: Languages, language: str) -> bool:
+    """Whether a model reading `languages` reads text in `language` (`zh-CN` counts as zh)."""
+    return languages is None or language.lower().replace("_", "-").split("-")[0] in languages
 
 
 class Embedder(Protocol):

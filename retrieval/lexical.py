@@ -19,6 +19,7 @@ from typing import Any
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN
 from numpy.typing import NDArray
 
 __all__ = ["HAN", "LexicalIndex", "segment_han", "spell_operators"]
@@ -63,6 +64,9 @@ _HAN = re.compile(f"{HAN}+")
 # Words of two or more letters, as bm25s has it, and a Han character on its own: one
 # character is a whole word in Chinese (水, water).
 TOKEN = rf"(?u)\b\w\w+\b|{HAN}"
+# English and Chinese function words ("what", "什么", "的"): a question's own wording is no
+# sign of what it asks about, in either language.
+STOPWORDS = tuple(dict.fromkeys((*STOPWORDS_EN, *STOPWORDS_CHINESE)))
 
 
 def segment_han(text: str) -> str:
@@ -91,7 +95,7 @@ class LexicalIndex:
         self._document_frequency: dict[str, int] = {}
         if texts:
             self._bm25 = bm25s.BM25(k1=k1, b=b)
-            tokens = bm25s.tokenize([_prepared(t) for t in texts], stopwords="en",
+            tokens = bm25s.tokenize([_prepared(t) for t in texts], stopwords=STOPWORDS,
                                     stemmer=self._stemmer, show_progress=False,
                                     token_pattern=TOKEN)
             self._bm25.index(tokens, show_progress=False)
@@ -107,7 +111,7 @@ class LexicalIndex:
         sentences question after question, and bm25s tokenizes one text in ~0.1 ms."""
         found = self._terms.get(query)
         if found is None:
-            tokenized = bm25s.tokenize([_prepared(query)], stopwords="en",
+            tokenized = bm25s.tokenize([_prepared(query)], stopwords=STOPWORDS,
                                        stemmer=self._stemmer, show_progress=False,
                                        return_ids=False, token_pattern=TOKEN)
             found = tuple(tokenized[0]) if tokenized else ()

@@ -100,7 +100,7 @@ def test_the_quiz_tells_the_learner_when_their_level_moves(bundled_db: Database)
     with bundled_db.session() as session:
         assert (session.scalar(select(Enrollment.level)) or 0) >= 2
     chat.say("/progress")
-    assert "**level" in chat.text()
+    assert "**Level" in chat.text()
     downs = []
     for lesson in range(5, 9):
         chat.say(f"/quiz {lesson}")
@@ -188,7 +188,7 @@ def test_progress_shows_the_weekly_goal(bundled_db: Database) -> None:
     clock[0] = NOW
     chat.say("/skip")
     chat.say("/progress")
-    assert "This week: **2 of 4** active days: 2 more days by Sunday" in chat.text()
+    assert "This week: **2 of 4** active days. 2 more days by Sunday" in chat.text()
 
 
 def test_an_answer_delivered_twice_is_counted_once(bundled_db: Database) -> None:

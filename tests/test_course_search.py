@@ -26,7 +26,7 @@ def test_every_active_card_is_a_section_with_its_source(bundled_db: Database,
                                                         ) -> None:
     search, _ = _search(bundled_db, tmp_path / "ix", embedder)
     sections = search.sections()
-    assert len(sections) == 81
+    assert len(sections) == 96  # 81 English cards and the Chinese course's 15
     core = next(s for s in sections if s.key == "earth-science/inside-the-earth/the-core")
     assert core.path == ("Inside the Earth", "The core")
     assert core.metadata["lesson_number"] == "1"
@@ -48,7 +48,7 @@ def test_search_by_course_after_a_background_sync(bundled_db: Database, tmp_path
     again, fresh = _search(bundled_db, tmp_path / "ix", embedder)
     assert again.sync_in_background() is None  # nothing changed: no thread, no model
     assert fresh.embedded == []
-    assert len(counting.embedded) == 81 + 2  # every card once, then the two queries
+    assert len(counting.embedded) == 96 + 2  # every card once, then the two queries
     assert counting.embedded[-1] == "why does the Moon change shape"
 
 

@@ -30,8 +30,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 __all__ = ["DEFAULT", "DOMAIN", "KEYWORDS", "LANGUAGES", "LOCALE_DIR", "N_", "Nn_", "_", "day",
-           "language", "negotiate", "ngettext", "number", "percent", "plural_form", "said",
-           "speaking", "time_of_day", "weekday"]
+           "joined", "language", "negotiate", "ngettext", "number", "percent", "plural_form",
+           "said", "speaking", "time_of_day", "weekday"]
 
 DOMAIN = "tutorbot"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -119,6 +119,12 @@ def ngettext(singular: str, plural: str, count: int, /, **values: object) -> str
     """The form for `count` in the current language's plural rules; `{n}` is the count."""
     text = _translations(_language.get()).ngettext(singular, plural, count)
     return text.format(n=number(count), **values)
+
+
+def joined(*sentences: str) -> str:
+    """Sentences one after the other: with a space between them, but none in Chinese,
+    whose full stop (。) closes a sentence without one."""
+    return ("" if _language.get() == "zh_Hans" else " ").join(s for s in sentences if s)
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from content import formulas
 from retrieval import Chunk, Hit, SearchIndex, SearchMode, Section, SyncReport, chunk_sections
+from retrieval.embeddings import ENGLISH, Languages, reads
 from tutor.storage.database import Database
 from tutor.storage.models import CardRow, CourseRow, LessonRow
 
@@ -23,11 +24,32 @@ log = logging.getLogger(__name__)
 
 
 class CourseSearch:
-    def __init__(self, database: Database, index: SearchIndex) -> None:
+    """`dense_languages`: the languages the index's embedding model reads. A course in any
+    other language is searched by its words alone (BM25, with Chinese segmented into words):
+    vectors of a model that cannot read it rank by noise, and the answer-or-decline gate is
+    calibrated for that mode (tutor.qa.evidence.LEXICAL)."""
+
+    def __init__(self, database: Database, index: SearchIndex, *,
+                 dense_languages: Languages = ENGLISH) -> None:
         self._db = database
         self.index = index
+        self.dense_languages = dense_languages
+        self._languages: dict[str, str] = {}  # course slug -> its language, read once
         self._lock = threading.Lock()
         self._background: threading.Thread | None = None
+
+    def mode(self, course: str | None) -> SearchMode:
+        """How a course is searched: by meaning and words, or (a language the embedding
+        model does not read) by words alone. Every course at once: by meaning and words."""
+        if course is None or self.dense_languages is None:
+            return "hybrid"
+        language = self._languages.get(course)
+        if language is None:
+            with self._db.session() as session:
+                language = session.scalar(select(CourseRow.language).where(
+                    CourseRow.slug == course)) or "en"
+            self._languages[course] = language
+        return "hybrid" if reads(self.dense_languages, language) else "lexical"
 
     def sections(self, course: str | None = None) -> list[Section]:
         """One section per active card, with the source a citation needs."""
@@ -65,6 +87,7 @@ class CourseSearch:
 
     def sync(self, course: str | None = None, *, progress: bool = False) -> SyncReport:
         """Re-embed what changed (all courses, or one)."""
+        self._languages.clear()  # a course imported again may say another language
         chunks = self.chunks(course)
         with self._lock:
             return self.index.sync(chunks, scope={"course": course} if course else None,
@@ -99,14 +122,15 @@ class CourseSearch:
         return thread is not None and thread.is_alive()
 
     def search(self, query: str, *, course: str | None = None, k: int = 5,
-               mode: SearchMode = "hybrid") -> Sequence[Hit]:
+               mode: SearchMode | None = None) -> Sequence[Hit]:
         # Never waits for a background sync: the chat answers from the index as it is.
         return self.index.search(query, k=k, where={"course": course} if course else None,
-                                 mode=mode)
+                                 mode=mode or self.mode(course))
 
     def retriever(self, *, course: str | None = None, k: int = 5) -> IndexRetriever:
         # Imported here: LangChain's import costs half a second the chat need not pay.
         from retrieval.langchain import IndexRetriever
 
         return IndexRetriever(index=self.index, k=k,
-                              where={"course": course} if course else None)
+                              where={"course": course} if course else None,
+                              mode=self.mode(course))

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from retrieval.embeddings import DEFAULT_MODEL, Languages, model_languages, parse_languages
+
 __all__ = ["Settings", "default_data_dir"]
 
 
@@ -37,6 +39,12 @@ class Settings(BaseSettings):
         default=None,
         description="A sentence-transformers model name or local path; empty: the bundled "
                     "all-MiniLM-L6-v2.",
+    )
+    embedding_languages: str | None = Field(
+        default=None,
+        description="The languages the embedding model reads, as codes (`en,zh`) or `*`; "
+                    "empty: told by its name (multilingual models read all, others English). "
+                    "A course in another language is searched by its words alone.",
     )
     index_dir: Path | None = Field(
         default=None, description="Where the search index lives; empty: DATA_DIR/index.")
@@ -150,6 +158,16 @@ class Settings(BaseSettings):
         raise ValueError("DISCORD_SHARDS is empty (one connection), auto (Discord's "
                          "recommendation) or a number of shards from 1 to 1000")
 
+    @field_validator("embedding_languages")
+    @classmethod
+    def _languages(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            try:
+                parse_languages(value)
+            except ValueError as exc:
+                raise ValueError(f"EMBEDDING_LANGUAGES: {exc}") from None
+        return value.strip() if value else None
+
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _valid_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -171,6 +189,13 @@ class Settings(BaseSettings):
     @property
     def resolved_web_base_url(self) -> str:
         return self.web_base_url or f"http://{self.web_host}:{self.web_port or 8080}"
+
+    @property
+    def dense_languages(self) -> Languages:
+        """The languages searched by meaning as well as by words (None: every language)."""
+        if self.embedding_languages:
+            return parse_languages(self.embedding_languages)
+        return model_languages(self.embedding_model or DEFAULT_MODEL)
 
     @property
     def resolved_index_dir(self) -> Path:

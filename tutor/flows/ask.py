@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tutor import i18n
 from tutor.actions import OpenCard
 from tutor.flows import quizzes
 from tutor.grading import display_options
@@ -130,10 +131,10 @@ def _render(turn: Turn, answer: Answer) -> Text:
     labels = "; ".join(dict.fromkeys(s.label for s in answer.sources))
     buttons = [(Button(_("Open: {card}", card=s.card_title)[:60], OpenCard(card.id)),)
                for s in answer.sources if (card := _card(turn, s)) is not None]
+    body = i18n.joined(_("That is a `{error}`.", error=answer.error) if answer.error else "",
+                       answer.text)
     lead = _(OWN_WORK_COURSE) + "\n\n" if answer.own_work else ""
-    if answer.error:
-        lead += _("That is a `{error}`.", error=answer.error) + " "
-    return Text(f"{lead}{answer.text}\n\n📖 *" + _("Source: {sources}", sources=labels) + "*",
+    return Text(lead + body + "\n\n📖 *" + _("Source: {sources}", sources=labels) + "*",
                 buttons=tuple(buttons))
 
 

@@ -127,8 +127,9 @@ def add_document(turn: Turn, shelf: DocumentShelf) -> list[Reply]:
         ngettext("📄 **{title}** is now part of {course} ({n} card).",
                  "📄 **{title}** is now part of {course} ({n} cards).", cards,
                  title=plain(title), course=plain(course.title))
-    return [Text(said + " " + _("Learners find it under /lessons, and /ask answers from it as "
-                                "soon as the search index has caught up (a minute or so)."))]
+    return [Text(i18n.joined(said, _("Learners find it under /lessons, and /ask answers from "
+                                     "it as soon as the search index has caught up (a minute "
+                                     "or so).")))]
 
 
 def _restore(file: Path, earlier: bytes | None) -> None:

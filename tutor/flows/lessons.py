@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from content import formulas
+from tutor import i18n
 from tutor.actions import OpenLesson, Screen, StartQuiz
 from tutor.flows import feedback
 from tutor.i18n import _
@@ -136,7 +137,7 @@ def _finish(turn: Turn, lesson: LessonRow) -> list[Reply]:
     buttons: list[Button] = []
     text = _("🎉 You finished **{lesson}**.", lesson=lesson.title)
     if questions:
-        text += " " + _("Ready for a quick quiz on it?")
+        text = i18n.joined(text, _("Ready for a quick quiz on it?"))
         buttons.append(Button(_("Start the quiz"), StartQuiz(lesson.id)))
     following = _next_lesson(turn, lesson)
     if following is not None:

@@ -56,11 +56,12 @@ def _what_next(turn: Turn, course: CourseRow) -> str:
 
 
 def summary(found: Progress, target: float = 0.8) -> str:
-    lines = [ngettext("📈 **{course}**: {done} of {n} lesson done",
-                      "📈 **{course}**: {done} of {n} lessons done", found.lessons,
-                      course=found.course, done=found.lessons_done) + ", "
-             + ngettext("{n} question answered", "{n} questions answered", found.answered)
-             + ", " + _("**level {level}**.", level=found.level)]
+    lines = [i18n.joined(
+        ngettext("📈 **{course}**: {done} of {n} lesson done.",
+                 "📈 **{course}**: {done} of {n} lessons done.", found.lessons,
+                 course=found.course, done=found.lessons_done),
+        ngettext("{n} question answered.", "{n} questions answered.", found.answered),
+        _("**Level {level}**.", level=found.level))]
     if found.streak:
         lines.append(ngettext("🔥 Streak: **{n} day** in a row. Come back tomorrow to keep it "
                               "going!", "🔥 Streak: **{n} days** in a row. Come back tomorrow "
@@ -85,14 +86,14 @@ def summary(found: Progress, target: float = 0.8) -> str:
 
 def _week(found: Progress) -> str:
     done, goal = found.week_active, found.weekly_goal
-    head = ngettext("🎯 This week: **{done} of {n}** active day",
-                    "🎯 This week: **{done} of {n}** active days", goal, done=done)
+    head = ngettext("🎯 This week: **{done} of {n}** active day.",
+                    "🎯 This week: **{done} of {n}** active days.", goal, done=done)
     if done >= goal:
-        return head + ". " + _("Weekly goal reached, well done!")
+        return i18n.joined(head, _("Weekly goal reached, well done!"))
     missing = goal - done
     # Today still counts while it lasts, if nothing has been done yet today.
     reachable = found.week_days_left + (0 if found.activity[-1] else 1)
     if missing <= reachable:
-        return head + ": " + ngettext("{n} more day by Sunday reaches your goal.",
-                                      "{n} more days by Sunday reaches your goal.", missing)
-    return head + ". " + _("Out of reach this week; a fresh week starts on Monday.")
+        return i18n.joined(head, ngettext("{n} more day by Sunday reaches your goal.",
+                                          "{n} more days by Sunday reach your goal.", missing))
+    return i18n.joined(head, _("Out of reach this week; a fresh week starts on Monday."))

@@ -301,7 +301,8 @@ def _summary(turn: Turn) -> list[Reply]:
     again = decode(retry) if isinstance(retry, str) else None
     buttons = ((Button(_("Try again"), again),) if again else ()) + \
         (Button(_("Menu"), Screen("menu")),)
-    replies: list[Reply] = [Text(finished.format(correct=correct, total=total) + " " + verdict,
+    replies: list[Reply] = [Text(i18n.joined(finished.format(correct=correct, total=total),
+                                             verdict),
                                  buttons=(buttons,))]
     return replies + _refresher(turn)
 

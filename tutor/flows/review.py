@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tutor import i18n
 from tutor.actions import Screen
 from tutor.flows import menu, quizzes
 from tutor.i18n import _, ngettext
@@ -26,7 +27,7 @@ def review(turn: Turn) -> list[Reply]:
         later = _("The next one is due {when}.", when=when(upcoming, turn.now)) if upcoming \
             else _("Questions you answer in quizzes come back here when it's time to refresh "
                    "them.")
-        return [Text(_("✅ Nothing to review right now.") + " " + later,
+        return [Text(i18n.joined(_("✅ Nothing to review right now."), later),
                      buttons=((Button(_("Menu"), Screen("menu")),),))]
     return [*quizzes.leave_quiz(turn),
             *quizzes.start_session(turn, due, _("🔁 Review"), kind="review", retry=None)]

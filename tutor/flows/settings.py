@@ -74,8 +74,8 @@ def _overview(turn: Turn) -> Text:
              _("Time zone: **{zone}** (your time now: {time}). Change it with `/settings "
                "timezone Paris`: a city, `Europe/Paris`, or an offset like `+2`.",
                zone=describe_zone(learner.timezone), time=i18n.time_of_day(local)),
-             reminders + " " + _("`/settings study 19` sets the hour, `/settings quiet 22-7` "
-                                 "the quiet hours."),
+             i18n.joined(reminders, _("`/settings study 19` sets the hour, `/settings quiet "
+                                      "22-7` the quiet hours.")),
              ngettext("Weekly goal: **{n} active day** a week.",
                       "Weekly goal: **{n} active days** a week.", weekly_goal(learner)),
              _("Language: **{language}** (`/settings language es`, `zh`, `en` or `auto`: "

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 from retrieval import SearchIndex
 from tutor.i18n import N_, _
 from tutor.metrics import LLM_CALLS
-from tutor.qa.evidence import Evidence, EvidenceModel, Passage, SentenceVectors, gather
+from tutor.qa.evidence import LEXICAL, Evidence, EvidenceModel, Passage, SentenceVectors, gather
 from tutor.qa.offline import Draft, as_sentence, compose
 from tutor.qa.own_work import Work, read_work
 
@@ -97,18 +97,26 @@ class Answerer:
     """Answers from the course, in LLM mode when one is configured and allowed."""
 
     def __init__(self, search: PassageSource, *, llm: LLMEngine | None = None,
-                 model: EvidenceModel | None = None, recognise_work: bool = True) -> None:
+                 model: EvidenceModel | None = None, recognise_work: bool = True,
+                 lexical_model: EvidenceModel | None = None) -> None:
         """`recognise_work=False` treats every message as a question about the course (the
         tutor before issue 13, kept as the benchmarks' baseline)."""
         self.source = search
         self.llm = llm
         self._recognise_work = recognise_work
         self._model = model or EvidenceModel()
+        # The gate for courses searched by their words alone (a language the embedding
+        # model does not read): fitted on those signals only.
+        self._lexical_model = lexical_model or LEXICAL
         self._sentence_vectors = SentenceVectors(search.index)
 
     @property
     def model(self) -> EvidenceModel:
         return self._model
+
+    @property
+    def lexical_model(self) -> EvidenceModel:
+        return self._lexical_model
 
     @property
     def recognises_work(self) -> bool:
@@ -127,8 +135,9 @@ class Answerer:
         asked = work.concept if work.own or work.error else question
         work = replace(work, error=work.error if asked != question else None)
         retriever = self.source.retriever(course=course, k=RETRIEVE)
-        chain = retriever | RunnableLambda(lambda docs: self._evidence(asked, docs)) | \
-            RunnableLambda(lambda evidence: self._respond(evidence, history, use_llm,
+        model = self._model_for(retriever.mode)
+        chain = retriever | RunnableLambda(lambda docs: self._evidence(asked, docs, model)) | \
+            RunnableLambda(lambda evidence: self._respond(evidence, model, history, use_llm,
                                                           already_said))
         result: Answer = chain.invoke(asked)
         result = replace(result, question=question, own_work=work.own, error=work.error)
@@ -165,15 +174,20 @@ class Answerer:
                                                     for t in index.terms(name)))
 
     def evidence(self, question: str, *, course: str | None = None) -> Evidence:
-        documents = self.source.retriever(course=course, k=RETRIEVE).invoke(question)
-        return self._evidence(question, documents)
+        retriever = self.source.retriever(course=course, k=RETRIEVE)
+        return self._evidence(question, retriever.invoke(question),
+                              self._model_for(retriever.mode))
 
-    def _evidence(self, question: str, documents: list[Document]) -> Evidence:
-        return gather(self.source.index, question, documents, self._model,
-                      self._sentence_vectors)
+    def _model_for(self, mode: str) -> EvidenceModel:
+        return self._lexical_model if mode == "lexical" else self._model
 
-    def _respond(self, evidence: Evidence, history: Sequence[tuple[str, str]],
-                 use_llm: bool, already_said: str = "") -> Answer:
+    def _evidence(self, question: str, documents: list[Document], model: EvidenceModel
+                  ) -> Evidence:
+        return gather(self.source.index, question, documents, model, self._sentence_vectors)
+
+    def _respond(self, evidence: Evidence, model: EvidenceModel,
+                 history: Sequence[tuple[str, str]], use_llm: bool, already_said: str = ""
+                 ) -> Answer:
         if not evidence.covered:
             return self._declined(evidence)
         draft, engine = None, "offline"
@@ -189,8 +203,8 @@ class Answerer:
             if not fresh.sentences:
                 return Answer(evidence.question, _(NOTHING_NEW), (), True, "offline",
                               evidence.confidence)
-            draft, engine = compose(fresh, keep_ratio=self._model.keep_ratio,
-                                    max_passages=self._model.max_passages), "offline"
+            draft, engine = compose(fresh, keep_ratio=model.keep_ratio,
+                                    max_passages=model.max_passages), "offline"
         return self._answer(evidence, draft, engine)
 
     @staticmethod

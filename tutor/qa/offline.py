@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrieval.lexical import HAN
 from tutor.qa.evidence import Evidence, ScoredSentence
 
 __all__ = ["Draft", "compose"]
@@ -18,6 +19,8 @@ _POINTS_BACK = re.compile(r"^(this|that|these|those|it|its|they|their|such|so|th
                           r"there|both|each|the same)\b", re.IGNORECASE)
 _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 _CODE = re.compile(r"`[^`]+`")
+# Chinese text ends its sentences with 。 (its list items and lead-ins too, when quoted).
+_HAN_END = re.compile(HAN + r"\W*$")
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,11 @@ def as_sentence(text: str) -> str:
                            for part in re.split(r"(`[^`]+`)", text))
             prose = _CODE.sub("", text)
     text = text[:1].upper() + text[1:] if text[:1].islower() else text
-    if text.endswith(":"):
-        return text[:-1] + "."
-    return text if text[-1:] in ".!?" else text + "."
+    if text.endswith((":", "：")):
+        return text[:-1] + ("。" if text.endswith("：") else ".")
+    if text[-1:] in ".!?。！？":
+        return text
+    return text + ("。" if _HAN_END.search(text) else ".")
 
 
 def _with_antecedents(evidence: Evidence, chosen: list[ScoredSentence]
