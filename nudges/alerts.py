@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from nudges.timing import after_quiet_hours
 from tutor.actions import AlertChoice, encode
 from tutor.alerts import alert_text
-from tutor.preferences import alerts_in_digest, quiet_hours, teaches, teaching
+from tutor.i18n import _, speaking
+from tutor.preferences import alerts_in_digest, language, quiet_hours, teaches, teaching
 from tutor.storage.models import Identity, Learner, Nudge, RiskAlert
 from tutor.timezones import zone
 
@@ -59,15 +60,20 @@ def plan_alerts(session: Session, now: datetime, teachers: Sequence[str],
     if not new:
         return 0
     reached = _teachers(session, teachers)
-    texts = {alert.id: alert_text(session, alert) for alert in new}  # the same for everyone
+    texts: dict[tuple[int, str], str] = {}  # per alert and language: teachers read their own
     for identity, teacher in reached:
+        said = language(teacher)
+        with speaking(said):
+            for alert in new:
+                if (alert.id, said) not in texts:
+                    texts[alert.id, said] = alert_text(session, alert)
         tz = zone(teacher.timezone)
         start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
         sent_today = session.scalar(select(func.count()).select_from(Nudge).where(
             Nudge.rule == ALERT, Nudge.learner_id == teacher.id, Nudge.due_at >= start)) or 0
         each = not alerts_in_digest(teacher)
         for alert in new:
-            text = texts[alert.id]
+            text = texts[alert.id, said]
             if each and sent_today < per_day:
                 session.add(Nudge(
                     key=f"alert:{alert.id}:{identity.platform}:{identity.platform_user_id}",
@@ -77,7 +83,8 @@ def plan_alerts(session: Session, now: datetime, teachers: Sequence[str],
                     due_at=after_quiet_hours(now, teacher.timezone, quiet_hours(teacher))))
                 sent_today += 1
             else:
-                _to_digest(session, identity, teacher, start, text)
+                with speaking(said):
+                    _to_digest(session, identity, teacher, start, text)
     for alert in new:
         alert.status = "sent" if reached else alert.status
     session.flush()
@@ -98,5 +105,5 @@ def _to_digest(session: Session, identity: Identity, teacher: Learner, start: da
     session.add(Nudge(
         key=key, rule=DIGEST, learner_id=teacher.id, platform=identity.platform,
         user_id=identity.platform_user_id,
-        text="📋 More learners crossed the at-risk line today (/report has them all):\n\n"
-             + line, due_at=start + timedelta(hours=DIGEST_HOUR)))
+        text=_("📋 More learners crossed the at-risk line today (/report has them all):")
+        + "\n\n" + line, due_at=start + timedelta(hours=DIGEST_HOUR)))

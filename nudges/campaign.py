@@ -27,6 +27,7 @@ import yaml
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tutor.i18n import _, ngettext
 from tutor.learner.clusters import NAMES
 
 __all__ = ["AUDIENCES", "DAYS_OF_WEEK", "PLACEHOLDERS", "Audience", "CampaignError",
@@ -93,7 +94,7 @@ class Variant(_Strict):
     @field_validator("text")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        for _, field, _, _ in string.Formatter().parse(value):
+        for _text, field, _spec, _conversion in string.Formatter().parse(value):
             if field is not None and field not in PLACEHOLDERS:
                 raise ValueError(f"unknown placeholder {{{field}}}; use "
                                  + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS))
@@ -190,8 +191,11 @@ def describe_schedule(schedule: Schedule) -> str:
     """The schedule in words; times are each learner's own local time."""
     if schedule.kind == "once":
         assert schedule.at is not None
-        return f"once, on {schedule.at:%Y-%m-%d at %H:%M} in each learner's own time"
+        return _("once, on {day} at {time} in each learner's own time",
+                 day=f"{schedule.at:%Y-%m-%d}", time=f"{schedule.at:%H:%M}")
     if schedule.kind == "cron":
-        return f"on the cron schedule `{schedule.cron}`, in each learner's own time"
-    return (f"{schedule.days} day{'s' if schedule.days != 1 else ''} after a learner's last "
-            f"activity, at {schedule.hour:02d}:00 their time")
+        return _("on the cron schedule `{cron}`, in each learner's own time",
+                 cron=schedule.cron)
+    return ngettext("{n} day after a learner's last activity, at {hour:02d}:00 their time",
+                    "{n} days after a learner's last activity, at {hour:02d}:00 their time",
+                    schedule.days or 0, hour=schedule.hour)

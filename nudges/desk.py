@@ -23,7 +23,9 @@ from nudges.dispatcher import FOR_TEACHERS
 from nudges.interventions import interventions
 from nudges.planner import COUNTED
 from nudges.timing import after_quiet_hours, on_local_day
+from tutor import i18n
 from tutor.actions import Screen, encode
+from tutor.i18n import _
 from tutor.preferences import quiet_hours, reminders_on
 from tutor.storage.models import Campaign, Identity, Learner, Nudge
 from tutor.timezones import zone
@@ -67,13 +69,16 @@ class Desk:
     def preview(self, session: Session, draft: Mapping[str, str], now: datetime) -> str:
         spec = _spec(draft)
         found = admin.preview(session, spec, now)
-        samples = "\n".join(f"• {s}" for s in found.samples) or "• (nobody to show yet)"
-        when = f"; the next one starts {found.first_send:%Y-%m-%d %H:%M} UTC" \
-            if found.first_send else ""
-        return (f"**{found.audience}** learners now ({draft['audience']}); "
-                f"{spec.control_share:.0%} held out as a control group.\n\n{samples}\n\n"
-                f"{describe_schedule(spec.schedule)}{when}. Each time, delivery takes about "
-                f"{found.finishes_in}.")
+        samples = "\n".join(f"• {s}" for s in found.samples) or \
+            "• " + _("(nobody to show yet)")
+        head = _("**{count}** learners now ({audience}); {share} held out as a control group.",
+                 count=found.audience, audience=draft["audience"],
+                 share=i18n.percent(spec.control_share))
+        when = _("The next one starts {moment} UTC.",
+                 moment=f"{found.first_send:%Y-%m-%d %H:%M}") if found.first_send else ""
+        return f"{head}\n\n{samples}\n\n" + i18n.joined(
+            _("Schedule: {schedule}.", schedule=describe_schedule(spec.schedule)), when,
+            _("Each time, delivery takes about {duration}.", duration=found.finishes_in))
 
     def create(self, session: Session, draft: Mapping[str, str], created_by: str) -> int:
         campaign = admin.create(session, _spec(draft), created_by)
@@ -83,36 +88,41 @@ class Desk:
         lines = []
         for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
             found = admin.counts(session, campaign.id)
-            lines.append(f"**{campaign.id}. {campaign.name}** ({campaign.status}): "
-                         f"{found.get('sent', 0)} sent, {found.get('pending', 0)} waiting")
-        return "\n".join(lines) or "No campaigns yet."
+            lines.append(f"**{campaign.id}. {campaign.name}** ({campaign.status}): " + _(
+                "{sent} sent, {waiting} waiting", sent=found.get("sent", 0),
+                waiting=found.get("pending", 0)))
+        return "\n".join(lines) or _("No campaigns yet.")
 
     def change_status(self, session: Session, words: str) -> str:
         parts = words.split()
         if len(parts) != 2 or parts[0] not in VERBS or not parts[1].isdigit():
-            return "Say `pause ID`, `resume ID` or `cancel ID` (the ids are in the list)."
+            return _("Say `pause ID`, `resume ID` or `cancel ID` (the ids are in the list).")
         try:
             with session.begin_nested():
                 campaign = admin.set_status(session, int(parts[1]), VERBS[parts[0]])
         except admin.CampaignProblem as problem:
-            return f"Not changed: {problem}."
-        return f"Campaign {campaign.id} ({campaign.name}) is now {campaign.status}."
+            return _("Not changed: {problem}.", problem=problem)
+        return _("Campaign {number} ({name}) is now {status}.", number=campaign.id,
+                 name=campaign.name, status=campaign.status)
 
     def report(self, session: Session) -> str:
         rows = admin.report(session)
-        lines = ["📣 **Campaigns** (came back within 24 h; lift against the control group)"]
+        lines = [_("📣 **Campaigns** (came back within 24 h; lift against the control group)")]
         for row in rows:
-            lines.append(f"- {row.campaign} {row.variant}: {row.sent} sent, {row.failed} "
-                         f"failed, {row.returned} back, {row.completed} completed"
-                         + (f", lift {row.lift}" if row.lift else ""))
+            lines.append(f"- {row.campaign} {row.variant}: " + _(
+                "{sent} sent, {failed} failed, {back} back, {completed} completed",
+                sent=row.sent, failed=row.failed, back=row.returned, completed=row.completed)
+                + (", " + _("lift {lift}", lift=row.lift) if row.lift else ""))
         if not rows:
-            lines.append("No campaigns yet: /campaign creates one.")
+            lines.append(_("No campaigns yet: /campaign creates one."))
         helped = interventions(session)
         if helped:
-            lines.append("\n🤝 **Learners at risk: what helped** (back within 72 h; a lesson "
-                         "within 7 days; lift against no nudge)")
-            lines += [f"- {row.kind}: {row.count}, {row.came_back} back, {row.finished_lesson} "
-                      f"finished a lesson" + (f", lift {row.lift}" if row.lift else "")
+            lines.append("\n" + _("🤝 **Learners at risk: what helped** (back within 72 h; a "
+                                  "lesson within 7 days; lift against no nudge)"))
+            lines += [f"- {row.kind}: " + _("{count}, {back} back, {finished} finished a lesson",
+                                            count=row.count, back=row.came_back,
+                                            finished=row.finished_lesson)
+                      + (", " + _("lift {lift}", lift=row.lift) if row.lift else "")
                       for row in helped]
         return "\n".join(lines)
 
@@ -144,7 +154,7 @@ class Desk:
             Nudge.learner_id == learner.id, Nudge.status.in_(COUNTED),
             Nudge.rule.not_in(FOR_TEACHERS), Nudge.due_at >= due - timedelta(days=2),
             Nudge.due_at <= due + timedelta(days=WEEK + 2)))]
-        for _ in range(WEEK):
+        for _day in range(WEEK):
             if on_local_day(planned, due, learner.timezone) < self.cap:
                 return due
             midnight = datetime.combine(due.astimezone(tz).date() + timedelta(days=1),

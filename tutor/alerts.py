@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tutor import i18n
 from tutor.actions import AlertChoice
 from tutor.i18n import N_, _
 from tutor.markup import plain
@@ -60,10 +61,13 @@ def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
 def alert_text(session: Session, alert: RiskAlert) -> str:
     learner = session.get(Learner, alert.learner_id)
     course = session.get(CourseRow, alert.course_id)
-    name = plain(learner.display_name if learner else "A learner")
-    why = "; ".join(alert.reasons) or "their recent activity"
-    return (f"⚠️ **{name}** may be dropping out of {course.title if course else 'a course'} "
-            f"(risk {alert.risk:.0%}): {why}.")
+    name = plain(learner.display_name) if learner else _("A learner")
+    # The reasons were put in words when the alert was raised (in English: the risk model's
+    # own names for its signals); the sentence around them is the teacher's language.
+    why = "; ".join(alert.reasons) or _("their recent activity")
+    return _("⚠️ **{name}** may be dropping out of {course} (risk {risk}): {why}.", name=name,
+             course=course.title if course else _("a course"), risk=i18n.percent(alert.risk),
+             why=why)
 
 
 def alert_buttons(alert_id: int) -> Keyboard:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from tutor import i18n
 from tutor.actions import AlertChoice, DraftSet
 from tutor.content_report import CardVerdicts, content_feedback
 from tutor.flows import alerts
@@ -200,7 +201,7 @@ class Teaching:
         if risky:
             lines.append("\n" + _("⚠️ **Most at risk of dropping out** ({course})",
                                    course=course))
-            lines += [f"- {plain(r.learner[:40])}: {r.risk:.0%}"
+            lines += [f"- {plain(r.learner[:40])}: {i18n.percent(r.risk)}"
                       + (f" ({'; '.join(r.reasons)})" if r.reasons else "") for r in risky]
         confusing = content_feedback(self._db, course, most=3) if course else []
         if confusing:
@@ -211,7 +212,9 @@ class Teaching:
         if groups:
             lines.append("\n" + _("👥 **Learner groups** ({course}; a campaign can target one)",
                                    course=course))
-            lines += [f"- {g.name}: {g.size}, risk {g.risk:.0%} ({g.traits})" for g in groups]
+            lines += ["- " + _("{name}: {size}, risk {risk} ({traits})", name=g.name,
+                                size=g.size, risk=i18n.percent(g.risk), traits=g.traits)
+                      for g in groups]
         replies: list[Reply] = [Text("\n".join(lines))]
         if course and self._charts is not None:
             image = class_overview(self._db, course, turn.now,
@@ -223,15 +226,17 @@ class Teaching:
 
 def _verdict_line(found: CardVerdicts) -> str:
     where = f"{plain(found.lesson)} › {plain(found.card)}" if found.card else \
-        f"{plain(found.lesson)} (the lesson)"
-    line = f"- {where}: {found.confusing} confusing, {found.clear} clear"
+        _("{lesson} (the lesson)", lesson=plain(found.lesson))
+    line = f"- {where}: " + _("{confusing} confusing, {clear} clear",
+                              confusing=found.confusing, clear=found.clear)
     if found.comments:
         line += f": “{plain(found.comments[0][:100])}”"
     if found.missed:
         worst = found.missed[0]
-        line += f"; most missed there: `{worst.key}`, {worst.share_right:.0%} right"
+        line += "; " + _("most missed there: `{question}`, {share} right", question=worst.key,
+                         share=i18n.percent(worst.share_right))
         if worst.discrimination is not None:
-            line += f" (discrimination {worst.discrimination:+.2f})"
+            line += " " + _("(discrimination {value})", value=f"{worst.discrimination:+.2f}")
     return line
 
 

@@ -7,6 +7,7 @@ the goal as a line, the days as dates with today marked, whole-number counts.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from datetime import timedelta
 from pathlib import Path
@@ -20,17 +21,32 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from tutor import i18n
+from tutor.i18n import _, ngettext
 from tutor.learner.progress import Progress
 
 __all__ = ["label", "progress_figure", "render_progress"]
 
 RED, AMBER, GREEN, BLUE, GREY = "#d9534f", "#f0ad4e", "#5cb85c", "#337ab7", "#888888"
+# Fonts for Chinese text, tried after DejaVu Sans for the characters it lacks (matplotlib
+# falls back glyph by glyph); a machine without any shows boxes (docs/deploy.md).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC")
+
+
+@functools.cache
+def _fonts() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(name for name in CJK_FONTS if name in installed)]
 
 
 def render_progress(progress: Progress, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure = progress_figure(progress)
-    figure.savefig(path, dpi=120)
+    with plt.rc_context({"font.family": _fonts()}):
+        figure = progress_figure(progress)
+        figure.savefig(path, dpi=120)
     plt.close(figure)
     return path
 
@@ -55,19 +71,20 @@ def _skills(axes: Axes, progress: Progress) -> None:
     for row, value in enumerate(values):
         axes.text(min(value + 1.5, 92), row, f"{value:.0f}%", va="center", fontsize=9)
     axes.axvline(goal, color=GREY, linestyle="--", linewidth=1.2)
-    axes.text(goal, len(names) - 0.35, f" goal {goal:.0f}%", color=GREY, fontsize=9,
-              va="bottom")
+    axes.text(goal, len(names) - 0.35, " " + _("goal {percent}", percent=f"{goal:.0f}%"),
+              color=GREY, fontsize=9, va="bottom")
     axes.set_xlim(0, 100)
     axes.set_ylim(-0.6, max(len(names), 1) - 0.1)
-    axes.set_xlabel("chance of answering a question on it right (%)")
+    axes.set_xlabel(_("chance of answering a question on it right (%)"))
     done = sum(v >= goal for v in values)
-    axes.set_title(f"{progress.course}: {done} of {len(names)} practised skills at the goal",
-                   loc="left", fontsize=11)
+    axes.set_title(ngettext("{course}: {done} of {n} practised skill at the goal",
+                            "{course}: {done} of {n} practised skills at the goal", len(names),
+                            course=progress.course, done=done), loc="left", fontsize=11)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     if not names:
         axes.set_yticks([])
-        axes.text(50, 0, "answer a few questions to see your skills here", ha="center",
+        axes.text(50, 0, _("answer a few questions to see your skills here"), ha="center",
                   va="center", color=GREY)
 
 
@@ -78,15 +95,15 @@ def _days(axes: Axes, progress: Progress) -> None:
     axes.bar(positions, counts, color=colours, width=0.7)
     if progress.today is not None:
         dates = [progress.today - timedelta(days=len(counts) - 1 - i) for i in positions]
-        ticks = [f"{d:%a}\n{d.day}" for d in dates]
-        ticks[-1] = "today"
+        ticks = [f"{i18n.weekday(d)}\n{d.day}" for d in dates]
+        ticks[-1] = _("today")
         axes.set_xticks(list(positions), ticks, fontsize=8)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(0, max(max(counts, default=0), 1) * 1.15)
-    axes.set_ylabel("things done")
-    streak = f"{progress.streak} day{'s' if progress.streak != 1 else ''}"
-    axes.set_title(f"Your last {len(counts)} days (answers, lessons, questions) · streak: "
-                   f"{streak}", loc="left", fontsize=10)
+    axes.set_ylabel(_("things done"))
+    streak = ngettext("{n} day", "{n} days", progress.streak)
+    axes.set_title(_("Your last {days} days (answers, lessons, questions) · streak: {streak}",
+                     days=len(counts), streak=streak), loc="left", fontsize=10)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
 
