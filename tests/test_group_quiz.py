@@ -300,3 +300,24 @@ def test_group_settings_are_for_teachers_and_the_leaderboard_for_everyone(
     assert "Bob" not in say("13", "leaderboard")
     clock.advance(7 * 24 * 3600)  # a new week in the group's time zone
     assert "No points yet this week" in say("13", "leaderboard")
+
+
+def test_results_posted_later_speak_the_language_the_quiz_was_started_in(
+        course_db: Database) -> None:
+    clock = Clock()
+    tutor = _tutor(course_db, clock)
+    announced, asked = tutor.handle(Inbound(
+        Identity("test", "11"), GROUP, command="groupquiz", text="python-basics 2",
+        is_group=True, display_name="Ann", language="es"))
+    assert isinstance(announced, Text) and "Cuestionario de grupo: Python Basics" in \
+        announced.text
+    assert isinstance(asked, GroupQuestion)
+    _post(tutor, asked, "p1")
+    right, _ = _right(asked)
+    _vote(tutor, "12", "p1", right)  # Bob's app says nothing: the group's results do not
+    clock.advance(25)  # change with who answered; the scheduler posts them, in Spanish
+    [posting] = tutor.due("test")
+    assert "¡Se acabó el tiempo!** (pregunta 1 de 2)" in _texts(posting)
+    following = posting.replies[-1]
+    assert isinstance(following, GroupQuestion) and "Cuestionario de grupo" in \
+        following.question.header

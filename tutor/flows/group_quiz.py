@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tutor import i18n
 from tutor.flows import quizzes
 from tutor.grading import correct_indices, display_options
 from tutor.groups import award, linked_course
@@ -98,7 +99,7 @@ def start(turn: Turn, default_seconds: int) -> list[Reply]:
         return [Text(_("A group quiz is running here already: answer it first!"))]
     quiz = GroupQuiz(platform=event.identity.platform, group_id=event.group,
                      chat_id=event.chat_id, course_id=course.id, total=request.questions,
-                     seconds=request.seconds, number=1, asked=[],
+                     seconds=request.seconds, number=1, asked=[], language=i18n.language(),
                      closes_at=turn.now + timedelta(seconds=request.seconds) + GRACE)
     turn.session.add(quiz)
     turn.session.flush()
@@ -212,7 +213,8 @@ def due(session: Session, platform: str, now: datetime) -> list[Posting]:
         if getattr(claimed, "rowcount", 0) != 1:
             continue  # another process got there first
         session.refresh(quiz)
-        posting = _close_out(session, quiz)
+        with i18n.speaking(quiz.language):
+            posting = _close_out(session, quiz)
         if posting is not None:
             postings.append(posting)
     return postings

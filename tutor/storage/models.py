@@ -335,6 +335,9 @@ class GroupQuiz(Base):
     question_id: Mapped[int | None] = mapped_column(
         ForeignKey("questions.id", ondelete="SET NULL"))
     asked: Mapped[list[int]] = mapped_column(JSON)
+    # The language of whoever started it: the results, posted when a question's time is
+    # up (outside anyone's turn), are written in it.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     closes_at: Mapped[datetime | None] = mapped_column(index=True)  # None: finished
     claimed_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
