@@ -2,10 +2,10 @@
 
 Messages are written in English in the code and marked with `_` (or `ngettext` where a
 count changes the words; `N_` marks a constant translated where it is shown). Their
-translations live in `tutor/locale/<language>/LC_MESSAGES/tutorbot.po`; `scripts/catalogs`
-extracts new messages into them, and `tests/test_catalogs.py` fails while any message lacks
-a translation. The .po files are compiled when first used, so no build step can leave a
-stale catalog behind.
+translations live in `tutor/locale/<language>/LC_MESSAGES/tutorbot.po` (pybabel
+extracts new messages into them: tutor/locale/README.md), and `tests/test_catalogs.py`
+fails while any message lacks a translation. The .po files are compiled when first used,
+so no build step can leave a stale catalog behind.
 
 The language is set once per turn by `Tutor` (the learner's choice in /settings, else the
 language their app reports) and read by every `_` in that turn; code that speaks to a
