@@ -258,3 +258,13 @@ def test_discord_describes_slash_commands_in_the_members_language() -> None:
         assert await translate(discord.Locale.chinese, where.command_name) is None  # typed
 
     asyncio.run(scenario())
+
+
+def test_the_terminal_says_how_to_answer_each_kind_of_question_in_the_learners_language(
+) -> None:
+    from bot.terminal import ANSWER_HELP
+    from tutor.i18n import N_, said
+
+    assert said(N_("type the option number"), "zh") == "输入选项编号"
+    assert said(ANSWER_HELP["short"], "zh") == "输入你的答案"
+    assert said(ANSWER_HELP["short"], "es") == "escribe tu respuesta"
