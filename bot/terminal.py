@@ -50,8 +50,8 @@ class TerminalChat:
 
     def run(self) -> None:
         welcome = said(N_("tutorbot — learner {name}. Type /help, or q to quit. Your progress "
-                          "is saved as you go."), self._language)
-        self._console.print(RichText(welcome.format(name=self._learner), style="dim"))
+                          "is saved as you go."), self._language, name=self._learner)
+        self._console.print(RichText(welcome, style="dim"))
         self._send(Inbound.from_text(self._identity, self._learner, "/start",
                                      display_name=self._learner, language=self._language))
         while True:

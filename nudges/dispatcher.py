@@ -53,7 +53,6 @@ class Dispatcher:
         self._rates = {p: (rates or {}).get(p, c.rate_per_second) for p, c in channels.items()
                        if (rates and p in rates) or not c.paces_itself}
         self._next_slot: dict[str, float] = {}
-        self._languages: dict[int, str] = {}  # claimed nudge -> its reader's language
         self.worker = f"{os.getpid()}"
         self.sent = 0
 
@@ -68,16 +67,17 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         self.recover()
         while not stop.is_set():
-            nudge = await asyncio.to_thread(self._claim)
-            if nudge is None:
+            claimed = await asyncio.to_thread(self._claim)
+            if claimed is None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self._idle)
                 continue
-            await self._send(nudge)
+            await self._send(*claimed)
 
-    def _claim(self) -> Nudge | None:
-        """The next due nudge, marked "sending"; ones whose learner has since blocked the
-        bot or paused reminders are marked "skipped" on the way."""
+    def _claim(self) -> tuple[Nudge, str] | None:
+        """The next due nudge, marked "sending", and the language of its reader; ones whose
+        learner has since blocked the bot or paused reminders are marked "skipped" on the
+        way."""
         with self._db.session() as session:
             while True:
                 query = select(Nudge).where(
@@ -96,9 +96,9 @@ class Dispatcher:
                     continue
                 nudge.status, nudge.claimed_by = "sending", self.worker
                 learner = session.get(Learner, nudge.learner_id)  # loaded by _stale_reason
+                said = language(learner) if learner else DEFAULT
                 session.commit()
-                self._languages[nudge.id] = language(learner) if learner else DEFAULT
-                return nudge
+                return nudge, said
 
     @staticmethod
     def _stale_reason(session: Session, nudge: Nudge) -> str:
@@ -123,9 +123,9 @@ class Dispatcher:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    async def _send(self, nudge: Nudge) -> None:
+    async def _send(self, nudge: Nudge, said: str) -> None:
         channel = self._channels[nudge.platform]
-        with speaking(self._languages.pop(nudge.id, DEFAULT)):  # the buttons in their words
+        with speaking(said):  # the buttons in their reader's words
             buttons = _buttons(nudge)
         status, error = "sent", ""
         for _attempt in range(5):

@@ -36,9 +36,14 @@ def model_languages(name: str) -> Languages:
     return None if any(part in lowered for part in _MULTILINGUAL) else ENGLISH
 
 
+def _base(code: str) -> str:
+    """The language of a code, without its script or region: `zh_Hans`, `zh-CN` -> zh."""
+    return code.strip().lower().replace("_", "-").split("-")[0]
+
+
 def parse_languages(text: str) -> Languages:
     """`en,zh` -> {"en", "zh"}; `*` -> every language (None)."""
-    codes = {code.strip().lower().replace("_", "-").split("-")[0] for code in text.split(",")}
+    codes = {_base(code) for code in text.split(",")}
     codes.discard("")
     if "*" in codes:
         return None
@@ -49,7 +54,7 @@ def parse_languages(text: str) -> Languages:
 
 def reads(languages: Languages, language: str) -> bool:
     """Whether a model reading `languages` reads text in `language` (`zh-CN` counts as zh)."""
-    return languages is None or language.lower().replace("_", "-").split("-")[0] in languages
+    return languages is None or _base(language) in languages
 
 
 class Embedder(Protocol):

@@ -121,20 +121,24 @@ def wide_db(sqlite_db: Database, tmp_path: Path) -> Database:
 class Chat:
     """Drives `Tutor.handle` as one learner would, like errbot's test backend."""
 
-    def __init__(self, tutor: Tutor, user: str = "u1", name: str = "Ann") -> None:
+    def __init__(self, tutor: Tutor, user: str = "u1", name: str = "Ann",
+                 language: str = "") -> None:
         self.tutor = tutor
         self.identity = Identity("test", user)
         self.name = name
+        self.language = language  # what their app reports ("zh-CN"), as a platform sends it
         self.last: list[Reply] = []
 
     def say(self, text: str) -> list[Reply]:
-        event = Inbound.from_text(self.identity, "chat", text, display_name=self.name)
+        event = Inbound.from_text(self.identity, "chat", text, display_name=self.name,
+                                  language=self.language)
         self.last = self.tutor.handle(event)
         return self.last
 
     def press(self, data: str) -> list[Reply]:
         """A button press, given as the button's wire form (`ans:12:0`)."""
-        event = Inbound(self.identity, "chat", action=decode(data), display_name=self.name)
+        event = Inbound(self.identity, "chat", action=decode(data), display_name=self.name,
+                        language=self.language)
         self.last = self.tutor.handle(event)
         return self.last
 

@@ -22,7 +22,7 @@ from retrieval.lexical import HAN as HAN_CHARACTER
 from tests.conftest import Chat
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import running
-from tutor import Database, Inbound, Tutor
+from tutor import Database, Tutor
 from tutor.i18n import KEYWORDS, LANGUAGES, LOCALE_DIR, negotiate
 from tutor.storage.models import Learner
 
@@ -154,20 +154,8 @@ def test_the_terminal_speaks_the_language_of_its_environment() -> None:
     assert environment_language({}) == ""
 
 
-class _Learner(Chat):
-    def __init__(self, tutor: Tutor, user: str, language: str) -> None:
-        super().__init__(tutor, user)
-        self.language = language
-
-    def say(self, text: str) -> list:  # type: ignore[type-arg]
-        event = Inbound.from_text(self.identity, "chat", text, display_name=self.name,
-                                  language=self.language, at=CLOCK)
-        self.last = self.tutor.handle(event)
-        return self.last
-
-
 def test_a_spanish_learner_takes_the_english_course_in_spanish(bundled_db: Database) -> None:
-    ana = _Learner(Tutor(bundled_db, clock=lambda: CLOCK), "es1", "es-ES")
+    ana = Chat(Tutor(bundled_db, clock=lambda: CLOCK), "es1", language="es-ES")
     ana.say("/start")
     assert "¡Hola, Ann! Soy tutorbot" in ana.text()
     assert "¿Qué curso quieres?" in ana.text()
@@ -191,7 +179,7 @@ def test_a_spanish_learner_takes_the_english_course_in_spanish(bundled_db: Datab
 def test_a_language_chosen_in_settings_outranks_the_app_and_reaches_nudges(
         bundled_db: Database) -> None:
     tutor = Tutor(bundled_db, clock=lambda: CLOCK)
-    li = _Learner(tutor, "zh1", "es")
+    li = Chat(tutor, "zh1", language="es")
     li.say("/settings language 中文")
     assert "🌐 我会用**简体中文**和你交流。" in li.text() and "⚙️ **设置**" in li.text()
     li.say("/menu")  # their app still says Spanish: their own choice wins

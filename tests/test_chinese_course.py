@@ -14,7 +14,7 @@ from content import bundled_course_paths, load_course
 from tests.conftest import Chat
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import running
-from tutor import Database, Inbound, Reply, Tutor
+from tutor import Database, Tutor
 from tutor.knowledge import CourseSearch
 from tutor.qa.answerer import Answerer
 
@@ -34,16 +34,14 @@ def _answers() -> dict[str, str]:
     return found
 
 
-class Learner(Chat):
+def _learner(tutor: Tutor) -> Chat:
     """A learner whose app is set to Simplified Chinese."""
+    return Chat(tutor, "li", name="小李", language="zh-CN")
 
-    def say(self, text: str) -> list[Reply]:
-        self.last = self.tutor.handle(Inbound.from_text(
-            self.identity, "chat", text, display_name="小李", language="zh-CN", at=CLOCK))
-        return self.last
 
-    def question(self) -> str:
-        return next(r.prompt for r in self.last if hasattr(r, "prompt"))
+def _question(li: Chat) -> str:
+    """The prompt of the question on the learner's screen."""
+    return next(r.prompt for r in li.last if hasattr(r, "prompt"))
 
 
 def test_the_chinese_course_validates_with_its_formulas() -> None:
@@ -68,8 +66,7 @@ def test_a_course_in_a_language_the_model_cannot_read_is_searched_by_its_words(
 
 def test_a_chinese_learner_takes_the_chinese_course(bundled_db: Database,
                                                     course_search: CourseSearch) -> None:
-    li = Learner(Tutor(bundled_db, answerer=Answerer(course_search), clock=lambda: CLOCK),
-                 "li")
+    li = _learner(Tutor(bundled_db, answerer=Answerer(course_search), clock=lambda: CLOCK))
     li.say("/course physics-zh")
     assert "📚 **物理入门**" in li.text()
     assert "**第 1 课 · 运动和速度** — 第 1 张卡片，共 3 张" in li.text()
@@ -79,7 +76,7 @@ def test_a_chinese_learner_takes_the_chinese_course(bundled_db: Database,
     li.say("/quiz")
     assert "📝 **运动和速度** 的测验：3 道题。" in li.text()
     for _ in range(3):
-        prompt = li.question().replace("\\_", "_")
+        prompt = _question(li).replace("\\_", "_")
         li.say(answers[prompt])
         assert "✅ **正确！**" in li.text(), li.text()
     assert "🏁 测验结束：答对 **3 / 3**。太棒了！" in li.text()
@@ -98,12 +95,12 @@ def test_a_chinese_learner_takes_the_chinese_course(bundled_db: Database,
 ])
 def test_chinese_short_answers_are_graded_as_written(bundled_db: Database, prompt: str,
                                                     typed: str) -> None:
-    li = Learner(Tutor(bundled_db, clock=lambda: CLOCK), "li")
+    li = _learner(Tutor(bundled_db, clock=lambda: CLOCK))
     li.say("/course physics-zh")
     lessons = {"物体保持": "2", "家里的电灯": "4", "向东走": "1", "电阻为": "4"}
     li.say(f"/quiz {next(n for start, n in lessons.items() if prompt.startswith(start))}")
     for _ in range(4):
-        if li.question() == prompt:
+        if _question(li) == prompt:
             li.say(typed)
             assert "✅ **正确！**" in li.text(), li.text()
             return

@@ -24,14 +24,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-__all__ = ["DEFAULT", "DOMAIN", "KEYWORDS", "LANGUAGES", "LOCALE_DIR", "N_", "Nn_", "_", "day",
-           "joined", "language", "negotiate", "ngettext", "number", "percent", "plural_form",
-           "said", "speaking", "time_of_day", "weekday"]
+__all__ = ["DEFAULT", "DOMAIN", "KEYWORDS", "LANGUAGES", "LOCALE_DIR", "N_", "Nn_", "_", "joined",
+           "language", "negotiate", "ngettext", "number", "percent", "plural_form", "said",
+           "speaking", "time_of_day", "weekday"]
 
 DOMAIN = "tutorbot"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -88,10 +88,10 @@ def _translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
-def said(message: str, language: str | None) -> str:
+def said(message: str, language: str | None, /, **values: object) -> str:
     """One message in a language, for an adapter's own words said outside a turn."""
     with speaking(language):
-        return _(message)
+        return _(message, **values)
 
 
 def N_(message: str) -> str:
@@ -141,11 +141,6 @@ def number(value: float, decimals: int | None = None) -> str:
 def percent(share: float) -> str:
     """0.4 as "40%" (Spanish writes "40 %")."""
     return format_percent(share, locale=_locale(_language.get()))
-
-
-def day(moment: date | datetime) -> str:
-    """A date the way the learner's language writes it short: "Thu, Dec 3", "12月3日周四"."""
-    return format_skeleton("MMMEd", moment, locale=_locale(_language.get()))
 
 
 def weekday(moment: date | datetime) -> str:

@@ -18,7 +18,7 @@ from bot.discord.render import NO_PINGS, Outgoing, render
 from bot.discord.views import GroupAnswerButton
 from tutor import Identity, Inbound, QuestionReply, Reply, Text, Tutor
 from tutor.actions import Action, AnswerTyped, Tick, Vote
-from tutor.i18n import N_, _, said, speaking
+from tutor.i18n import N_, said
 from tutor.messages import GroupQuestion, Posting, Sent, Upload
 
 __all__ = ["FORM_EXPIRED", "PLATFORM", "Deferral", "DiscordAdapter", "GroupQuizError",
@@ -208,18 +208,15 @@ class DiscordAdapter:
             raise GroupQuizError(announced or said(N_("No group quiz this time."), language))
         try:
             thread = await channel.create_thread(
-                name=said(N_("Group quiz by {name}"), language).format(
-                    name=user.display_name)[:100],
+                name=said(N_("Group quiz by {name}"), language, name=user.display_name)[:100],
                 type=discord.ChannelType.public_thread, auto_archive_duration=60)
             await self._post_question(thread, first)
         except discord.Forbidden as exc:
             await asyncio.to_thread(self.tutor.end_group_quiz, first.quiz_id)
-            with speaking(language):
-                missing = _("I'm missing a permission in {channel}: *Create Public Threads* "
-                            "and *Send Messages in Threads*. A server admin can grant them in "
-                            "the channel's settings (Permissions), then try again.",
-                            channel=channel.mention)
-            raise GroupQuizError(missing) from exc
+            raise GroupQuizError(said(N_(
+                "I'm missing a permission in {channel}: *Create Public Threads* and *Send "
+                "Messages in Threads*. A server admin can grant them in the channel's settings "
+                "(Permissions), then try again."), language, channel=channel.mention)) from exc
         return announced, thread
 
     async def _post_question(self, channel: discord.abc.Messageable, group: GroupQuestion
