@@ -50,6 +50,11 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(web_app, name="web")
 console = Console()
 errors = Console(stderr=True)
+
+
+def clock() -> datetime:
+    """The moment the reports and the refit take as now (tests put a fixed one here)."""
+    return datetime.now(UTC)
 OnlyCourse = Annotated[str | None, typer.Option(metavar="COURSE", help="Only this course id.")]
 TheCourse = Annotated[str, typer.Option(metavar="COURSE", help="The course id.")]
 Folders = Annotated[list[Path], typer.Argument(metavar="FOLDER...", help="Course folders.")]
@@ -445,7 +450,7 @@ def report_class(course: TheCourse,
     settings = _settings()
     database = _database(settings)
     path = out or settings.data_dir / "charts" / f"class-{course}.png"
-    made = class_overview(database, course, datetime.now(UTC), path)
+    made = class_overview(database, course, clock(), path)
     database.dispose()
     if made is None:
         errors.print(f"[red]No course {course!r}.[/red]")
@@ -459,7 +464,7 @@ def report_at_risk(course: TheCourse,
                        metavar="N", min=1, help="How many learners.")] = 20
                    ) -> None:
     """Learners most likely to drop out of a course, from their recent activity."""
-    rows = _read(lambda database: at_risk(database, course, datetime.now(UTC)))
+    rows = _read(lambda database: at_risk(database, course, clock()))
     if not rows:
         console.print(f"No learners enrolled in {course!r}.")
         return
@@ -474,7 +479,7 @@ def report_at_risk(course: TheCourse,
 @report_app.command("groups")
 def report_groups(course: TheCourse) -> None:
     """A course's typical learner groups (k-means on activity), with size and risk."""
-    groups = _read(lambda database: class_groups(database, course, datetime.now(UTC)))
+    groups = _read(lambda database: class_groups(database, course, clock()))
     if not groups:
         console.print(f"No groups in {course!r}: it needs {MIN_LEARNERS} or more learners.")
         return
@@ -497,7 +502,7 @@ def model_fit(course: OnlyCourse = None
 
     database = _database(_settings())
     try:
-        fits = refit(database, course, datetime.now(UTC))
+        fits = refit(database, course, clock())
     finally:
         database.dispose()
     if not fits:
