@@ -83,6 +83,8 @@ class Sent:
 class FakeTelegram:
     token: str = "123456:TEST" + "t" * 30  # the shape of a real token
     sent: list[Sent] = field(default_factory=list)
+    # The same messages by chat: benchmarks poll every chat's count many times a second.
+    _by_chat: dict[int, list[Sent]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
     # method -> error replies to give before answering normally, e.g. a 429 storm
@@ -197,7 +199,7 @@ class FakeTelegram:
                 {"until_date": 0} if status == "kicked" else {})}}})
 
     def to(self, chat_id: int) -> list[Sent]:
-        return [s for s in self.sent if s.chat_id == chat_id]
+        return list(self._by_chat.get(chat_id, ()))
 
     async def wait(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout
@@ -343,6 +345,7 @@ class FakeTelegram:
             self._last_to_chat[chat_id] = now
         sent = Sent(method, chat_id, next(self._ids), params, now)
         self.sent.append(sent)
+        self._by_chat.setdefault(chat_id, []).append(sent)
         return {"message_id": sent.message_id, "date": int(time.time()),
                 "chat": self.chat(chat_id), "from": BOT}
 
