@@ -96,3 +96,28 @@ def test_the_command_line_fits_each_course(data_dir: Path) -> None:
     assert "✓ mini: fitted on 720 answers" in result.output
     missing = runner.invoke(app, ["model", "fit", "--course", "nope"])
     assert missing.exit_code == 1 and "No course 'nope'" in missing.output
+
+
+def test_online_calibration_is_kept_until_the_first_answers_grow_by_a_step(
+        mini_db: Database) -> None:
+    from tutor.learner.fitting import calibration_point
+
+    points = sorted({calibration_point(n) for n in range(1, 501)})
+    assert points[:4] == [1, 11, 21, 31] and points[-3:] == [412, 453, 498]
+    assert len(points) == 28  # fits over a course's first 500 answers, not 500
+    _simulate(mini_db, learners=5)  # 60 answers
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        kept = course_model(session, course)
+        assert course_model(session, course) is kept  # not fitted again on every turn
+    _simulate(mini_db, learners=1, seed=2, always=False)  # 12 more, every one wrong
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        refitted = course_model(session, course)
+        assert refitted is not kept  # fitted on 71 answers, no longer 51
+        assert refitted != kept  # the wrong answers made the questions harder
+        # Another process (a new engine) fits on the same rows and gets the same model.
+        elsewhere = Database(mini_db.url.render_as_string(hide_password=False))
+        with elsewhere.session() as other:
+            assert course_model(other, other.get_one(CourseRow, course.id)) == refitted
+        elsewhere.dispose()

@@ -36,6 +36,7 @@ from tutor.learner.fitting import course_model
 from tutor.learner.mastery import KnowledgeModel
 from tutor.learner.reviews import due_questions, record_review
 from tutor.messages import Button, Inbound, QuestionReply, Reply, Text
+from tutor.storage.kept import kept
 from tutor.storage.models import Attempt, CourseRow, LessonRow, QuestionRow
 from tutor.turn import Turn, as_utc
 
@@ -158,11 +159,7 @@ def _level_change(turn: Turn, question: QuestionRow) -> list[Reply]:
         return []
     enrollment = turn.enrollment(course)
     model, where = learner_model(turn, course)
-    questions = [Item(list(skills), key, difficulty) for skills, key, difficulty in
-                 turn.session.execute(select(QuestionRow.skills, QuestionRow.key,
-                                             QuestionRow.difficulty).where(
-                     QuestionRow.course_id == course.id, QuestionRow.retired.is_(False)))]
-    new = level(model, where, questions, course.target_success, enrollment.level)
+    new = level(model, where, _items(turn, course), course.target_success, enrollment.level)
     if new == enrollment.level:
         return []
     up, enrollment.level = new > enrollment.level, new
@@ -171,6 +168,14 @@ def _level_change(turn: Turn, question: QuestionRow) -> list[Reply]:
                        level=new))]
     return [Text(_("🪜 Let's take it a step slower: **level {level}** for now. You've got this.",
                    level=new))]
+
+
+def _items(turn: Turn, course: CourseRow) -> list[Item]:
+    """The course's questions as the learner model sees them: read once per content."""
+    return kept(turn.session, ("items", course.id), course.content_hash, lambda: [
+        Item(list(skills), key, difficulty) for skills, key, difficulty in turn.session.execute(
+            select(QuestionRow.skills, QuestionRow.key, QuestionRow.difficulty).where(
+                QuestionRow.course_id == course.id, QuestionRow.retired.is_(False)))])
 
 
 def render_question(turn: Turn, question: QuestionRow) -> QuestionReply:

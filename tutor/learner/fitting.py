@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tutor.learner.items import AnswerRow, calibrate_items
 from tutor.learner.mastery import DEFAULT, KnowledgeModel
+from tutor.storage.kept import kept
 from tutor.storage.models import Attempt, CourseRow, FittedModel, QuestionRow, utcnow
 
-__all__ = ["MIN_ANSWERS", "FitResult", "course_model", "fit_course", "fitted_parameters",
-           "store_fitted"]
+__all__ = ["MIN_ANSWERS", "REFIT_EVERY", "FitResult", "calibration_point", "course_model",
+           "fit_course", "fitted_parameters", "store_fitted"]
 
 # Below this the per-skill offsets would be noise: the ASSIST-fitted defaults serve better.
 MIN_ANSWERS = 500
@@ -77,18 +78,48 @@ def course_model(session: Session, course: CourseRow) -> KnowledgeModel:
     """The course's fitted model; before one is fitted, the shipped weights with each
     question's difficulty calibrated online from the course's first answers (at most
     MIN_ANSWERS of them), shrunk towards the author's difficulty: a new course learns from
-    its first learners instead of waiting for 500 answers."""
-    parameters = fitted_parameters(session, course, KIND)
-    if parameters is not None:
-        return KnowledgeModel.from_json(parameters)
+    its first learners instead of waiting for 500 answers.
+
+    Every quiz turn asks for it, so both are kept per database: the fitted model until it is
+    refitted; the calibration until the course's first answers reach the next calibration
+    point (about 30 fits over a course's first 500 answers instead of one a turn). The
+    points are fixed, so every process fits on the same rows."""
+    stored = session.execute(select(FittedModel.parameters, FittedModel.fitted_at)
+                             .where(FittedModel.course_id == course.id,
+                                    FittedModel.kind == KIND)).first()
+    if stored is not None:
+        return kept(session, ("fitted", course.id), stored.fitted_at,
+                    lambda: KnowledgeModel.from_json(stored.parameters))
+    answers = session.scalar(select(func.count()).select_from(
+        select(Attempt.id).where(Attempt.course_id == course.id).limit(MIN_ANSWERS)
+        .subquery())) or 0
+    if not answers:
+        return DEFAULT
+    first = calibration_point(answers)
+    return kept(session, ("online", course.id), (course.content_hash, first),
+                lambda: _calibrated_online(session, course, first))
+
+
+# Online calibration is fitted on the first 1, 11, 21... answers: each point REFIT_EVERY
+# answers or a tenth past the one before, whichever is more.
+REFIT_EVERY = 10
+
+
+def calibration_point(answers: int) -> int:
+    """How many of a course's first answers its online calibration is fitted on."""
+    point = 1
+    while (following := point + max(REFIT_EVERY, point // 10)) <= answers:
+        point = following
+    return point
+
+
+def _calibrated_online(session: Session, course: CourseRow, first: int) -> KnowledgeModel:
     rows = session.execute(
         select(Attempt.learner_id, QuestionRow.skills, Attempt.correct, QuestionRow.key,
                QuestionRow.difficulty)
         .join(QuestionRow, Attempt.question_id == QuestionRow.id)
         .where(Attempt.course_id == course.id)
-        .order_by(Attempt.answered_at, Attempt.id).limit(MIN_ANSWERS)).all()
-    if not rows:
-        return DEFAULT
+        .order_by(Attempt.answered_at, Attempt.id).limit(first)).all()
     by_learner = sorted(rows, key=lambda row: row[0])  # stable: time order within each
     return calibrate_items(DEFAULT, [AnswerRow(str(learner), tuple(skills), key, difficulty,
                                                bool(correct))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -215,7 +216,8 @@ class Attempt(Base):
     """
 
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("learner_id", "event_key"),)
+    __table_args__ = (UniqueConstraint("learner_id", "event_key"),
+                      Index("ix_attempts_course_id_answered_at", "course_id", "answered_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
                                             index=True)
