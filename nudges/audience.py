@@ -5,7 +5,8 @@ unreachable (they blocked the bot), are never in an audience."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,22 +16,24 @@ from nudges.campaign import Audience
 from tutor.i18n import DEFAULT
 from tutor.learner.adaptive import standing
 from tutor.learner.clusters import learner_groups
-from tutor.learner.dropout import Histories, course_risk
+from tutor.learner.dropout import Histories, LearnerInfo, course_risk
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import current_streak
+from tutor.learner.risk import Signals
 from tutor.preferences import language, quiet_hours, reminders_on
 from tutor.storage.models import (
     CourseRow,
     Enrollment,
     GroupPoints,
     Identity,
+    Learner,
     LessonCompletion,
     LessonRow,
     ReviewCard,
 )
 from tutor.turn import as_utc
 
-__all__ = ["CourseState", "Recipient", "recipients"]
+__all__ = ["CourseState", "Recipient", "enrolled_zones", "recipients"]
 
 LOOK_BACK = timedelta(days=45)
 
@@ -61,6 +64,16 @@ class CourseState:
     due: dict[int, int]
     lessons: list[tuple[int, str]]
     done: dict[int, set[int]]
+    now: datetime | None = None
+    # Each learner's daily counts and signals at `now`: every audience of the run reads them.
+    _seen: dict[int, tuple[list[int], Signals]] = field(default_factory=dict)
+
+    def at(self, learner_id: int, now: datetime) -> tuple[list[int], Signals]:
+        if now != self.now:
+            return self.history.at(learner_id, now)
+        if learner_id not in self._seen:
+            self._seen[learner_id] = self.history.at(learner_id, now)
+        return self._seen[learner_id]
 
     @classmethod
     def load(cls, session: Session, course: CourseRow, now: datetime) -> CourseState:
@@ -78,22 +91,33 @@ class CourseState:
                 LessonRow.course_id == course.id)):
             done[learner_id].add(lesson_id)
         return cls(Histories.load(session, course.id, now - LOOK_BACK),
-                   _reachable(session, course.id), due, lessons, done)
+                   _reachable(session, course.id), due, lessons, done, now)
 
 
 def recipients(session: Session, course: CourseRow, audience: Audience, now: datetime,
-               state: CourseState | None = None) -> list[Recipient]:
-    """The learners that fit the audience and each of its `also` audiences."""
+               state: CourseState | None = None,
+               only: Callable[[LearnerInfo], bool] | None = None) -> list[Recipient]:
+    """The learners that fit the audience and each of its `also` audiences; of those `only`
+    keeps (the planner: whose local time has a nudge due), asked before anything else."""
     state = state or CourseState.load(session, course, now)
-    found = _fitting(session, course, audience, now, state)
+    found = _fitting(session, course, audience, now, state, only)
     for further in audience.also:
-        keep = {who.learner_id for who in recipients(session, course, further, now, state)}
+        keep = {who.learner_id for who in recipients(session, course, further, now, state,
+                                                     only)}
         found = [who for who in found if who.learner_id in keep]
     return found
 
 
+def enrolled_zones(session: Session, course: CourseRow) -> list[str]:
+    """The time zones the course's learners live in."""
+    return list(session.scalars(select(Learner.timezone).join(
+        Enrollment, Enrollment.learner_id == Learner.id).where(
+        Enrollment.course_id == course.id).distinct()))
+
+
 def _fitting(session: Session, course: CourseRow, audience: Audience, now: datetime,
-             state: CourseState) -> list[Recipient]:
+             state: CourseState, only: Callable[[LearnerInfo], bool] | None
+             ) -> list[Recipient]:
     history, reachable, due = state.history, state.reachable, state.due
     lessons, done = state.lessons, state.done
     # Read once for the whole audience, not per learner.
@@ -103,12 +127,13 @@ def _fitting(session: Session, course: CourseRow, audience: Audience, now: datet
         GroupPoints.platform == audience.platform, GroupPoints.group_id == audience.group))) \
         if audience.kind == "group" else set()
     if audience.kind == "cluster":
-        members = _cluster(session, course, history, audience.cluster or "", now)
+        members = _cluster(session, course, state, audience.cluster or "", now)
     found = []
     for learner_id, learner in history.learners.items():
-        if learner_id not in reachable or not reminders_on(learner.preferences):
+        if (only is not None and not only(learner)) or learner_id not in reachable \
+                or not reminders_on(learner.preferences):
             continue
-        counts, signals = history.at(learner_id, now)
+        counts, signals = state.at(learner_id, now)
         moments = history.moments.get(learner_id, [])
         last = max((as_utc(m) for m in moments), default=None)
         streak = current_streak(counts)
@@ -133,11 +158,11 @@ def _fitting(session: Session, course: CourseRow, audience: Audience, now: datet
     return found
 
 
-def _cluster(session: Session, course: CourseRow, history: Histories, name: str,
+def _cluster(session: Session, course: CourseRow, state: CourseState, name: str,
              now: datetime) -> set[int]:
     """The members of the course's typical learner group of that name."""
     model = course_risk(session, course)
-    found = {who: history.at(who, now) for who in history.learners}
+    found = {who: state.at(who, now) for who in state.history.learners}
     groups = learner_groups({who: counts for who, (counts, _) in found.items()},
                             {who: model.risk(*seen) for who, seen in found.items()})
     return next((set(g.members) for g in groups if g.name == name.strip().lower()), set())

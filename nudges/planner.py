@@ -1,23 +1,27 @@
 """Planning: the outbox rows for every nudge that is due, written before anything is sent.
 
-Run every minute by the scheduler (and safe to run any number of times: each row's key is
-its campaign or rule, its occurrence and its learner, so a second run adds nothing). A
-learner gets at most `cap` nudges a local day across all campaigns and rules; the rest are
-recorded as skipped, so the report can say so.
+Run every minute by the scheduler, and incremental: each campaign and automatic rule keeps
+a mark of how far it is planned (`PlanMark`), and a run plans only the occurrences after the
+mark (at most STALE_AFTER old), reading only the learners in the time zones (and, for the
+rules, at the study hours) that have one. A minute with nothing newly due reads no learner.
+Safe to run any number of times: each row's key is its campaign or rule, its occurrence and
+its learner, and keys already in the outbox are not planned again (so an outbox planned
+before the marks existed is not doubled). A learner gets at most `cap` nudges a local day
+across all campaigns and rules; the rest are recorded as skipped, so the report can say so.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from nudges.audience import CourseState, Recipient, recipients
+from nudges.audience import CourseState, Recipient, enrolled_zones, recipients
 from nudges.campaign import Audience, CampaignSpec, Schedule
 from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
@@ -31,9 +35,11 @@ from nudges.timing import (
 from tutor import preferences
 from tutor.actions import OpenLesson, Screen, encode
 from tutor.i18n import N_, Nn_, _, plural_form, speaking
+from tutor.learner.dropout import LearnerInfo
 from tutor.markup import plain
 from tutor.preferences import study_hour
-from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
+from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge, PlanMark
+from tutor.turn import as_utc
 
 __all__ = ["AT_RISK_CONTROL", "AT_RISK_RULE", "AUTOMATIC", "PlanReport", "muted", "plan", "render"]
 
@@ -107,15 +113,23 @@ def _button(kind: str, who: Recipient) -> str:
 
 
 class _Cap:
-    """Nudges per learner per local day: the outbox read once, then counted here."""
+    """Nudges per learner per local day: the outbox read once (when a run first plans one),
+    then counted here."""
 
     def __init__(self, session: Session, cap: int, now: datetime) -> None:
-        self.cap = cap
-        self.planned: dict[int, list[datetime]] = defaultdict(list)
-        for learner, due in session.execute(select(Nudge.learner_id, Nudge.due_at).where(
-                Nudge.status.in_(COUNTED), Nudge.due_at >= now - timedelta(days=2),
-                Nudge.due_at <= now + timedelta(days=2))):
-            self.planned[learner].append(due if due.tzinfo else due.replace(tzinfo=UTC))
+        self.session, self.cap, self.now = session, cap, now
+        self._planned: dict[int, list[datetime]] | None = None
+
+    @property
+    def planned(self) -> dict[int, list[datetime]]:
+        if self._planned is None:
+            self._planned = defaultdict(list)
+            for learner, due in self.session.execute(select(Nudge.learner_id, Nudge.due_at)
+                                                     .where(
+                    Nudge.status.in_(COUNTED), Nudge.due_at >= self.now - timedelta(days=2),
+                    Nudge.due_at <= self.now + timedelta(days=2))):
+                self._planned[learner].append(due if due.tzinfo else due.replace(tzinfo=UTC))
+        return self._planned
 
     def take(self, who: Recipient, due_at: datetime) -> bool:
         if on_local_day(self.planned[who.learner_id], due_at, who.timezone) >= self.cap:
@@ -124,80 +138,178 @@ class _Cap:
         return True
 
 
+class _Occurrences:
+    """Each schedule's latest occurrence per time zone, worked out once a run: it is the same
+    for every learner of the zone (only an after-inactivity one depends on the learner)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.found: dict[tuple[object, ...], datetime | None] = {}
+
+    def latest(self, schedule: Schedule, timezone: str, last_active: datetime | None
+               ) -> datetime | None:
+        if schedule.kind == "after_inactivity":
+            return latest_occurrence(schedule, timezone, self.now, last_active)
+        key = (schedule.kind, schedule.cron, schedule.at, timezone)
+        if key not in self.found:
+            self.found[key] = latest_occurrence(schedule, timezone, self.now)
+        return self.found[key]
+
+    def zones_due(self, schedule: Schedule, zones: list[str], since: datetime) -> set[str]:
+        """The zones where the schedule has an occurrence after `since`."""
+        if schedule.kind == "after_inactivity":  # its day is the learner's; its hour is not
+            schedule = _daily(schedule.hour)
+        return {z for z in zones if (found := self.latest(schedule, z, None)) and found > since}
+
+    def hours_due(self, zones: list[str], since: datetime) -> dict[str, set[int]]:
+        """Per zone, the local hours whose start comes after `since` (an hourly rule's)."""
+        found = {z: {h for h in range(24) if z in self.zones_due(_daily(h), [z], since)}
+                 for z in zones}
+        return {z: hours for z, hours in found.items() if hours}
+
+
+class _Marks:
+    """How far each campaign and rule is planned; an occurrence more than STALE_AFTER old is
+    not planned however far behind the mark is (the misfire rule)."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session, self.now = session, now
+        self.marks = {m.name: m for m in session.scalars(select(PlanMark))}
+
+    def since(self, name: str) -> datetime:
+        mark = self.marks.get(name)
+        earliest = self.now - STALE_AFTER
+        return max(as_utc(mark.planned_through), earliest) if mark else earliest
+
+    def done(self, name: str) -> None:
+        mark = self.marks.get(name)
+        if mark is None:
+            mark = self.marks[name] = PlanMark(name=name)
+            self.session.add(mark)
+        mark.planned_through = self.now
+
+
+@lru_cache(maxsize=24)
+def _daily(hour: int) -> Schedule:
+    """An automatic rule's schedule: every day at this local hour."""
+    return Schedule(kind="cron", cron=f"0 {hour} * * *")
+
+
+@dataclass
+class _Run:
+    """One planning run: what every campaign and rule in it reads once."""
+
+    session: Session
+    now: datetime
+    rng: random.Random
+    report: PlanReport
+    limit: _Cap
+    marks: _Marks
+    occurrences: _Occurrences
+    rows: list[dict[str, object]] = field(default_factory=list)
+    states: dict[int, CourseState] = field(default_factory=dict)
+    zones: dict[int, list[str]] = field(default_factory=dict)
+
+    def state(self, course: CourseRow) -> CourseState:
+        if course.id not in self.states:
+            self.states[course.id] = CourseState.load(self.session, course, self.now)
+        return self.states[course.id]
+
+    def zones_of(self, course: CourseRow) -> list[str]:
+        if course.id not in self.zones:
+            self.zones[course.id] = enrolled_zones(self.session, course)
+        return self.zones[course.id]
+
+
 def plan(session: Session, now: datetime, *, cap: int = 1,
          rng: random.Random | None = None) -> PlanReport:
-    rng = rng or random.Random()
-    report = PlanReport()
-    limit = _Cap(session, cap, now)
-    rows: list[dict[str, object]] = []
-    states: dict[int, CourseState] = {}
-
-    def state(course: CourseRow) -> CourseState:
-        if course.id not in states:
-            states[course.id] = CourseState.load(session, course, now)
-        return states[course.id]
-
+    """Plan the occurrences that came due since the last run (at most STALE_AFTER ago):
+    only the learners whose local time has one are read."""
+    run = _Run(session, now, rng or random.Random(), PlanReport(), _Cap(session, cap, now),
+               _Marks(session, now), _Occurrences(now))
     for campaign in session.scalars(select(Campaign).where(Campaign.status == "active")):
-        spec = CampaignSpec.model_validate(campaign.spec)
-        course = session.get(CourseRow, campaign.course_id)
-        if course is None:
-            continue
-        arms = _arms(session, campaign, len(spec.variants), now)
-        people = recipients(session, course, spec.audience, now, state(course))
-        keys = _known_keys(session, f"c{campaign.id}:", now)
-        added = 0
-        for who in people:
-            if muted(who, f"c{campaign.id}"):
-                continue
-            occurrence = latest_occurrence(spec.schedule, who.timezone, now, who.last_active)
-            if occurrence is None:
-                continue
-            key = f"c{campaign.id}:{occurrence.astimezone(UTC).isoformat()}:{who.learner_id}"
-            if key in keys:
-                continue
-            variant = choose_variant(arms, spec.control_share, rng)
-            chosen = spec.variants[variant] if variant != CONTROL else None
-            added += _add(rows, report, limit, key, who, now, occurrence,
-                          campaign_id=campaign.id, rule="campaign", variant=variant,
-                          text=render(chosen.text, who, course.title) if chosen else "",
-                          action=_button(chosen.button, who) if chosen else "")
-        report.by_campaign[campaign.name] = added
-    _automatic(session, rows, report, limit, now, state, rng)
-    if rows:  # in bulk: a campaign can reach a hundred thousand learners at once
-        session.execute(insert(Nudge), rows)
-    return report
-
-
-def _automatic(session: Session, rows: list[dict[str, object]], report: PlanReport,
-               limit: _Cap, now: datetime, state: Callable[[CourseRow], CourseState],
-               rng: random.Random) -> None:
+        _campaign(run, campaign)
     courses = session.scalars(select(CourseRow).where(CourseRow.id.in_(
         select(Enrollment.course_id)))).all()
     for course in courses:
         for name, rule in AUTOMATIC.items():
-            people = recipients(session, course, rule.audience, now, state(course))
-            keys = _known_keys(session, f"auto:{name}:{course.id}:", now)
-            for who in people:
-                if muted(who, name):
-                    continue
-                hour = rule.hour if rule.hour is not None else study_hour(who.preferences)
-                occurrence = latest_occurrence(Schedule(kind="cron", cron=f"0 {hour} * * *"),
-                                               who.timezone, now)
-                if occurrence is None:
-                    continue
-                # "We miss you" once per absence; the others once per local day.
-                when = who.last_active.date().isoformat() if name == "missyou" and \
-                    who.last_active else local_day(occurrence, who.timezone)
-                key = f"auto:{name}:{course.id}:{when}:{who.learner_id}"
-                if key in keys:
-                    continue
-                # A share of the at-risk learners gets nothing: the intervention report's
-                # control group (nudges.interventions).
-                held = name == AT_RISK_RULE and rng.random() < AT_RISK_CONTROL
-                _add(rows, report, limit, key, who, now, occurrence, campaign_id=None,
-                     rule=name, variant=CONTROL if held else 0,
-                     text="" if held else rule.words(who, course.title),
-                     action="" if held else _button(rule.button, who))
+            _rule(run, course, name, rule)
+    if run.rows:  # in bulk: a campaign can reach a hundred thousand learners at once
+        session.execute(insert(Nudge), run.rows)
+    return run.report
+
+
+def _campaign(run: _Run, campaign: Campaign) -> None:
+    spec = CampaignSpec.model_validate(campaign.spec)
+    course = run.session.get(CourseRow, campaign.course_id)
+    run.report.by_campaign[campaign.name] = 0
+    if course is None:
+        return
+    mark = f"c{campaign.id}"
+    since = run.marks.since(mark)
+    due = run.occurrences.zones_due(spec.schedule, run.zones_of(course), since)
+    found: list[tuple[str, Recipient, datetime]] = []
+    if due:
+        people = recipients(run.session, course, spec.audience, run.now, run.state(course),
+                            only=lambda learner: learner.timezone in due)
+        for who in people:
+            if muted(who, mark):
+                continue
+            occurrence = run.occurrences.latest(spec.schedule, who.timezone, who.last_active)
+            if occurrence is None or occurrence <= since:
+                continue
+            found.append((f"{mark}:{occurrence.astimezone(UTC).isoformat()}:{who.learner_id}",
+                          who, occurrence))
+    arms = _arms(run.session, campaign, len(spec.variants), run.now) if found else []
+    known = _existing(run.session, [key for key, _, _ in found])
+    for key, who, occurrence in found:
+        if key in known:
+            continue
+        variant = choose_variant(arms, spec.control_share, run.rng)
+        chosen = spec.variants[variant] if variant != CONTROL else None
+        run.report.by_campaign[campaign.name] += _add(
+            run.rows, run.report, run.limit, key, who, run.now, occurrence,
+            campaign_id=campaign.id, rule="campaign", variant=variant,
+            text=render(chosen.text, who, course.title) if chosen else "",
+            action=_button(chosen.button, who) if chosen else "")
+    run.marks.done(mark)
+
+
+def _rule(run: _Run, course: CourseRow, name: str, rule: Rule) -> None:
+    mark = f"auto:{name}:{course.id}"
+    since = run.marks.since(mark)
+    hours = run.occurrences.hours_due(run.zones_of(course), since)
+
+    def hour_of(learner: LearnerInfo | Recipient) -> int:
+        return rule.hour if rule.hour is not None else study_hour(learner.preferences)
+
+    found: list[tuple[str, Recipient, datetime]] = []
+    if hours:
+        people = recipients(run.session, course, rule.audience, run.now, run.state(course),
+                            only=lambda learner: hour_of(learner) in hours.get(
+                                learner.timezone, ()))
+        for who in people:
+            if muted(who, name):
+                continue
+            occurrence = run.occurrences.latest(_daily(hour_of(who)), who.timezone, None)
+            if occurrence is None or occurrence <= since:
+                continue
+            # "We miss you" once per absence; the others once per local day.
+            when = who.last_active.date().isoformat() if name == "missyou" and \
+                who.last_active else local_day(occurrence, who.timezone)
+            found.append((f"{mark}:{when}:{who.learner_id}", who, occurrence))
+    known = _existing(run.session, [key for key, _, _ in found])
+    for key, who, occurrence in found:
+        if key in known:
+            continue
+        # A share of the at-risk learners gets nothing: the intervention report's control
+        # group (nudges.interventions).
+        held = name == AT_RISK_RULE and run.rng.random() < AT_RISK_CONTROL
+        _add(run.rows, run.report, run.limit, key, who, run.now, occurrence, campaign_id=None,
+             rule=name, variant=CONTROL if held else 0,
+             text="" if held else rule.words(who, course.title),
+             action="" if held else _button(rule.button, who))
+    run.marks.done(mark)
 
 
 def _add(rows: list[dict[str, object]], report: PlanReport, limit: _Cap, key: str,
@@ -221,9 +333,14 @@ def _add(rows: list[dict[str, object]], report: PlanReport, limit: _Cap, key: st
     return 1
 
 
-def _known_keys(session: Session, prefix: str, now: datetime) -> set[str]:
-    return set(session.scalars(select(Nudge.key).where(
-        Nudge.key.startswith(prefix), Nudge.due_at >= now - STALE_AFTER - timedelta(days=8))))
+def _existing(session: Session, keys: list[str]) -> set[str]:
+    """Those of the keys already in the outbox (planned by an earlier run, or before the
+    marks existed), asked in pieces that fit any database's parameter limit."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found.update(session.scalars(select(Nudge.key).where(
+            Nudge.key.in_(keys[start:start + 500]))))
+    return found
 
 
 def _arms(session: Session, campaign: Campaign, variants: int, now: datetime) -> list[Arm]:

@@ -394,6 +394,16 @@ class GroupPoints(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PlanMark(Base):
+    """How far the nudge planner has planned a campaign (`c<id>`) or an automatic rule of a
+    course (`auto:<rule>:<course id>`): a run plans only occurrences after it, so a minute
+    with nothing newly due reads almost nothing."""
+
+    __tablename__ = "plan_marks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    planned_through: Mapped[datetime] = mapped_column()
+
+
 class Campaign(Base):
     """A teacher's nudge campaign; audience, schedule and variants as validated JSON
     (`nudges.campaign.CampaignSpec`)."""

@@ -1,0 +1,137 @@
+"""The planner plans only what came due since its last run, in each learner's local time."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, event, select
+
+from benchmarks.baseline_planner import plan as baseline_plan
+from nudges.planner import plan
+from tests.bulk import enroll_many
+from tests.test_nudges import BERLIN, _campaign, _learners
+from tutor import Database
+from tutor.storage.models import (
+    CourseRow,
+    Learner,
+    Nudge,
+    PlanMark,
+    QuestionRow,
+    ReviewCard,
+)
+
+LONDON = "Europe/London"
+EVENING = datetime(2026, 6, 1, 16, 5, tzinfo=UTC)  # 18:05 in Berlin, 17:05 in London
+
+
+def _planned(db: Database, now: datetime, rule: str = "campaign") -> list[tuple[int, str]]:
+    """Plan at `now`; every pending nudge of the rule ("campaign": the campaign's) so far."""
+    with db.session() as session:
+        plan(session, now, cap=3, rng=random.Random(1))
+        session.commit()
+        return [(n.learner_id, n.rule) for n in session.scalars(
+            select(Nudge).where(Nudge.status == "pending", Nudge.rule == rule)
+            .order_by(Nudge.id))]
+
+
+def _statements(db: Database, now: datetime, planner: Callable[..., object] = plan
+                ) -> list[str]:
+    """The statements one planner run sends to the database."""
+    sent: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.session() as session:
+            planner(session, now, cap=3, rng=random.Random(1))
+            session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+HISTORY = ("attempts", "review_cards", "lesson_completions", "FROM nudges")
+
+
+def test_a_run_with_nothing_newly_due_reads_no_learners_history(bundled_db: Database
+                                                                 ) -> None:
+    _learners(bundled_db, [BERLIN] * 3)
+    _campaign(bundled_db)
+    _planned(bundled_db, EVENING)
+    few = _statements(bundled_db, EVENING + timedelta(minutes=1))
+    with bundled_db.session() as session:
+        course = session.scalars(select(CourseRow).where(
+            CourseRow.slug == "python-basics")).one()
+        enroll_many(session, range(100, 160), course.id, platform="telegram",
+                    user_id=lambda i: str(9000 + i),
+                    timezone=lambda i: BERLIN if i % 2 else LONDON)
+        session.commit()
+    many = _statements(bundled_db, EVENING + timedelta(minutes=2))
+    # The marks, the campaigns, the courses and each course's time zones: nothing per
+    # learner, however many there are, and no learner's history or the outbox.
+    assert len(few) == len(many)
+    assert not [s for s in many if any(table in s for table in HISTORY)]
+    # The planner before the marks read them all on every run.
+    before = _statements(bundled_db, EVENING + timedelta(minutes=3), baseline_plan)
+    assert [s for s in before if any(table in s for table in HISTORY)]
+
+
+def test_each_zone_is_planned_when_its_hour_comes_and_once(bundled_db: Database) -> None:
+    berlin, london = _learners(bundled_db, [BERLIN, LONDON])
+    _campaign(bundled_db)
+    assert _planned(bundled_db, EVENING) == [(berlin, "campaign")]
+    assert _planned(bundled_db, EVENING + timedelta(minutes=30)) == [(berlin, "campaign")]
+    later = _planned(bundled_db, EVENING + timedelta(minutes=56))  # 18:01 in London
+    assert later == [(berlin, "campaign"), (london, "campaign")]
+    assert _planned(bundled_db, EVENING + timedelta(minutes=57)) == later
+
+
+def test_after_downtime_a_missed_occurrence_goes_late_once_or_not_at_all(
+        bundled_db: Database) -> None:
+    berlin, london = _learners(bundled_db, [BERLIN, LONDON])
+    _campaign(bundled_db)
+    morning = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    assert _planned(bundled_db, morning) == []
+    # Down from 08:00 to 21:30 UTC: Berlin's 18:00 is 5.5 hours old (sent late), London's
+    # 4.5 hours; both once.
+    late = _planned(bundled_db, datetime(2026, 6, 1, 21, 30, tzinfo=UTC))
+    assert sorted(late) == sorted([(berlin, "campaign"), (london, "campaign")])
+    # Down for a whole day: yesterday's 18:00 is too old to send (the misfire rule).
+    assert _planned(bundled_db, datetime(2026, 6, 3, 1, 0, tzinfo=UTC)) == late
+
+
+def test_an_outbox_planned_before_the_marks_is_not_planned_again(bundled_db: Database
+                                                                  ) -> None:
+    """An upgrade: the outbox has the nudges, the marks table is new and empty."""
+    (berlin,) = _learners(bundled_db, [BERLIN])
+    _campaign(bundled_db)
+    first = _planned(bundled_db, EVENING)
+    with bundled_db.session() as session:
+        session.execute(delete(PlanMark))
+        session.commit()
+    assert _planned(bundled_db, EVENING + timedelta(minutes=10)) == first == \
+        [(berlin, "campaign")]
+
+
+def test_automatic_reminders_come_at_each_learners_own_study_hour(bundled_db: Database
+                                                                  ) -> None:
+    early, default = _learners(bundled_db, [BERLIN, BERLIN])
+    with bundled_db.session() as session:
+        session.get_one(Learner, early).preferences = {"study_hour": 7}
+        question = session.scalars(select(QuestionRow).join(CourseRow).where(
+            CourseRow.slug == "python-basics")).first()
+        assert question is not None
+        for who in (early, default):  # a review due for both
+            session.add(ReviewCard(learner_id=who, question_id=question.id,
+                                   course_id=question.course_id,
+                                   due=datetime(2026, 6, 1, tzinfo=UTC), card={}, reviews=1))
+        session.commit()
+    seven = datetime(2026, 6, 2, 5, 1, tzinfo=UTC)  # 07:01 in Berlin
+    assert _planned(bundled_db, seven, "review") == [(early, "review")]
+    assert _planned(bundled_db, seven + timedelta(minutes=1), "review") == [(early, "review")]
+    eighteen = datetime(2026, 6, 2, 16, 1, tzinfo=UTC)
+    assert _planned(bundled_db, eighteen, "review") == [(early, "review"), (default, "review")]
