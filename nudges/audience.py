@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from nudges.campaign import Audience
@@ -51,7 +52,7 @@ class Recipient:
     last_active: datetime | None
     next_lesson: str
     next_lesson_id: int | None
-    preferences: dict[str, object]
+    preferences: dict[str, object]  # read only: shared with the run's learner rows
     language: str = DEFAULT  # the language to write to them in (tutor.i18n)
 
 
@@ -76,10 +77,16 @@ class CourseState:
         return self._seen[learner_id]
 
     @classmethod
-    def load(cls, session: Session, course: CourseRow, now: datetime) -> CourseState:
+    def load(cls, session: Session, course: CourseRow, now: datetime,
+             learners: Select[int] | None = None) -> CourseState:
+        """Everyone enrolled, or those of `learners` (a query of learner ids)."""
+        def among(column: Any) -> ColumnElement[bool]:
+            return column.in_(learners) if learners is not None else true()
+
         due = {learner: count for learner, count in session.execute(
             select(ReviewCard.learner_id, func.count()).where(
-                ReviewCard.course_id == course.id, ReviewCard.due <= now)
+                ReviewCard.course_id == course.id, ReviewCard.due <= now,
+                among(ReviewCard.learner_id))
             .group_by(ReviewCard.learner_id))}
         lessons = [(lesson_id, title) for lesson_id, title in session.execute(
             select(LessonRow.id, LessonRow.title).where(
@@ -88,10 +95,11 @@ class CourseState:
         done: dict[int, set[int]] = defaultdict(set)
         for learner_id, lesson_id in session.execute(select(
                 LessonCompletion.learner_id, LessonCompletion.lesson_id).join(LessonRow).where(
-                LessonRow.course_id == course.id)):
+                LessonRow.course_id == course.id, among(LessonCompletion.learner_id))):
             done[learner_id].add(lesson_id)
-        return cls(Histories.load(session, course.id, now - LOOK_BACK),
-                   _reachable(session, course.id), due, lessons, done, now)
+        return cls(Histories.load(session, course.id, now - LOOK_BACK, among=learners),
+                   _reachable(session, course.id, among(Identity.learner_id)), due, lessons,
+                   done, now)
 
 
 def recipients(session: Session, course: CourseRow, audience: Audience, now: datetime,
@@ -154,7 +162,7 @@ def _fitting(session: Session, course: CourseRow, audience: Audience, now: datet
         found.append(Recipient(learner_id, learner.display_name, learner.timezone,
                                quiet_hours(learner.preferences), platform, user_id,
                                due.get(learner_id, 0), streak, last, upcoming[1], upcoming[0],
-                               dict(learner.preferences), language(learner)))
+                               learner.preferences, language(learner)))
     return found
 
 
@@ -168,12 +176,13 @@ def _cluster(session: Session, course: CourseRow, state: CourseState, name: str,
     return next((set(g.members) for g in groups if g.name == name.strip().lower()), set())
 
 
-def _reachable(session: Session, course_id: int) -> dict[int, tuple[str, str]]:
+def _reachable(session: Session, course_id: int, among: ColumnElement[bool]
+               ) -> dict[int, tuple[str, str]]:
     """Each enrolled learner's newest reachable identity."""
     rows = session.execute(select(Identity.learner_id, Identity.platform,
                                   Identity.platform_user_id).join(
         Enrollment, Enrollment.learner_id == Identity.learner_id).where(
-        Enrollment.course_id == course_id, Identity.unreachable_since.is_(None))
+        Enrollment.course_id == course_id, Identity.unreachable_since.is_(None), among)
         .order_by(Identity.id)).all()
     return {learner: (platform, user) for learner, platform, user in rows}
 

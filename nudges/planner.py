@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from nudges.audience import CourseState, Recipient, enrolled_zones, recipients
@@ -38,7 +38,7 @@ from tutor.i18n import N_, Nn_, _, plural_form, speaking
 from tutor.learner.dropout import LearnerInfo
 from tutor.markup import plain
 from tutor.preferences import study_hour
-from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge, PlanMark
+from tutor.storage.models import Campaign, CourseRow, Enrollment, Learner, Nudge, PlanMark
 from tutor.turn import as_utc
 
 __all__ = ["AT_RISK_CONTROL", "AT_RISK_RULE", "AUTOMATIC", "PlanReport", "muted", "plan", "render"]
@@ -46,6 +46,8 @@ __all__ = ["AT_RISK_CONTROL", "AT_RISK_RULE", "AUTOMATIC", "PlanReport", "muted"
 COUNTED = ("pending", "sending", "sent", "unknown")  # what uses up the daily cap
 AT_RISK_RULE = "atrisk"
 AT_RISK_CONTROL = 0.1
+WRITE_EVERY = 5_000  # outbox rows
+PAGE = 10_000  # learners read at a time
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,22 @@ class _Cap:
     def __init__(self, session: Session, cap: int, now: datetime) -> None:
         self.session, self.cap, self.now = session, cap, now
         self._planned: dict[int, list[datetime]] | None = None
+        self.page: tuple[int, int] | None = None
+
+    def turn_to(self, page: tuple[int, int] | None) -> None:
+        """Count only this page's learners from now on (read when first needed)."""
+        self.page, self._planned = page, None
 
     @property
     def planned(self) -> dict[int, list[datetime]]:
         if self._planned is None:
             self._planned = defaultdict(list)
-            for learner, due in self.session.execute(select(Nudge.learner_id, Nudge.due_at)
-                                                     .where(
-                    Nudge.status.in_(COUNTED), Nudge.due_at >= self.now - timedelta(days=2),
-                    Nudge.due_at <= self.now + timedelta(days=2))):
+            query = select(Nudge.learner_id, Nudge.due_at).where(
+                Nudge.status.in_(COUNTED), Nudge.due_at >= self.now - timedelta(days=2),
+                Nudge.due_at <= self.now + timedelta(days=2))
+            if self.page is not None:
+                query = query.where(Nudge.learner_id.between(*self.page))
+            for learner, due in self.session.execute(query):
                 self._planned[learner].append(due if due.tzinfo else due.replace(tzinfo=UTC))
         return self._planned
 
@@ -209,11 +218,53 @@ class _Run:
     rows: list[dict[str, object]] = field(default_factory=list)
     states: dict[int, CourseState] = field(default_factory=dict)
     zones: dict[int, list[str]] = field(default_factory=dict)
+    wanted: dict[int, set[str]] = field(default_factory=dict)  # course: zones with one due
+    everyone: bool = False  # an audience compares learners with the whole class
+    page: tuple[int, int] | None = None  # the learner ids read now
+    arms: dict[int, list[Arm]] = field(default_factory=dict)  # campaign: its variants' record
 
     def state(self, course: CourseRow) -> CourseState:
+        """What the course's audiences read, for this page's learners in the zones with
+        something due (`wanted`, filled before the first is read)."""
         if course.id not in self.states:
-            self.states[course.id] = CourseState.load(self.session, course, self.now)
+            wanted = select(Learner.id).where(
+                Learner.timezone.in_(self.wanted.get(course.id, set())))
+            if self.page is not None:
+                wanted = wanted.where(Learner.id.between(*self.page))
+            self.states[course.id] = CourseState.load(
+                self.session, course, self.now, None if self.everyone else wanted)
         return self.states[course.id]
+
+    def pages(self) -> list[tuple[int, int] | None]:
+        """Ranges of learner ids, PAGE learners with something due each (none when nobody
+        has; one page of everyone when an audience compares learners with the class)."""
+        wanted = [and_(Enrollment.course_id == course, Learner.timezone.in_(zones))
+                  for course, zones in self.wanted.items() if zones]
+        if not wanted:
+            return []
+        if self.everyone:
+            return [None]
+        ids = list(self.session.scalars(select(Learner.id).join(
+            Enrollment, Enrollment.learner_id == Learner.id).where(or_(*wanted))
+            .distinct().order_by(Learner.id)))
+        return [(ids[start], ids[min(start + PAGE, len(ids)) - 1])
+                for start in range(0, len(ids), PAGE)]
+
+    def turn_to(self, page: tuple[int, int] | None) -> None:
+        self.write()  # the cap of the next page counts what is in the outbox
+        self.page = page
+        self.states.clear()
+        self.limit.turn_to(page)
+
+    def want(self, course: CourseRow, zones: set[str]) -> None:
+        self.wanted.setdefault(course.id, set()).update(zones)
+
+    def write(self, at_least: int = 1) -> None:
+        """Into the outbox in bulk, a few thousand rows at a time: a campaign can reach a
+        hundred thousand learners at once, and the rows need not all be in memory."""
+        if len(self.rows) >= at_least:
+            self.session.execute(insert(Nudge), self.rows)
+            self.rows.clear()
 
     def zones_of(self, course: CourseRow) -> list[str]:
         if course.id not in self.zones:
@@ -227,27 +278,53 @@ def plan(session: Session, now: datetime, *, cap: int = 1,
     only the learners whose local time has one are read."""
     run = _Run(session, now, rng or random.Random(), PlanReport(), _Cap(session, cap, now),
                _Marks(session, now), _Occurrences(now))
+    # First where each campaign and rule has something due, so that each course's learners
+    # are read once, and only those living there.
+    campaigns = []
     for campaign in session.scalars(select(Campaign).where(Campaign.status == "active")):
-        _campaign(run, campaign)
-    courses = session.scalars(select(CourseRow).where(CourseRow.id.in_(
-        select(Enrollment.course_id)))).all()
-    for course in courses:
+        spec = CampaignSpec.model_validate(campaign.spec)
+        course = session.get(CourseRow, campaign.course_id)
+        run.report.by_campaign[campaign.name] = 0
+        if course is not None:
+            since = run.marks.since(f"c{campaign.id}")
+            due = run.occurrences.zones_due(spec.schedule, run.zones_of(course), since)
+            run.want(course, due)
+            run.everyone = run.everyone or (bool(due) and _compares(spec.audience))
+            campaigns.append((campaign, spec, course, since, due))
+    rules = []
+    for course in session.scalars(select(CourseRow).where(CourseRow.id.in_(
+            select(Enrollment.course_id)))):
         for name, rule in AUTOMATIC.items():
-            _rule(run, course, name, rule)
-    if run.rows:  # in bulk: a campaign can reach a hundred thousand learners at once
-        session.execute(insert(Nudge), run.rows)
+            since = run.marks.since(f"auto:{name}:{course.id}")
+            hours = run.occurrences.hours_due(run.zones_of(course), since)
+            run.want(course, set(hours))
+            rules.append((course, name, rule, since, hours))
+    # Then page by page of learners (campaigns first within each, as the cap counts them).
+    for page in run.pages():
+        run.turn_to(page)
+        for campaign, spec, course, since, due in campaigns:
+            if due:
+                _campaign(run, campaign, spec, course, since, due)
+        for course, name, rule, since, hours in rules:
+            if hours:
+                _rule(run, course, name, rule, since, hours)
+    run.write()
+    for step in campaigns:
+        run.marks.done(f"c{step[0].id}")
+    for course, name, *_rest in rules:
+        run.marks.done(f"auto:{name}:{course.id}")
     return run.report
 
 
-def _campaign(run: _Run, campaign: Campaign) -> None:
-    spec = CampaignSpec.model_validate(campaign.spec)
-    course = run.session.get(CourseRow, campaign.course_id)
-    run.report.by_campaign[campaign.name] = 0
-    if course is None:
-        return
+def _compares(audience: Audience) -> bool:
+    """An audience that compares each learner with the whole class (a learner group is
+    found among everyone), so everyone's history is read."""
+    return audience.kind == "cluster" or any(_compares(a) for a in audience.also)
+
+
+def _campaign(run: _Run, campaign: Campaign, spec: CampaignSpec, course: CourseRow,
+              since: datetime, due: set[str]) -> None:
     mark = f"c{campaign.id}"
-    since = run.marks.since(mark)
-    due = run.occurrences.zones_due(spec.schedule, run.zones_of(course), since)
     found: list[tuple[str, Recipient, datetime]] = []
     if due:
         people = recipients(run.session, course, spec.audience, run.now, run.state(course),
@@ -260,7 +337,9 @@ def _campaign(run: _Run, campaign: Campaign) -> None:
                 continue
             found.append((f"{mark}:{occurrence.astimezone(UTC).isoformat()}:{who.learner_id}",
                           who, occurrence))
-    arms = _arms(run.session, campaign, len(spec.variants), run.now) if found else []
+    if found and campaign.id not in run.arms:
+        run.arms[campaign.id] = _arms(run.session, campaign, len(spec.variants), run.now)
+    arms = run.arms.get(campaign.id, [])
     known = _existing(run.session, [key for key, _, _ in found])
     for key, who, occurrence in found:
         if key in known:
@@ -272,13 +351,12 @@ def _campaign(run: _Run, campaign: Campaign) -> None:
             campaign_id=campaign.id, rule="campaign", variant=variant,
             text=render(chosen.text, who, course.title) if chosen else "",
             action=_button(chosen.button, who) if chosen else "")
-    run.marks.done(mark)
+        run.write(WRITE_EVERY)
 
 
-def _rule(run: _Run, course: CourseRow, name: str, rule: Rule) -> None:
+def _rule(run: _Run, course: CourseRow, name: str, rule: Rule, since: datetime,
+          hours: dict[str, set[int]]) -> None:
     mark = f"auto:{name}:{course.id}"
-    since = run.marks.since(mark)
-    hours = run.occurrences.hours_due(run.zones_of(course), since)
 
     def hour_of(learner: LearnerInfo | Recipient) -> int:
         return rule.hour if rule.hour is not None else study_hour(learner.preferences)
@@ -309,7 +387,7 @@ def _rule(run: _Run, course: CourseRow, name: str, rule: Rule) -> None:
              rule=name, variant=CONTROL if held else 0,
              text="" if held else rule.words(who, course.title),
              action="" if held else _button(rule.button, who))
-    run.marks.done(mark)
+        run.write(WRITE_EVERY)
 
 
 def _add(rows: list[dict[str, object]], report: PlanReport, limit: _Cap, key: str,

@@ -6,10 +6,12 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import delete, event, select
 
 from benchmarks.baseline_planner import plan as baseline_plan
-from nudges.planner import plan
+from nudges import planner
+from nudges.planner import PAGE, plan
 from tests.bulk import enroll_many
 from tests.test_nudges import BERLIN, _campaign, _learners
 from tutor import Database
@@ -135,3 +137,41 @@ def test_automatic_reminders_come_at_each_learners_own_study_hour(bundled_db: Da
     assert _planned(bundled_db, seven + timedelta(minutes=1), "review") == [(early, "review")]
     eighteen = datetime(2026, 6, 2, 16, 1, tzinfo=UTC)
     assert _planned(bundled_db, eighteen, "review") == [(early, "review"), (default, "review")]
+
+
+@pytest.mark.parametrize("page", [PAGE, 2])
+def test_it_plans_what_the_planner_before_it_planned(bundled_db: Database, page: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both planners' first run over the same class: the same nudges, word for word, when
+    the learners are read all at once or two at a time."""
+    monkeypatch.setattr(planner, "PAGE", page)
+    ids = _learners(bundled_db, [BERLIN, LONDON, "Asia/Tokyo", BERLIN, LONDON, BERLIN])
+    with bundled_db.session() as session:
+        session.get_one(Learner, ids[3]).preferences = {"reminders": False}
+        session.get_one(Learner, ids[4]).preferences = {"study_hour": 17}
+        question = session.scalars(select(QuestionRow).join(CourseRow).where(
+            CourseRow.slug == "python-basics")).first()
+        assert question is not None
+        for who in ids[:3]:
+            session.add(ReviewCard(learner_id=who, question_id=question.id,
+                                   course_id=question.course_id,
+                                   due=datetime(2026, 6, 1, tzinfo=UTC), card={}, reviews=1))
+        session.commit()
+    _campaign(bundled_db)
+
+    def outbox(planner: Callable[..., object]) -> set[tuple[str, str, str, str]]:
+        with bundled_db.session() as session:
+            planner(session, EVENING, cap=3, rng=random.Random(1))
+            session.flush()
+            found = {(n.key, n.status, n.text, n.action) if n.rule != "atrisk"
+                     else (n.key, "", "", "")  # its control share is drawn at random
+                     for n in session.scalars(select(Nudge))}
+            session.rollback()
+            return found
+
+    today, before = outbox(plan), outbox(baseline_plan)
+    assert today == before
+    # Berlin's campaign and review nudges, and the at-risk ones at 18:00 Berlin and at the
+    # London learner's study hour (17:00 there): none for the paused learner, none yet for
+    # London's 18:00 or Tokyo.
+    assert len(today) == 6 and {key.split(":")[0] for key, *_ in today} == {"c1", "auto"}

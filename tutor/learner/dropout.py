@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tutor.learner.fitting import fitted_parameters, store_fitted
@@ -87,8 +87,10 @@ class Histories:
 
     @classmethod
     def load(cls, session: Session, course_id: int, since: datetime,
-             learner_id: int | None = None) -> Histories:
-        """Everyone enrolled in the course, or one learner."""
+             learner_id: int | None = None, among: Select[int] | None = None
+             ) -> Histories:
+        """Everyone enrolled in the course, one learner, or those of `among` (a query of
+        learner ids)."""
         enrolled = select(Learner.id, Learner.display_name, Learner.timezone,
                           Learner.preferences, Learner.language).join(
             Enrollment, Enrollment.learner_id == Learner.id).where(
@@ -98,6 +100,9 @@ class Histories:
         if learner_id is not None:
             enrolled = enrolled.where(Learner.id == learner_id)
             answered = answered.where(Attempt.learner_id == learner_id)
+        if among is not None:
+            enrolled = enrolled.where(Learner.id.in_(among))
+            answered = answered.where(Attempt.learner_id.in_(among))
         learners = {row[0]: LearnerInfo(*row) for row in session.execute(enrolled)}
         answers: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
         for who, moment, correct in session.execute(answered):
@@ -106,11 +111,14 @@ class Histories:
             Nudge.status == "sent", Nudge.sent_at >= since)
         if learner_id is not None:
             sent = sent.where(Nudge.learner_id == learner_id)
+        if among is not None:
+            sent = sent.where(Nudge.learner_id.in_(among))
         nudged: dict[int, list[datetime]] = defaultdict(list)
         for who, sent_at in session.execute(sent):
             if sent_at is not None:
                 nudged[who].append(as_utc(sent_at))
-        return cls(learners, activity_moments(session, course_id, since, learner_id), answers,
+        return cls(learners, activity_moments(session, course_id, since, learner_id, among),
+                   answers,
                    nudged)
 
     def at(self, learner_id: int, moment: datetime) -> tuple[list[int], Signals]:

@@ -4,11 +4,11 @@ activity per local day, the daily streak and the weekly goal."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from tutor.learner.adaptive import standing
@@ -76,9 +76,16 @@ def active_per_day(moments: Mapping[int, Iterable[datetime]], today: date, days:
     return active
 
 
+def living_in(zones: Collection[str]) -> Select[int]:
+    """The learners living in these time zones (ids, for `among`)."""
+    return select(Learner.id).where(Learner.timezone.in_(zones))
+
+
 def activity_moments(session: Session, course_id: int, since: datetime,
-                     learner_id: int | None = None) -> dict[int, list[datetime]]:
-    """When each learner was active in a course: answers, finished lessons, questions asked.
+                     learner_id: int | None = None, among: Select[int] | None = None
+                     ) -> dict[int, list[datetime]]:
+    """When each learner was active in a course: answers, finished lessons, questions asked;
+    everyone's, one learner's, or those of `among` (a query of learner ids).
 
     The one definition of activity, shared by streaks, progress and the risk report.
     """
@@ -94,6 +101,8 @@ def activity_moments(session: Session, course_id: int, since: datetime,
     for query in sources:
         if learner_id is not None:
             query = query.where(query.selected_columns[0] == learner_id)
+        if among is not None:
+            query = query.where(query.selected_columns[0].in_(among))
         for who, moment in session.execute(query):
             moments[who].append(moment)
     return moments
