@@ -175,3 +175,13 @@ def test_it_plans_what_the_planner_before_it_planned(bundled_db: Database, page:
     # London learner's study hour (17:00 there): none for the paused learner, none yet for
     # London's 18:00 or Tokyo.
     assert len(today) == 6 and {key.split(":")[0] for key, *_ in today} == {"c1", "auto"}
+
+
+def test_the_benchmarks_day_of_runs_on_a_small_class() -> None:
+    """`python -m benchmarks.nudges` on 40 learners: half planned at 18:05 Berlin, nothing a
+    minute later, the other half at 18:01 London, the same outbox for both planners."""
+    from benchmarks.learner_cost import sqlite_file
+    from benchmarks.nudges import ticks
+
+    today, before = ticks(sqlite_file, 40, plan), ticks(sqlite_file, 40, baseline_plan)
+    assert [rows for _, _, rows in today] == [rows for _, _, rows in before] == [40, 40, 80, 80]
