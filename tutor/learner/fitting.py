@@ -84,12 +84,10 @@ def course_model(session: Session, course: CourseRow) -> KnowledgeModel:
     refitted; the calibration until the course's first answers reach the next calibration
     point (about 30 fits over a course's first 500 answers instead of one a turn). The
     points are fixed, so every process fits on the same rows."""
-    stored = session.execute(select(FittedModel.parameters, FittedModel.fitted_at)
-                             .where(FittedModel.course_id == course.id,
-                                    FittedModel.kind == KIND)).first()
-    if stored is not None:
-        return kept(session, ("fitted", course.id), stored.fitted_at,
-                    lambda: KnowledgeModel.from_json(stored.parameters))
+    fitted_at = session.scalar(select(FittedModel.fitted_at).where(
+        FittedModel.course_id == course.id, FittedModel.kind == KIND))
+    if fitted_at is not None:  # its parameters are read (and parsed) once per fit
+        return kept(session, ("fitted", course.id), fitted_at, lambda: _fitted(session, course))
     answers = session.scalar(select(func.count()).select_from(
         select(Attempt.id).where(Attempt.course_id == course.id).limit(MIN_ANSWERS)
         .subquery())) or 0
@@ -111,6 +109,11 @@ def calibration_point(answers: int) -> int:
     while (following := point + max(REFIT_EVERY, point // 10)) <= answers:
         point = following
     return point
+
+
+def _fitted(session: Session, course: CourseRow) -> KnowledgeModel:
+    parameters = fitted_parameters(session, course, KIND)
+    return KnowledgeModel.from_json(parameters) if parameters is not None else DEFAULT
 
 
 def _calibrated_online(session: Session, course: CourseRow, first: int) -> KnowledgeModel:
