@@ -16,6 +16,7 @@ from tests.bulk import enroll_many
 from tests.test_nudges import BERLIN, _campaign, _learners
 from tutor import Database
 from tutor.storage.models import (
+    Attempt,
     CourseRow,
     Learner,
     Nudge,
@@ -185,3 +186,30 @@ def test_the_benchmarks_day_of_runs_on_a_small_class() -> None:
 
     today, before = ticks(sqlite_file, 40, plan), ticks(sqlite_file, 40, baseline_plan)
     assert [rows for _, _, rows in today] == [rows for _, _, rows in before] == [40, 40, 80, 80]
+
+
+def test_after_inactivity_and_one_off_campaigns_are_planned_at_their_hour(
+        bundled_db: Database) -> None:
+    quiet, active = _learners(bundled_db, [BERLIN, BERLIN])
+    with bundled_db.session() as session:
+        question = session.scalars(select(QuestionRow).join(CourseRow).where(
+            CourseRow.slug == "python-basics")).first()
+        assert question is not None
+        # Both answered on Monday 22:00 Berlin; the active learner again on Wednesday.
+        for who, when in ((quiet, datetime(2026, 6, 1, 20, 0, tzinfo=UTC)),
+                          (active, datetime(2026, 6, 1, 20, 0, tzinfo=UTC)),
+                          (active, datetime(2026, 6, 3, 8, 0, tzinfo=UTC))):
+            session.add(Attempt(learner_id=who, question_id=question.id,
+                                course_id=question.course_id, response="x", correct=True,
+                                score=1.0, hints_used=0, context="quiz", answered_at=when))
+        session.commit()
+    _campaign(bundled_db, name="Come back",
+              schedule={"kind": "after_inactivity", "days": 3, "hour": 9})
+    _campaign(bundled_db, name="Exam", schedule={"kind": "once", "at": "2026-06-04 12:00"})
+    thursday_nine = datetime(2026, 6, 4, 7, 1, tzinfo=UTC)  # 09:01 in Berlin
+    assert _planned(bundled_db, thursday_nine - timedelta(hours=1)) == []
+    assert _planned(bundled_db, thursday_nine) == [(quiet, "campaign")]  # 3 days quiet
+    noon = datetime(2026, 6, 4, 10, 1, tzinfo=UTC)  # 12:01 in Berlin: the one-off
+    assert sorted(_planned(bundled_db, noon)) == sorted(
+        [(quiet, "campaign"), (quiet, "campaign"), (active, "campaign")])
+    assert len(_planned(bundled_db, noon + timedelta(minutes=1))) == 3
