@@ -168,13 +168,16 @@ class _Occurrences:
         """The zones where the schedule has an occurrence after `since`."""
         if schedule.kind == "after_inactivity":  # its day is the learner's; its hour is not
             schedule = _daily(schedule.hour)
-        return {z for z in zones if (found := self.latest(schedule, z, None)) and found > since}
+        return {z for z in zones if self._after(schedule, z, since)}
 
     def hours_due(self, zones: list[str], since: datetime) -> dict[str, set[int]]:
         """Per zone, the local hours whose start comes after `since` (an hourly rule's)."""
-        found = {z: {h for h in range(24) if z in self.zones_due(_daily(h), [z], since)}
-                 for z in zones}
+        found = {z: {h for h in range(24) if self._after(_daily(h), z, since)} for z in zones}
         return {z: hours for z, hours in found.items() if hours}
+
+    def _after(self, schedule: Schedule, zone: str, since: datetime) -> bool:
+        found = self.latest(schedule, zone, None)
+        return found is not None and found > since
 
 
 class _Marks:
@@ -280,39 +283,43 @@ def plan(session: Session, now: datetime, *, cap: int = 1,
                _Marks(session, now), _Occurrences(now))
     # First where each campaign and rule has something due, so that each course's learners
     # are read once, and only those living there.
+    marks: list[str] = []  # every campaign and rule looked at: planned up to now
     campaigns = []
     for campaign in session.scalars(select(Campaign).where(Campaign.status == "active")):
         spec = CampaignSpec.model_validate(campaign.spec)
         course = session.get(CourseRow, campaign.course_id)
         run.report.by_campaign[campaign.name] = 0
-        if course is not None:
-            since = run.marks.since(f"c{campaign.id}")
-            due = run.occurrences.zones_due(spec.schedule, run.zones_of(course), since)
+        if course is None:
+            continue
+        mark = f"c{campaign.id}"
+        marks.append(mark)
+        since = run.marks.since(mark)
+        due = run.occurrences.zones_due(spec.schedule, run.zones_of(course), since)
+        if due:
             run.want(course, due)
-            run.everyone = run.everyone or (bool(due) and _compares(spec.audience))
-            campaigns.append((campaign, spec, course, since, due))
+            run.everyone = run.everyone or _compares(spec.audience)
+            campaigns.append((campaign, spec, course, mark, since, due))
     rules = []
     for course in session.scalars(select(CourseRow).where(CourseRow.id.in_(
             select(Enrollment.course_id)))):
         for name, rule in AUTOMATIC.items():
-            since = run.marks.since(f"auto:{name}:{course.id}")
+            mark = f"auto:{name}:{course.id}"
+            marks.append(mark)
+            since = run.marks.since(mark)
             hours = run.occurrences.hours_due(run.zones_of(course), since)
-            run.want(course, set(hours))
-            rules.append((course, name, rule, since, hours))
+            if hours:
+                run.want(course, set(hours))
+                rules.append((course, name, rule, mark, since, hours))
     # Then page by page of learners (campaigns first within each, as the cap counts them).
     for page in run.pages():
         run.turn_to(page)
-        for campaign, spec, course, since, due in campaigns:
-            if due:
-                _campaign(run, campaign, spec, course, since, due)
-        for course, name, rule, since, hours in rules:
-            if hours:
-                _rule(run, course, name, rule, since, hours)
+        for campaign, spec, course, mark, since, due in campaigns:
+            _campaign(run, campaign, spec, course, mark, since, due)
+        for course, name, rule, mark, since, hours in rules:
+            _rule(run, course, name, rule, mark, since, hours)
     run.write()
-    for step in campaigns:
-        run.marks.done(f"c{step[0].id}")
-    for course, name, *_rest in rules:
-        run.marks.done(f"auto:{name}:{course.id}")
+    for mark in marks:
+        run.marks.done(mark)
     return run.report
 
 
@@ -323,20 +330,18 @@ def _compares(audience: Audience) -> bool:
 
 
 def _campaign(run: _Run, campaign: Campaign, spec: CampaignSpec, course: CourseRow,
-              since: datetime, due: set[str]) -> None:
-    mark = f"c{campaign.id}"
+              mark: str, since: datetime, due: set[str]) -> None:
+    """This page's nudges of a campaign with an occurrence due in the zones `due`."""
     found: list[tuple[str, Recipient, datetime]] = []
-    if due:
-        people = recipients(run.session, course, spec.audience, run.now, run.state(course),
-                            only=lambda learner: learner.timezone in due)
-        for who in people:
-            if muted(who, mark):
-                continue
-            occurrence = run.occurrences.latest(spec.schedule, who.timezone, who.last_active)
-            if occurrence is None or occurrence <= since:
-                continue
-            found.append((f"{mark}:{occurrence.astimezone(UTC).isoformat()}:{who.learner_id}",
-                          who, occurrence))
+    for who in recipients(run.session, course, spec.audience, run.now, run.state(course),
+                          only=lambda learner: learner.timezone in due):
+        if muted(who, mark):
+            continue
+        occurrence = run.occurrences.latest(spec.schedule, who.timezone, who.last_active)
+        if occurrence is None or occurrence <= since:
+            continue
+        found.append((f"{mark}:{occurrence.astimezone(UTC).isoformat()}:{who.learner_id}",
+                      who, occurrence))
     if found and campaign.id not in run.arms:
         run.arms[campaign.id] = _arms(run.session, campaign, len(spec.variants), run.now)
     arms = run.arms.get(campaign.id, [])
@@ -354,28 +359,26 @@ def _campaign(run: _Run, campaign: Campaign, spec: CampaignSpec, course: CourseR
         run.write(WRITE_EVERY)
 
 
-def _rule(run: _Run, course: CourseRow, name: str, rule: Rule, since: datetime,
+def _rule(run: _Run, course: CourseRow, name: str, rule: Rule, mark: str, since: datetime,
           hours: dict[str, set[int]]) -> None:
-    mark = f"auto:{name}:{course.id}"
-
+    """This page's nudges of an automatic rule, for learners whose hour (the rule's, or
+    their study hour) is among their zone's `hours` due."""
     def hour_of(learner: LearnerInfo | Recipient) -> int:
         return rule.hour if rule.hour is not None else study_hour(learner.preferences)
 
     found: list[tuple[str, Recipient, datetime]] = []
-    if hours:
-        people = recipients(run.session, course, rule.audience, run.now, run.state(course),
-                            only=lambda learner: hour_of(learner) in hours.get(
-                                learner.timezone, ()))
-        for who in people:
-            if muted(who, name):
-                continue
-            occurrence = run.occurrences.latest(_daily(hour_of(who)), who.timezone, None)
-            if occurrence is None or occurrence <= since:
-                continue
-            # "We miss you" once per absence; the others once per local day.
-            when = who.last_active.date().isoformat() if name == "missyou" and \
-                who.last_active else local_day(occurrence, who.timezone)
-            found.append((f"{mark}:{when}:{who.learner_id}", who, occurrence))
+    for who in recipients(run.session, course, rule.audience, run.now, run.state(course),
+                          only=lambda learner: hour_of(learner) in hours.get(
+                              learner.timezone, ())):
+        if muted(who, name):
+            continue
+        occurrence = run.occurrences.latest(_daily(hour_of(who)), who.timezone, None)
+        if occurrence is None or occurrence <= since:
+            continue
+        # "We miss you" once per absence; the others once per local day.
+        when = who.last_active.date().isoformat() if name == "missyou" and \
+            who.last_active else local_day(occurrence, who.timezone)
+        found.append((f"{mark}:{when}:{who.learner_id}", who, occurrence))
     known = _existing(run.session, [key for key, _, _ in found])
     for key, who, occurrence in found:
         if key in known:

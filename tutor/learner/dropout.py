@@ -118,8 +118,7 @@ class Histories:
             if sent_at is not None:
                 nudged[who].append(as_utc(sent_at))
         return cls(learners, activity_moments(session, course_id, since, learner_id, among),
-                   answers,
-                   nudged)
+                   answers, nudged)
 
     def at(self, learner_id: int, moment: datetime) -> tuple[list[int], Signals]:
         """Daily counts up to `moment` (its local day last) and the signals then."""

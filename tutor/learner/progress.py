@@ -4,7 +4,7 @@ activity per local day, the daily streak and the weekly goal."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
@@ -74,11 +74,6 @@ def active_per_day(moments: Mapping[int, Iterable[datetime]], today: date, days:
         for day, count in enumerate(daily_counts(mine, UTC, today, days)):
             active[day] += count > 0
     return active
-
-
-def living_in(zones: Collection[str]) -> Select[int]:
-    """The learners living in these time zones (ids, for `among`)."""
-    return select(Learner.id).where(Learner.timezone.in_(zones))
 
 
 def activity_moments(session: Session, course_id: int, since: datetime,

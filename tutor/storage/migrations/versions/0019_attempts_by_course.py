@@ -1,5 +1,6 @@
 """attempts indexed by course and time: a course's first answers (online item calibration,
-read on every quiz turn) and its whole log (fitting) without scanning every course's
+counted on every quiz turn) and its whole log (fitting), without scanning every course's
+attempts
 
 Revision ID: 0019
 Revises: 0018
