@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -36,6 +37,7 @@ __all__ = [
     "FittedModel",
     "GroupQuiz",
     "Identity",
+    "InboxEvent",
     "Learner",
     "LessonCompletion",
     "LessonRow",
@@ -392,6 +394,25 @@ class GroupPoints(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     week_start: Mapped[date] = mapped_column(Date)
     points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InboxEvent(Base):
+    """A platform update as it arrived, kept until handled: what lets several processes
+    serve one bot. Each sender's events are handled one at a time, in `seq` order (the
+    platform's own update number), by whichever process holds the oldest one's lease; a
+    process that dies mid-turn lets its lease run out and another takes the event over.
+    Handled rows stay a day, so a platform's second delivery of one update is recognised."""
+
+    __tablename__ = "inbox_events"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sender: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column()
+    lease_until: Mapped[datetime | None] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_inbox_events_waiting", "platform", "done_at", "sender", "seq"),)
 
 
 class PlanMark(Base):
