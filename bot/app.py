@@ -84,8 +84,10 @@ def configure_logging(level: str, console: Console | None = None, *,
     logging.basicConfig(level=level, format="%(name)s: %(message)s", datefmt="[%X]",
                         handlers=[handler], force=True)
     # Library chatter (migrations, model loading, index building) is for whoever debugs.
+    # httpx says every request's URL at INFO, and a Bot API URL holds the bot's token.
     quiet = max(logging.getLevelName(level), logging.WARNING)
-    for name in ("alembic", "bm25s", "sentence_transformers", "transformers", "faiss"):
+    for name in ("alembic", "bm25s", "sentence_transformers", "transformers", "faiss",
+                 "httpx", "httpcore"):
         logging.getLogger(name).setLevel(quiet)
 
 

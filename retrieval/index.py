@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -257,7 +258,8 @@ class SearchIndex:
 
 
 def _replace(target: Path, write: Callable[[Path], object]) -> None:
-    temporary = target.with_name(target.name + ".tmp")
+    # A name of this writer's own: the bot's processes on one machine share the folder.
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     write(temporary)
     temporary.replace(target)
 

@@ -69,6 +69,8 @@ def import_folders(database: Database, folders: Iterable[Path],
             log.warning("course %s has %d error(s); not imported", folder, len(result.errors))
             continue
         with database.session() as session:
+            # Workers starting together import the same courses: one at a time.
+            database.exclusive(session, f"import course {result.course.id}")
             clash = None if replace else _id_clash(session, result.course.id, folder)
             if clash is not None:
                 report.rejected[folder] = [clash]
