@@ -31,9 +31,15 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
     discord_task: asyncio.Task[None] | None = None
     service: Any = None
     web: asyncio.Future[None] | None = None
+    webhook: asyncio.Future[None] | None = None
     try:
         if telegram:
-            started.append(await _start_telegram(settings, tutor, database))
+            application = await _start_telegram(settings, tutor, database)
+            started.append(application)
+            if settings.telegram_webhook_url:
+                webhook = asyncio.ensure_future(_serve_webhook(settings, database, application,
+                                                               stop))
+                webhook.add_done_callback(lambda _: stop.set())
         if discord:
             from bot.discord import build_bot
 
@@ -59,6 +65,8 @@ async def serve(settings: Settings, tutor: Tutor, database: Database, *, telegra
         stop.set()
         if web is not None:
             await web
+        if webhook is not None:
+            await webhook  # the turns in flight finish before the platforms stop
         if service is not None:
             await service.stop()
         for platform in reversed(started):
@@ -97,18 +105,29 @@ async def _start_telegram(settings: Settings, tutor: Tutor, database: Database) 
     application = build_application(settings, tutor, database)
     await application.initialize()
     await application.bot_data["tutorbot"].post_init(application)
-    assert application.updater is not None
     if settings.telegram_webhook_url:
         secret = settings.telegram_webhook_secret
-        await application.updater.start_webhook(
-            listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
-            url_path="telegram", webhook_url=settings.telegram_webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=Update.ALL_TYPES)
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url, allowed_updates=Update.ALL_TYPES,
+            secret_token=secret.get_secret_value() if secret else None)
     else:
+        assert application.updater is not None
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
     await application.start()
     return application
+
+
+async def _serve_webhook(settings: Settings, database: Database, application: Any,
+                         stop: asyncio.Event) -> None:
+    from bot.telegram.adapter import PLATFORM
+    from bot.telegram.webhook import Webhook, serve_webhook
+    from tutor.inbox import Inbox
+
+    secret = settings.telegram_webhook_secret
+    webhook = Webhook(application, Inbox(database, PLATFORM),
+                      secret.get_secret_value() if secret else None)
+    await serve_webhook(webhook, settings.telegram_webhook_listen,
+                        settings.telegram_webhook_port, stop)
 
 
 async def _stop(platform: Any) -> None:

@@ -52,6 +52,28 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
+REDIS_URL = os.environ.get("TUTORBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_problem() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"Redis not reachable at {REDIS_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis (its database 15): several processes' shared send budget."""
+    problem = _redis_problem()
+    if problem:
+        pytest.skip(problem)
+    return REDIS_URL
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """The same tests over both stores."""

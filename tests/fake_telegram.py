@@ -13,9 +13,10 @@ import contextlib
 import itertools
 import json
 import re
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,6 +130,22 @@ class FakeTelegram:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @contextlib.contextmanager
+    def in_a_thread(self) -> Iterator[FakeTelegram]:
+        """Served from an event loop of its own: when it counts messages per second, a busy
+        test loop must not bunch their arrivals (Telegram's clock is not the bot's)."""
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="fake-telegram", daemon=True)
+        thread.start()
+        asyncio.run_coroutine_threadsafe(self.start(), loop).result(10)
+        try:
+            yield self
+        finally:
+            asyncio.run_coroutine_threadsafe(self.stop(), loop).result(10)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
 
     # -- what a test does ------------------------------------------------------------------
 

@@ -21,14 +21,15 @@ def test_each_systemd_unit_verifies(unit: Path, tmp_path: Path) -> None:
     here = Path(sys.executable).parent / "tutorbot"
     text = unit.read_text(encoding="utf-8")
     assert INSTALLED in text  # the path the guide installs to
-    checked = tmp_path / unit.name
+    checked = tmp_path / unit.name.replace("@.", "@1.")  # a template: one instance of it
     checked.write_text(text.replace(INSTALLED, str(here)), encoding="utf-8")
     done = subprocess.run(["systemd-analyze", "verify", str(checked)], capture_output=True,
                           text=True, timeout=60)
-    complaints = [line for line in done.stderr.splitlines() if unit.name in line
+    complaints = [line for line in done.stderr.splitlines() if checked.name in line
                   or "Unknown" in line or "not executable" in line]
     assert done.returncode == 0 and not complaints, done.stderr
 
 
-def test_there_are_units_for_the_bots_and_the_dashboard() -> None:
-    assert {u.name for u in UNITS} == {"tutorbot.service", "tutorbot-web.service"}
+def test_there_are_units_for_the_bots_more_workers_and_the_dashboard() -> None:
+    assert {u.name for u in UNITS} == {"tutorbot.service", "tutorbot-worker@.service",
+                                       "tutorbot-web.service"}

@@ -241,64 +241,6 @@ def test_multiple_choice_ticks_edit_the_question_in_place(bundled_db: Database) 
     asyncio.run(scenario())
 
 
-def test_webhook_mode_rejects_a_wrong_secret(bundled_db: Database) -> None:
-    import json
-    import socket
-
-    import aiohttp
-    from pydantic import SecretStr
-
-    from bot.telegram import build_application
-    from tutor import Settings
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    async def scenario() -> None:
-        fake = FakeTelegram()
-        await fake.start()
-        settings = Settings(telegram_bot_token=SecretStr(fake.token),
-                            telegram_base_url=fake.base_url, telegram_rate_limits=False,
-                            telegram_webhook_secret=SecretStr("s3cret-token"))
-        application = build_application(settings, _tutor(bundled_db), bundled_db)
-        await application.initialize()
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="telegram",
-            webhook_url="https://bot.example.org/telegram", secret_token="s3cret-token")
-        await application.start()
-        update = {"update_id": 1, "message": {
-            "message_id": 1, "date": 0, "chat": fake.chat(ANN), "from": fake.user(ANN),
-            "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
-        try:
-            assert fake.webhook["secret_token"] == "s3cret-token"
-            async with aiohttp.ClientSession() as client:
-                url = f"http://127.0.0.1:{port}/telegram"
-                body = json.dumps(update)
-                headers = {"Content-Type": "application/json"}
-                async with client.post(url, data=body, headers={
-                        **headers, "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as response:
-                    assert response.status == 403
-                async with client.post(url, data=body, headers=headers) as response:
-                    assert response.status == 403  # no secret at all
-                await asyncio.sleep(0.3)
-                assert not fake.to(ANN)
-                async with client.post(url, data=body, headers={
-                        **headers, "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
-                        ) as response:
-                    assert response.status == 200
-            [hello] = await fake.reply_to(ANN, 0)
-            assert "Hi Ann" in hello.text
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
-            await fake.stop()
-
-    asyncio.run(scenario())
-
-
 def _free_port() -> int:
     import socket
 

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     telegram_webhook_secret: SecretStr | None = None
     telegram_rate_limits: bool = True
+    redis_url: str | None = Field(
+        default=None, description="Redis that every process of one bot counts its messages "
+                                  "in (one 30-a-second budget); empty: each process paces "
+                                  "itself, right for one process.")
     group_quiz_seconds: int = Field(default=30, ge=5, le=600)
     discord_bot_token: SecretStr | None = None
     discord_test_guild: int | None = Field(
@@ -177,6 +181,14 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET may hold 1-256 characters: letters, "
                              "digits, _ and -")
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_address(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"(rediss?|unix)://\S+", value.strip()):
+            raise ValueError("REDIS_URL must be a redis://, rediss:// or unix:// address, e.g. "
+                             "redis://127.0.0.1:6379/0")
+        return value.strip() if value else None
 
     @field_validator("web_base_url")
     @classmethod

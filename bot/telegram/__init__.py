@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.telegram.adapter import TelegramBot
-from bot.telegram.limits import ChatRateLimiter
+from bot.telegram.limits import ChatRateLimiter, SharedBudget
 from tutor import Database, Settings, Tutor
 
 __all__ = ["TelegramBot", "build_application"]
@@ -27,7 +27,8 @@ def build_application(settings: Settings, tutor: Tutor, database: Database) -> T
         # Different learners at once; one learner's updates stay in order (the adapter).
         .concurrent_updates(64).post_init(bot.post_init))
     if settings.telegram_rate_limits:
-        builder = builder.rate_limiter(ChatRateLimiter())
+        shared = SharedBudget(settings.redis_url) if settings.redis_url else None
+        builder = builder.rate_limiter(ChatRateLimiter(shared=shared))
     application = builder.build()
     bot.install(application)
     application.bot_data["tutorbot"] = bot

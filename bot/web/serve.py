@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.web.app import Dashboard, create_app
 from tutor import Database, Settings
 from tutor.dashboard.access import Access
 
-__all__ = ["dashboard_for", "serve_dashboard"]
+__all__ = ["QuietServer", "dashboard_for", "listening_socket", "serve_dashboard"]
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,34 @@ async def serve_dashboard(dashboard: Dashboard, host: str, port: int,
     values); uvicorn's would write every path with its ids."""
     config = uvicorn.Config(create_app(dashboard), host=host, port=port, access_log=False,
                             log_config=None, proxy_headers=True, lifespan="off")
-    server = _Server(config)
-    serving = asyncio.ensure_future(server.serve())
+    server = QuietServer(config)
+    sock = listening_socket(host, port)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     log.info("the dashboard is at %s (listening on %s:%d)", dashboard.base_url, host, port)
     stopped = asyncio.ensure_future(stop.wait())
     await asyncio.wait([serving, stopped], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
     stopped.cancel()
     await serving
+    sock.close()
 
 
-class _Server(uvicorn.Server):
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket on host:port that the bot's other processes may listen on too
+    (SO_REUSEPORT): the kernel hands each new connection to one of them, so N workers share
+    one port with no balancer of their own."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class QuietServer(uvicorn.Server):
     """uvicorn without its own signal handlers: the process's owner (`tutorbot run`,
     `tutorbot web`) stops every part of it together."""
 
