@@ -15,24 +15,40 @@ from sqlalchemy.orm import Session
 
 from nudges.audience import CourseState, recipients
 from nudges.campaign import CampaignSpec, Schedule
+from nudges.outcomes import WINDOW, outcomes
 from nudges.planner import (
     AT_RISK_CONTROL,
     AT_RISK_RULE,
     AUTOMATIC,
     PlanReport,
     _add,
-    _arms,
     _button,
     _Cap,
     muted,
     render,
 )
-from nudges.sampler import CONTROL, choose_variant
+from nudges.sampler import CONTROL, Arm, choose_variant
 from nudges.timing import STALE_AFTER, latest_occurrence, local_day
 from tutor.preferences import study_hour
 from tutor.storage.models import Campaign, CourseRow, Enrollment, Nudge
 
-__all__ = ["plan"]
+__all__ = ["arms_recounted", "plan"]
+
+
+def arms_recounted(session: Session, campaign: Campaign, variants: int, now: datetime
+                   ) -> list[Arm]:
+    """Per variant: nudges whose 24-hour window has ended, and how many brought them back,
+    counted from the campaign's whole history on every run."""
+    done = session.scalars(select(Nudge).where(
+        Nudge.campaign_id == campaign.id, Nudge.status == "sent", Nudge.variant >= 0,
+        Nudge.sent_at <= now - WINDOW)).all()
+    results = outcomes(session, campaign.course_id, list(done))
+    counts = [[0, 0] for _ in range(variants)]
+    for nudge in done:
+        if nudge.variant < variants:
+            counts[nudge.variant][1] += 1
+            counts[nudge.variant][0] += int(results.get(nudge.id, (False, False))[0])
+    return [Arm(s, t) for s, t in counts]
 
 
 def plan(session: Session, now: datetime, *, cap: int = 1,
@@ -53,7 +69,7 @@ def plan(session: Session, now: datetime, *, cap: int = 1,
         course = session.get(CourseRow, campaign.course_id)
         if course is None:
             continue
-        arms = _arms(session, campaign, len(spec.variants), now)
+        arms = arms_recounted(session, campaign, len(spec.variants), now)
         people = recipients(session, course, spec.audience, now, state(course))
         keys = _known_keys(session, f"c{campaign.id}:", now)
         added = 0

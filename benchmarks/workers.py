@@ -98,7 +98,8 @@ class Learners:
         question = self.fake.to(user)[-1]
         if question.method == "sendPoll":
             return {"update_id": self._number(), "poll_answer": {
-                "poll_id": question.poll_id, "user": self.fake.user(user), "option_ids": [0]}}
+                "poll_id": question.poll_id, "user": self.fake.user(user), "option_ids": [0],
+                "option_persistent_ids": ["o0"]}}
         return self.says(user, "1")
 
 

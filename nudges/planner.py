@@ -21,9 +21,9 @@ from functools import lru_cache
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
+from nudges.arms import arms_so_far
 from nudges.audience import CourseState, Recipient, enrolled_zones, recipients
 from nudges.campaign import Audience, CampaignSpec, Schedule
-from nudges.outcomes import WINDOW, outcomes
 from nudges.sampler import CONTROL, Arm, choose_variant
 from nudges.timing import (
     STALE_AFTER,
@@ -343,7 +343,8 @@ def _campaign(run: _Run, campaign: Campaign, spec: CampaignSpec, course: CourseR
         found.append((f"{mark}:{occurrence.astimezone(UTC).isoformat()}:{who.learner_id}",
                       who, occurrence))
     if found and campaign.id not in run.arms:
-        run.arms[campaign.id] = _arms(run.session, campaign, len(spec.variants), run.now)
+        run.arms[campaign.id] = arms_so_far(run.session, campaign, len(spec.variants),
+                                            run.now)
     arms = run.arms.get(campaign.id, [])
     known = _existing(run.session, [key for key, _, _ in found])
     for key, who, occurrence in found:
@@ -422,18 +423,4 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
         found.update(session.scalars(select(Nudge.key).where(
             Nudge.key.in_(keys[start:start + 500]))))
     return found
-
-
-def _arms(session: Session, campaign: Campaign, variants: int, now: datetime) -> list[Arm]:
-    """Per variant: nudges whose 24-hour window has ended, and how many brought them back."""
-    done = session.scalars(select(Nudge).where(
-        Nudge.campaign_id == campaign.id, Nudge.status == "sent", Nudge.variant >= 0,
-        Nudge.sent_at <= now - WINDOW)).all()
-    results = outcomes(session, campaign.course_id, list(done))
-    counts = [[0, 0] for _ in range(variants)]
-    for nudge in done:
-        if nudge.variant < variants:
-            counts[nudge.variant][1] += 1
-            counts[nudge.variant][0] += int(results.get(nudge.id, (False, False))[0])
-    return [Arm(s, t) for s, t in counts]
 

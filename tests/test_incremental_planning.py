@@ -213,3 +213,56 @@ def test_after_inactivity_and_one_off_campaigns_are_planned_at_their_hour(
     assert sorted(_planned(bundled_db, noon)) == sorted(
         [(quiet, "campaign"), (quiet, "campaign"), (active, "campaign")])
     assert len(_planned(bundled_db, noon + timedelta(minutes=1))) == 3
+
+
+def test_variant_records_are_kept_between_runs_and_equal_a_full_recount(
+        bundled_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three days of a two-variant campaign: the kept record after each day is the one the
+    planner before counted from the whole history, and each day reads only its own nudges."""
+    from benchmarks.baseline_planner import arms_recounted
+    from nudges.arms import arms_so_far
+    from nudges.outcomes import outcomes
+    from tutor.storage.models import Campaign, LessonRow
+
+    ids = _learners(bundled_db, [BERLIN] * 12)
+    campaign_id = _campaign(bundled_db, variants=[{"text": "A {name}"}, {"text": "B {name}"}])
+    start = datetime(2026, 6, 1, 16, 0, tzinfo=UTC)
+    rng = random.Random(7)
+    with bundled_db.session() as session:
+        course = session.get(Campaign, campaign_id)
+        assert course is not None
+        question = session.scalars(select(QuestionRow).join(LessonRow).where(
+            LessonRow.course_id == course.course_id)).first()
+        assert question is not None
+        for day in range(3):
+            for n, learner in enumerate(ids):
+                sent = start + timedelta(days=day, minutes=n)
+                status = "sent" if n % 5 else "failed"  # a failed one never counts
+                session.add(Nudge(key=f"t:{day}:{learner}", campaign_id=campaign_id,
+                                  learner_id=learner, platform="telegram", user_id=str(n),
+                                  variant=n % 2, text="x", action="", due_at=sent,
+                                  status=status, sent_at=sent))
+                if rng.random() < 0.5:  # came back within the day, or a day and more later
+                    later = sent + timedelta(hours=rng.choice([2, 30]))
+                    session.add(Attempt(learner_id=learner, question_id=question.id,
+                                        course_id=course.course_id, answered_at=later,
+                                        response="1", correct=True, score=1.0,
+                                        hints_used=0, context="quiz"))
+        session.commit()
+
+    read: list[int] = []
+    def spy(session: object, course_id: int, nudges: list[Nudge]) -> object:
+        read.append(len(nudges))
+        return outcomes(session, course_id, nudges)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("nudges.arms.outcomes", spy)
+    for day in range(1, 5):
+        now = start + timedelta(days=day, hours=1)
+        with bundled_db.session() as session:
+            campaign = session.get(Campaign, campaign_id)
+            assert campaign is not None
+            kept = arms_so_far(session, campaign, 2, now)
+            session.commit()
+            assert kept == arms_recounted(session, campaign, 2, now), day
+    assert read == [9, 9, 9, 0]  # each day's sent nudges once, as its day ended
+    assert sum(a.trials for a in kept) == 27 and sum(a.successes for a in kept) > 0

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "ArmTally",
     "AskedQuestion",
     "Attempt",
     "Base",
@@ -394,6 +395,19 @@ class GroupPoints(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     week_start: Mapped[date] = mapped_column(Date)
     points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArmTally(Base):
+    """A campaign variant's record so far: nudges whose day has ended, and how many brought
+    their learner back. Counted once, as each nudge's day ends (the mark `arms:c<id>` says
+    how far), so choosing a variant never re-reads a campaign's whole history."""
+
+    __tablename__ = "campaign_arm_tallies"
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    variant: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    came_back: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class InboxEvent(Base):
