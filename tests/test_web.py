@@ -443,6 +443,13 @@ def test_metrics_count_turns_and_the_outbox_and_name_no_learner(
         session.add(Nudge(key="m1", learner_id=ids(school)["Ada"], platform="telegram",
                           user_id="700", text="Hi Ada", due_at=NOW))
         session.commit()
+    from tutor.inbox import Inbox
+
+    inbox = Inbox(school, "telegram")
+    for seq in (1, 2):
+        inbox.put(seq, 700, '{"text": "Zelda says hello there"}')
+    inbox.claim(700)
+    inbox.done(1)
     scraped = web.get("/metrics")
     assert scraped.status_code == 200 and scraped.headers["content-type"].startswith(
         "text/plain")
@@ -451,6 +458,8 @@ def test_metrics_count_turns_and_the_outbox_and_name_no_learner(
     assert 'tutorbot_updates_total{kind="text",platform="test"}' in text
     assert "tutorbot_turn_seconds_bucket" in text
     assert 'tutorbot_outbox_nudges{status="pending"} 1.0' in text
+    assert 'tutorbot_inbox_waiting{platform="telegram"} 1.0' in text
+    assert 'tutorbot_inbox_oldest_waiting_seconds{platform="telegram"}' in text
     for private in ("Zelda", "Secretname", "hello there", "Hi Ada", "metrics-learner"):
         assert private not in text
 

@@ -21,12 +21,32 @@ from sqlalchemy.exc import IntegrityError
 
 from tutor.storage.database import Database
 from tutor.storage.models import InboxEvent, utcnow
+from tutor.turn import as_utc
 
-__all__ = ["Claimed", "Inbox"]
+__all__ = ["Backlog", "Claimed", "Inbox", "backlog"]
 
 LEASE = timedelta(seconds=30)  # renewed while a turn runs (`extend`), so only a dead one lapses
 KEEP_HANDLED = timedelta(days=1)  # a platform's second delivery of an update comes within it
 SETTLING = timedelta(seconds=2)  # an update this new is still in its receiver's hands
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    waiting: int
+    oldest_seconds: float  # how long the oldest waiting update has waited; 0 when none
+
+
+def backlog(database: Database, now: datetime | None = None) -> dict[str, Backlog]:
+    """Per platform: updates received and not yet handled. Growing, or an old oldest one,
+    means the workers are too few or stuck (for the operator's /metrics)."""
+    now = now or utcnow()
+    with database.session() as session:
+        rows = session.execute(select(InboxEvent.platform, func.count(),
+                                      func.min(InboxEvent.received_at))
+                               .where(InboxEvent.done_at.is_(None))
+                               .group_by(InboxEvent.platform)).all()
+    return {platform: Backlog(count, max((now - as_utc(oldest)).total_seconds(), 0.0))
+            for platform, count, oldest in rows}
 
 
 @dataclass(frozen=True, slots=True)

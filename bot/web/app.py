@@ -35,6 +35,7 @@ from nudges.admin import CampaignProblem
 from nudges.board import Campaigns, outbox
 from tutor.dashboard import views
 from tutor.dashboard.access import Access
+from tutor.inbox import backlog
 from tutor.storage.database import Database
 
 __all__ = ["Dashboard", "create_app"]
@@ -128,12 +129,20 @@ def create_app(dashboard: Dashboard) -> FastAPI:
     @app.get("/metrics")
     def metrics() -> Response:
         """Prometheus text: the process's counters (tutor.metrics) and, read now, the
-        outbox by status and the index's size. Counts only: no learner appears."""
+        outbox by status, the updates waiting in the inbox and the index's size. Counts
+        only: no learner appears."""
         now = CollectorRegistry()
         rows = Gauge("tutorbot_outbox_nudges", "Nudges in the outbox, by status", ["status"],
                      registry=now)
         for status, count in outbox(dashboard.database).items():
             rows.labels(status).set(count)
+        waiting = Gauge("tutorbot_inbox_waiting", "Platform updates received and not yet "
+                        "handled (webhook mode)", ["platform"], registry=now)
+        oldest = Gauge("tutorbot_inbox_oldest_waiting_seconds", "How long the oldest of them "
+                       "has waited", ["platform"], registry=now)
+        for platform, found in backlog(dashboard.database).items():
+            waiting.labels(platform).set(found.waiting)
+            oldest.labels(platform).set(found.oldest_seconds)
         if dashboard.index_size is not None:
             Gauge("tutorbot_index_chunks", "Chunks in the search index",
                   registry=now).set(dashboard.index_size())
