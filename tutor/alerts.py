@@ -10,8 +10,9 @@ number each (the rest in a digest), and a teacher's answer comes back as an `Ale
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from tutor import i18n
@@ -19,42 +20,49 @@ from tutor.actions import AlertChoice
 from tutor.i18n import N_, _
 from tutor.markup import plain
 from tutor.messages import Button, Keyboard
-from tutor.reports import at_risk
+from tutor.reports import ClassState
 from tutor.storage.database import Database
 from tutor.storage.models import CourseRow, Enrollment, Learner, RiskAlert
 
 __all__ = ["ALERT_AT", "ENCOURAGEMENT", "alert_buttons", "alert_text", "scan"]
 
 ALERT_AT = 0.8  # a common line in online schools; RISK_ALERT_AT changes it
+BATCH = 1000  # alerts written, or cleared, a statement at a time
 ENCOURAGEMENT = N_("Hi {name}! I noticed {course} has been quiet for you lately. Is anything "
                    "in the way? Five minutes today keeps you going, and I'm glad to help.")
 
 
 def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
     """Raise an alert for each learner newly over the line, clear those back under it;
-    the ids of the new alerts."""
+    the ids of the new alerts. Only a newly raised alert's reasons are put in words: a
+    class of 100,000 has few new ones each quarter hour."""
     with database.session() as session:
         courses = session.execute(select(CourseRow.id, CourseRow.slug, CourseRow.alert_at)
                                   .where(CourseRow.id.in_(select(Enrollment.course_id)))).all()
-    raised = []
+    raised: list[int] = []
     for course_id, slug, own in courses:
         line = own or at  # the course's own line (course.yaml `alert_at`), if it has one
-        rows = at_risk(database, slug, now)
+        state = ClassState.load(database, slug, now)
+        if state is None:
+            continue
         with database.session() as session:
-            open_alerts = {a.learner_id: a for a in session.scalars(select(RiskAlert).where(
-                RiskAlert.course_id == course_id, RiskAlert.cleared_at.is_(None)))}
-            new = []
-            for row in rows:
-                alert = open_alerts.get(row.learner_id)
-                if row.risk >= line and alert is None:
-                    new.append(RiskAlert(course_id=course_id, learner_id=row.learner_id,
-                                         risk=row.risk, reasons=list(row.reasons),
-                                         raised_at=now))
-                elif row.risk < line and alert is not None:
-                    alert.cleared_at = now
-            session.add_all(new)
+            open_alerts = {who: alert for who, alert in session.execute(
+                select(RiskAlert.learner_id, RiskAlert.id).where(
+                    RiskAlert.course_id == course_id, RiskAlert.cleared_at.is_(None)))}
+            risks = {who: state.risk(who) for who in state.counts}
+            over = sorted((who for who, risk in risks.items()  # the likeliest to drop out first
+                           if risk >= line and who not in open_alerts), key=lambda w: -risks[w])
+            back = [alert for who, alert in open_alerts.items()
+                    if who in risks and risks[who] < line]
+            rows = state.rows(over)
+            while batch := [{"course_id": course_id, "learner_id": row.learner_id,
+                             "risk": row.risk, "reasons": list(row.reasons), "raised_at": now}
+                            for row in islice(rows, BATCH)]:
+                raised += session.scalars(insert(RiskAlert).returning(RiskAlert.id), batch)
+            for start in range(0, len(back), BATCH):
+                session.execute(update(RiskAlert).where(
+                    RiskAlert.id.in_(back[start:start + BATCH])).values(cleared_at=now))
             session.commit()
-            raised += [a.id for a in new]
     return raised
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -119,6 +119,15 @@ class ClassState:
     def of(self, who: int) -> AtRisk | None:
         """One learner's row, without working out everyone's reasons."""
         return self._row(who, self._typical()) if who in self.counts else None
+
+    def rows(self, whos: Sequence[int]) -> Iterator[AtRisk]:
+        """These learners' rows, one at a time (the class's typical learner worked out
+        once); only the ones asked for have their reasons put in words."""
+        if not whos:
+            return
+        typical = self._typical()
+        for who in whos:
+            yield self._row(who, typical)
 
     def _typical(self) -> np.ndarray:
         return typical_learner(self.model, [self.features[who] for who, counts
