@@ -82,6 +82,7 @@ def test_an_update_is_kept_before_it_is_acknowledged_and_answered_once(
                         (HEADERS, json.dumps({"update_id": 3, "message": "x"}), 400),
                         (HEADERS, json.dumps({"update_id": 3, "message": {"chat": 5}}), 400),
                         (HEADERS, json.dumps({"update_id": 2**70}), 400),
+                        (HEADERS, json.dumps({"update_id": 4}).encode("utf-16"), 400),
                         (HEADERS, " " * (MAX_BODY + 1), 413)):
                     async with client.post(url, data=body, headers=headers) as response:
                         assert response.status == status, (body[:40], await response.text())

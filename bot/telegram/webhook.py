@@ -10,7 +10,6 @@ lost when a process is killed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -66,11 +65,12 @@ class Webhook:
             seq, sender = int(data["update_id"]), _sender(update)
             if not (0 <= seq < 2**63 and -(2**63) <= sender < 2**63):
                 raise ValueError("a number out of range")
+            payload = body.decode()  # JSON may come in UTF-16 too; what we keep is UTF-8
         except Exception as exc:  # whatever a hostile body breaks in the parsing: refused
             log.warning("refused a webhook POST that is not a Telegram update: %s",
                         type(exc).__name__)
             return Response("not a Telegram update", status_code=400)
-        if not await asyncio.to_thread(self.inbox.put, seq, sender, body.decode()):
+        if not await asyncio.to_thread(self.inbox.put, seq, sender, payload):
             log.info("ignored a second delivery of update %s", seq)
             return Response(status_code=200)
         if not self._closing:
@@ -83,12 +83,14 @@ class Webhook:
         loop = asyncio.get_running_loop()
         pruned = loop.time()
         while True:
-            with contextlib.suppress(Exception):  # the database is back next time, say
+            try:
                 for sender in await asyncio.to_thread(self.inbox.stranded):
                     self._drain_soon(sender)
                 if loop.time() - pruned > PRUNE_EVERY:
                     await asyncio.to_thread(self.inbox.prune)
                     pruned = loop.time()
+            except Exception as exc:  # the database is back next time, say
+                log.warning("could not look for updates left unhandled: %s", exc)
             await asyncio.sleep(SWEEP_EVERY)
 
     async def close(self) -> None:
