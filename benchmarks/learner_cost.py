@@ -149,14 +149,14 @@ def sqlite_file() -> Iterator[str]:
 
 
 @contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A throw-away schema on the local server (as the tests use)."""
+def postgres_schema(url: str = POSTGRES_URL) -> Iterator[str]:
+    """A throw-away schema on the server at `url` (the local one, as the tests use)."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    admin = create_engine(url, connect_args={"connect_timeout": 3})
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        yield f"{url}?options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))

@@ -23,40 +23,21 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import create_engine, text
 
 from benchmarks.common import console, table
+from benchmarks.learner_cost import POSTGRES_URL, postgres_schema
 from benchmarks.telegram import echo_run
 from content import bundled_course_paths
 from tests.fake_telegram import FakeTelegram
 from tutor import Database
 from tutor.library import import_folders
 
-DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FIRST_USER = 30_000
 SECRET = "bench-secret"
-
-
-@contextmanager
-def _schema(url: str) -> Iterator[str]:
-    """A fresh schema on the PostgreSQL server, dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {name}"))
-    try:
-        yield f"{url}?options=-csearch_path%3D{name}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {name} CASCADE"))
-        admin.dispose()
 
 
 def _index(folder: Path) -> Path:
@@ -133,7 +114,7 @@ async def _step(fake: FakeTelegram, port: int, learners: Learners,
 def workers_run(database_url: str, index: Path, workers: int, count: int) -> float:
     """Seconds for `count` learners' quiz answers with `workers` processes."""
     fake = FakeTelegram()
-    with tempfile.TemporaryDirectory() as data, _schema(database_url) as url, \
+    with tempfile.TemporaryDirectory() as data, postgres_schema(database_url) as url, \
             fake.in_a_thread():
         port = _free_port()
         env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data, "INDEX_DIR": str(index),
@@ -185,7 +166,7 @@ def _free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--database", default=DEFAULT_DATABASE, help="a PostgreSQL URL")
+    parser.add_argument("--database", default=POSTGRES_URL, help="a PostgreSQL URL")
     parser.add_argument("--rounds", type=int, default=2,
                         help="runs of each setup, alternating; the median run is reported")
     args = parser.parse_args()

@@ -14,6 +14,8 @@ import shutil
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,27 @@ def _command(fake: FakeTelegram, update_id: int, user: int, text: str) -> dict[s
                                     "length": len(text.split()[0])}]}}
 
 
+@asynccontextmanager
+async def _webhook(database: Database, fake: FakeTelegram, inbox: Inbox, port: int
+                   ) -> AsyncIterator[None]:
+    """The bot in webhook mode on 127.0.0.1:port, as `tutorbot run` serves it."""
+    settings = Settings(telegram_bot_token=SecretStr(fake.token),
+                        telegram_base_url=fake.base_url, telegram_rate_limits=False)
+    application = build_application(settings, Tutor(database), database)
+    await application.initialize()
+    await application.start()
+    stop = asyncio.Event()
+    serving = asyncio.ensure_future(serve_webhook(Webhook(application, inbox, SECRET),
+                                                  "127.0.0.1", port, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await serving
+        await application.stop()
+        await application.shutdown()
+
+
 def test_an_update_is_kept_before_it_is_acknowledged_and_answered_once(
         bundled_db: Database) -> None:
     port = _free_port()
@@ -54,19 +77,11 @@ def test_an_update_is_kept_before_it_is_acknowledged_and_answered_once(
     async def scenario() -> None:
         fake = FakeTelegram()
         await fake.start()
-        settings = Settings(telegram_bot_token=SecretStr(fake.token),
-                            telegram_base_url=fake.base_url, telegram_rate_limits=False)
-        application = build_application(settings, Tutor(bundled_db), bundled_db)
-        await application.initialize()
-        await application.start()
         inbox = Inbox(bundled_db, "telegram")
-        stop = asyncio.Event()
-        serving = asyncio.ensure_future(serve_webhook(Webhook(application, inbox, SECRET),
-                                                      "127.0.0.1", port, stop))
         url = f"http://127.0.0.1:{port}{PATH}"
         hello = json.dumps(_command(fake, 1, 1001, "/start"))
         try:
-            async with aiohttp.ClientSession() as client:
+            async with _webhook(bundled_db, fake, inbox, port), aiohttp.ClientSession() as client:
                 for _attempt in range(50):  # until the server listens
                     try:
                         async with client.post(url, data="{}", headers=HEADERS):
@@ -99,10 +114,6 @@ def test_an_update_is_kept_before_it_is_acknowledged_and_answered_once(
                 assert len(fake.to(1001)) == 1
                 assert inbox.claim(1001) is None  # handled: nothing waits
         finally:
-            stop.set()
-            await serving
-            await application.stop()
-            await application.shutdown()
             await fake.stop()
 
     asyncio.run(scenario())
@@ -119,22 +130,11 @@ def test_an_update_left_by_a_killed_process_is_taken_over(
         await fake.start()
         inbox = Inbox(bundled_db, "telegram")
         inbox.put(7, 1002, json.dumps(_command(fake, 7, 1002, "/help")))  # the dead one's
-        settings = Settings(telegram_bot_token=SecretStr(fake.token),
-                            telegram_base_url=fake.base_url, telegram_rate_limits=False)
-        application = build_application(settings, Tutor(bundled_db), bundled_db)
-        await application.initialize()
-        await application.start()
-        stop = asyncio.Event()
-        serving = asyncio.ensure_future(serve_webhook(Webhook(application, inbox, SECRET),
-                                                      "127.0.0.1", port, stop))
         try:
-            [reply] = await fake.reply_to(1002, 0, timeout=20)
-            assert "What I can do" in reply.text
+            async with _webhook(bundled_db, fake, inbox, port):
+                [reply] = await fake.reply_to(1002, 0, timeout=20)
+                assert "What I can do" in reply.text
         finally:
-            stop.set()
-            await serving
-            await application.stop()
-            await application.shutdown()
             await fake.stop()
 
     asyncio.run(scenario())
