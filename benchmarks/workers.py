@@ -10,7 +10,7 @@ them over the workers); the time is until every learner has the reply to their a
 the fake Bot API server (served from its own thread). No send limits (they would cap every
 setup at Telegram's 30 messages a second and measure nothing); no Redis. The echo bot is
 `benchmarks.telegram`'s (long polling, one process). Each setup runs ROUNDS times,
-alternating, each on a fresh database schema; the median run is reported.
+alternating, each on a fresh database schema; the median time is reported.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -167,8 +168,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--database", default=POSTGRES_URL, help="a PostgreSQL URL")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="runs of each setup, alternating; the median run is reported")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="runs of each setup, alternating; the median time is reported")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     try:
@@ -182,8 +183,7 @@ def main() -> None:
                 runs[name].append(workers_run(args.database, index, workers, args.learners))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    rates = {name: args.learners / sorted(seconds)[len(seconds) // 2]
-             for name, seconds in runs.items()}
+    rates = {name: args.learners / statistics.median(seconds) for name, seconds in runs.items()}
     for name, seconds in runs.items():
         console.print(f"{name}: " + ", ".join(f"{args.learners / s:.0f}" for s in seconds)
                       + " answers/s in each round")
