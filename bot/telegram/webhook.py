@@ -15,7 +15,6 @@ import logging
 import secrets
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +22,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from bot.web.serve import QuietServer, listening_socket
+from bot.web.serve import listening_socket, serve_asgi
 from tutor.inbox import LEASE, Inbox
 
 __all__ = ["MAX_BODY", "PATH", "Webhook", "serve_webhook"]
@@ -147,20 +146,11 @@ async def serve_webhook(webhook: Webhook, host: str, port: int, stop: asyncio.Ev
     if webhook.secret is None:
         log.warning("TELEGRAM_WEBHOOK_SECRET is not set: anyone who finds the webhook's "
                     "address can send the bot updates in any learner's name")
-    config = uvicorn.Config(webhook.asgi(), access_log=False, log_config=None,
-                            lifespan="off")
-    server = QuietServer(config)
     sock = listening_socket(host, port)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     sweeping = asyncio.ensure_future(webhook.sweep())
-    stopped = asyncio.ensure_future(stop.wait())
     log.info("taking Telegram updates on %s:%d%s", host, port, PATH)
     try:
-        await asyncio.wait([serving, stopped], return_when=asyncio.FIRST_COMPLETED)
+        await serve_asgi(webhook.asgi(), sock, stop)
     finally:
-        server.should_exit = True
-        stopped.cancel()
         sweeping.cancel()
-        await serving
-        sock.close()
         await webhook.close()

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -17,7 +18,7 @@ from bot.web.app import Dashboard, create_app
 from tutor import Database, Settings
 from tutor.dashboard.access import Access
 
-__all__ = ["QuietServer", "dashboard_for", "listening_socket", "serve_dashboard"]
+__all__ = ["dashboard_for", "listening_socket", "serve_asgi", "serve_dashboard"]
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +51,27 @@ async def serve_dashboard(dashboard: Dashboard, host: str, port: int,
                           stop: asyncio.Event) -> None:
     """Serve until `stop` is set. The access log is the dashboard's own (routes, never
     values); uvicorn's would write every path with its ids."""
-    config = uvicorn.Config(create_app(dashboard), host=host, port=port, access_log=False,
-                            log_config=None, proxy_headers=True, lifespan="off")
-    server = QuietServer(config)
     sock = listening_socket(host, port)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     log.info("the dashboard is at %s (listening on %s:%d)", dashboard.base_url, host, port)
+    await serve_asgi(create_app(dashboard), sock, stop, proxy_headers=True)
+
+
+async def serve_asgi(app: Any, sock: socket.socket, stop: asyncio.Event,
+                     **options: Any) -> None:
+    """Serve an ASGI app on a listening socket (`listening_socket`) until `stop` is set
+    or the server ends; the socket is closed after. uvicorn's access log and lifespan are
+    off: each app logs what it should, and its owner starts and stops what it needs."""
+    config = uvicorn.Config(app, access_log=False, log_config=None, lifespan="off", **options)
+    server = QuietServer(config)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     stopped = asyncio.ensure_future(stop.wait())
-    await asyncio.wait([serving, stopped], return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
-    stopped.cancel()
-    await serving
-    sock.close()
+    try:
+        await asyncio.wait([serving, stopped], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server.should_exit = True
+        stopped.cancel()
+        await serving
+        sock.close()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +20,6 @@ __all__ = ["Database", "StorageError", "describe_storage_error"]
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_MS = 5000
-
-
-MIGRATING = 7_272_656  # pg_advisory_xact_lock key: "a process is migrating"
 
 
 class StorageError(Exception):
@@ -49,10 +46,9 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as connection:
-                if self.url.get_backend_name() == "postgresql":
-                    # Several processes starting at once: one migrates, the others wait
-                    # here and then find the schema current.
-                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATING})")
+                # Several processes starting at once: one migrates, the others wait here
+                # and then find the schema current.
+                self.exclusive(connection, "migrate the schema")
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
@@ -61,7 +57,7 @@ class Database:
     def session(self) -> Session:
         return self.sessions()
 
-    def exclusive(self, session: Session, name: str) -> None:
+    def exclusive(self, session: Session | Connection, name: str) -> None:
         """Until `session`'s transaction ends, any other process asking for `name` waits
         (PostgreSQL's advisory lock; SQLite lets one writer at a time in anyway)."""
         if self.url.get_backend_name() == "postgresql":
