@@ -31,8 +31,9 @@ difficulty and prerequisites; none sees the truth):
   next lesson whose prerequisites are learned, a refresher when a skill built on a weak one
   is a struggle, due reviews) picks what to practise, as a quiz of QUIZ questions on that
   lesson chosen by tutor.learner.adaptive.choose (weakest skill first, difficulty at the
-  aim), with fsrs reviews of what falls due mixed in; with every lesson done, the weakest
-  skill.
+  aim), with fsrs reviews of what falls due mixed in; a review step is /review (the most
+  overdue first; a right answer also reviews the due cards on the skills it practised);
+  with every lesson done and nothing due, the weakest skill, as /progress advises.
 
 SEEDS were fixed before the first run and are reported; nothing was tuned on them.
 """
@@ -51,7 +52,7 @@ from content import Course, bundled_course_paths, load_course
 from tutor.learner import path, placement
 from tutor.learner.adaptive import Standing, aim, choose
 from tutor.learner.mastery import DEFAULT, KnowledgeModel, Trace
-from tutor.learner.reviews import rating_for
+from tutor.learner.reviews import covers, implicit, rating_for
 
 __all__ = ["LIMIT", "SEEDS", "TARGET", "Outcome", "simulate"]
 
@@ -237,8 +238,13 @@ class Tutorbot(Policy):
             self.done.add(self.quiz[0])
 
     def _review(self, now: datetime, today: set[int], due: set[int]) -> Item:
-        candidates = [i for i in self.items if i.id in due and i.id not in today] or \
-            [i for i in self.items if i.id not in today] or self.items
+        """As /review: the most overdue card first; with none due (every lesson done),
+        what /progress lists to practise: the weakest skill's questions."""
+        overdue = sorted((i for i in self.items if i.id in due and i.id not in today),
+                         key=lambda i: (self.cards[i.id].due, i.id))
+        if overdue:
+            return overdue[0]
+        candidates = [i for i in self.items if i.id not in today] or self.items
         return choose(self.model, Standing(self.traces, self.overall, 0), candidates,
                       aim(TARGET, 0))
 
@@ -251,9 +257,16 @@ class Tutorbot(Policy):
         for skill in item.skills:
             self.traces[skill] = self.model.after(self.traces.get(skill, Trace()), correct)
         self.overall = self.model.after(self.overall, correct)
+        rating = rating_for(correct, 0, 20_000)
         card = self.cards.get(item.id, Card(due=now))
-        self.cards[item.id], _ = self.scheduler.review_card(
-            card, rating_for(correct, 0, 20_000), now)
+        self.cards[item.id], _ = self.scheduler.review_card(card, rating, now)
+        if correct:  # as tutor.learner.reviews.record_review: the due cards it covered
+            for other in self.items:
+                seen = self.cards.get(other.id)
+                if other.id != item.id and seen is not None and seen.due <= now \
+                        and covers(item.skills, other.skills):
+                    self.cards[other.id], _ = self.scheduler.review_card(
+                        seen, implicit(rating), now)
 
 
 def run(policy: Policy, learner: Learner, skills: list[str], rng: random.Random

@@ -88,3 +88,60 @@ def test_progress_counts_the_reviews_due_and_retired_questions_never_come_back(
         session.commit()
     review = _text(_say(tutor, T0 + timedelta(minutes=5), command="review"))
     assert "🔁 Review: 2 questions." in review
+
+
+def _answer(tutor: Tutor, at: datetime, question: QuestionReply, *, right: bool = True
+            ) -> list[Reply]:
+    if question.kind == "multiple":
+        return _say(tutor, at, text=", ".join(str(i + 1) for i in question.correct)
+                    if right else "2")
+    if question.options:
+        choice = question.correct[0] if right else \
+            next(i for i in range(len(question.options)) if i not in question.correct)
+        return _say(tutor, at, action=f"ans:{question.question_id}:{choice}")
+    return _say(tutor, at, text="3.5" if right else "9")
+
+
+def _quiz_all_right(tutor: Tutor, at: datetime) -> datetime:
+    """Lesson 1 (three questions on counting), every answer right, 3 seconds each."""
+    question = _question(_say(tutor, at, command="quiz", text="1"))
+    while question is not None:
+        at += timedelta(seconds=3)
+        question = _question(_answer(tutor, at, question))
+    return at
+
+
+def test_a_right_answer_also_reviews_the_due_questions_on_its_skill(mini_db: Database) -> None:
+    tutor = Tutor(mini_db)
+    _say(tutor, T0, action="course:mini")
+    _quiz_all_right(tutor, T0)
+    month = T0 + timedelta(days=30)  # all three counting questions are due by now
+    assert "🔁 3 questions due for review" in _text(_say(tutor, month, command="progress"))
+
+    replies = _say(tutor, month, command="review")
+    assert "🔁 Review: 1 question." in _text(replies)  # one answer covers the other two
+    due = _question(replies)
+    assert due is not None
+    assert "Review finished: **1 of 1** correct" in _text(
+        _answer(tutor, month + timedelta(seconds=5), due))
+    assert "Nothing to review right now" in _text(
+        _say(tutor, month + timedelta(seconds=10), command="review"))
+    with mini_db.session() as session:
+        cards = {c.question_id: c for c in session.scalars(select(ReviewCard))}
+        assert len(cards) == 3 and all(c.due.replace(tzinfo=UTC) > month for c in cards.values())
+        # Seen through another question, not answered: not counted as one of its reviews.
+        assert sorted(c.reviews for c in cards.values()) == [1, 1, 2]
+
+
+def test_a_wrong_answer_leaves_the_others_due(mini_db: Database) -> None:
+    tutor = Tutor(mini_db)
+    _say(tutor, T0, action="course:mini")
+    _quiz_all_right(tutor, T0)
+    month = T0 + timedelta(days=30)
+    due = _question(_say(tutor, month, command="review"))
+    assert due is not None
+    _answer(tutor, month + timedelta(seconds=5), due, right=False)
+    replies = _say(tutor, month + timedelta(seconds=10), command="review")
+    assert "🔁 Review: 1 question." in _text(replies)
+    again = _question(replies)
+    assert again is not None and again.question_id != due.question_id
