@@ -12,8 +12,8 @@ from bot.cli import app
 from tests.conftest import MINI_COURSE
 from tutor import Database, Settings
 from tutor.learner.fitting import course_model, fit_course
-from tutor.learner.mastery import DEFAULT
-from tutor.storage.models import Attempt, CourseRow, Learner, QuestionRow
+from tutor.learner.mastery import DEFAULT, Trace
+from tutor.storage.models import Attempt, CourseRow, FittedModel, Learner, QuestionRow
 
 # How often learners get each of the mini course's skills right, in the simulated log.
 RIGHT = {"counting": 0.9, "colours": 0.75, "shapes": 0.3}
@@ -76,6 +76,30 @@ def test_fitting_calibrates_skill_difficulty_from_the_log(mini_db: Database) -> 
         assert result.fitted and result.answers == 720
         offsets = course_model(session, course).skill_offsets
     assert offsets["counting"] > offsets["colours"] > offsets["shapes"]
+
+
+def test_a_model_fitted_by_an_earlier_version_is_not_used_with_this_ones_features(
+        mini_db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    _simulate(mini_db, learners=60)
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        assert fit_course(session, course).fitted
+        stored = session.scalars(select(FittedModel).where(FittedModel.kind == "mastery")).one()
+        # What the version with one recency share per trace stored: six weights.
+        stored.parameters = {**stored.parameters, "weights": [0.25, -0.03, 0.0, 0.34, -0.36,
+                                                              2.12]}
+        session.commit()
+        with caplog.at_level("WARNING", logger="tutor.learner.fitting"):
+            model = course_model(session, course)
+        assert len(model.weights) == len(DEFAULT.weights)
+        assert model.weights == DEFAULT.weights and model.item_offsets  # calibrated online
+        assert "fitted mastery model is from an earlier version" in caplog.text
+        assert "tutorbot model fit" in caplog.text
+        assert 0.0 < model.probability("counting", Trace().after(True), Trace()) < 1.0
+        fit_course(session, course)  # the command the warning names mends it
+        session.commit()
+        assert len(course_model(session, course).weights) == len(DEFAULT.weights)
+        assert course_model(session, course).weights != DEFAULT.weights
 
 
 @pytest.fixture

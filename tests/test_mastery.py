@@ -48,7 +48,9 @@ def test_recency_weights_the_last_answers_most() -> None:
         trace = trace.after(correct)
     first_wrong = Trace().after(False).recent
     assert trace.recent is not None and first_wrong is not None
-    assert trace.recent > 0.6 > first_wrong
+    short, long = trace.recent  # the last answer or two; about the last twenty
+    assert short > 0.95 and long < 0.5  # three right now, after five wrong
+    assert first_wrong[0] < 0.2 < 0.4 < first_wrong[1] < 0.5  # from the prior, 0.5
     assert (trace.correct, trace.wrong) == (3, 5)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tutor.learner.items import AnswerRow, calibrate_items
-from tutor.learner.mastery import DEFAULT, KnowledgeModel
+from tutor.learner.mastery import DEFAULT, FEATURES, KnowledgeModel
 from tutor.storage.kept import kept
 from tutor.storage.models import Attempt, CourseRow, FittedModel, QuestionRow, utcnow
 
@@ -19,6 +20,7 @@ __all__ = ["MIN_ANSWERS", "REFIT_EVERY", "FitResult", "calibration_point", "cour
 # Below this the per-skill offsets would be noise: the ASSIST-fitted defaults serve better.
 MIN_ANSWERS = 500
 KIND = "mastery"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,15 @@ def calibration_point(answers: int) -> int:
 
 def _fitted(session: Session, course: CourseRow) -> KnowledgeModel:
     parameters = fitted_parameters(session, course, KIND)
-    return KnowledgeModel.from_json(parameters) if parameters is not None else DEFAULT
+    if parameters is None:
+        return DEFAULT
+    if len(parameters.get("weights", ())) != 2 * FEATURES:
+        # Fitted by a version that read other features: its weights do not fit this one's.
+        log.warning("Course %s: its fitted mastery model is from an earlier version; until "
+                    "`tutorbot model fit` runs again, its questions are calibrated from its "
+                    "first %d answers.", course.slug, MIN_ANSWERS)
+        return _calibrated_online(session, course, MIN_ANSWERS)
+    return KnowledgeModel.from_json(parameters)
 
 
 def _calibrated_online(session: Session, course: CourseRow, first: int) -> KnowledgeModel:
