@@ -49,6 +49,7 @@ from datetime import UTC, datetime, timedelta
 from fsrs import Card, Scheduler
 
 from content import Course, bundled_course_paths, load_course
+from tutor.flows.review import REVIEW_LENGTH
 from tutor.learner import path, placement
 from tutor.learner.adaptive import Standing, aim, choose
 from tutor.learner.mastery import DEFAULT, KnowledgeModel, Trace
@@ -196,8 +197,8 @@ class Tutorbot(Policy):
 
     def next(self, now: datetime, today: set[int]) -> Item:
         """As the bot runs: the path's step becomes a quiz of QUIZ questions on its lesson
-        (new lesson or refresher; the lesson then counts as done) or a review of what is
-        due; with nothing left, practice on the weakest skill."""
+        (new lesson or refresher; the lesson then counts as done) or a review session of
+        what is due; with nothing left, practice on the weakest skill."""
         if self.placing is not None and (asked := self._place(today)) is not None:
             return asked
         due = {q for q, card in self.cards.items() if card.due <= now}
@@ -207,7 +208,11 @@ class Tutorbot(Policy):
             step = path.next_step(self._progress(now))
             lesson = step.lesson.id if step.lesson is not None and \
                 step.kind in ("lesson", "refresher", "resume") else None
-            self.quiz = (lesson, QUIZ)
+            # A review session, as /review: the due questions at its start, at most
+            # REVIEW_LENGTH (none askable today: a quiz's worth on the weakest skill).
+            askable = sum(1 for q in due if q not in today)
+            self.quiz = (lesson, QUIZ if lesson is not None or not askable
+                         else min(REVIEW_LENGTH, askable))
             if lesson is not None:
                 self.current = lesson
         lesson, left = self.quiz

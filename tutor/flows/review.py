@@ -8,13 +8,14 @@ from tutor import i18n
 from tutor.actions import Screen
 from tutor.flows import menu, quizzes
 from tutor.i18n import _, ngettext
+from tutor.learner.path import REVIEWS_FIRST
 from tutor.learner.reviews import due_questions, next_due
 from tutor.messages import Button, Reply, Text
 from tutor.turn import Turn
 
 __all__ = ["REVIEW_LENGTH", "review", "when"]
 
-REVIEW_LENGTH = 10
+REVIEW_LENGTH = REVIEWS_FIRST  # one session: what the path sends a learner to
 
 
 def review(turn: Turn) -> list[Reply]:
