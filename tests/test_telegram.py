@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from nudges.desk import Desk
@@ -428,3 +431,39 @@ def test_the_placement_check_over_telegram(bundled_db: Database) -> None:
             assert "start from the beginning" in done.text and "continue" in done.buttons
 
     asyncio.run(scenario())
+
+
+def test_a_slow_look_at_group_quizzes_does_not_fill_the_log(
+        bundled_db: Database, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Under load the one-second look at group quizzes outlasts a second; APScheduler then
+    skips a run and warned each time: a warning a second in a busy bot's log."""
+    from bot.telegram.adapter import TelegramBot
+
+    looks = 0
+    slow_look = TelegramBot.post_due
+
+    async def look_slowly(self: TelegramBot, context: Any) -> None:
+        nonlocal looks
+        looks += 1
+        await asyncio.sleep(2.5)  # as when every thread is busy with learners' turns
+        await slow_look(self, context)
+
+    monkeypatch.setattr(TelegramBot, "post_due", look_slowly)
+
+    async def scenario() -> None:
+        async with running(_tutor(bundled_db), bundled_db, telegram_rate_limits=False) as (
+                fake, _):
+            await asyncio.sleep(4.0)
+            fake.message(ANN, "/start")
+            assert await fake.reply_to(ANN, 0)  # the bot answers all the while
+
+    with caplog.at_level("WARNING", logger="apscheduler"):
+        asyncio.run(scenario())
+    assert looks >= 1  # it ran, slowly, and the runs due meanwhile were skipped
+    assert "maximum number of running instances" not in caplog.text
+    # Another job's skipped run is still news.
+    logging.getLogger("apscheduler.scheduler").warning(
+        'Execution of job "nudge-planner (trigger: interval[0:01:00])" skipped: maximum '
+        "number of running instances reached (1)")
+    assert "nudge-planner" in caplog.text
