@@ -35,7 +35,11 @@ difficulty and prerequisites; none sees the truth):
   overdue first; a right answer also reviews the due cards on the skills it practised);
   with every lesson done and nothing due, the weakest skill, as /progress advises.
 
-SEEDS were fixed before the first run and are reported; nothing was tuned on them.
+SEEDS were fixed before the first run and are reported; nothing was tuned on them. Choices
+about the tutor made with this simulator (how many due reviews come before new material,
+reviews by skill) were tried on DEV_SEEDS, 40 learners a seed:
+
+    python -m benchmarks.learner_model --only simulation --sim-seeds dev --sim-learners 40
 """
 
 from __future__ import annotations
@@ -55,9 +59,10 @@ from tutor.learner.adaptive import Standing, aim, choose
 from tutor.learner.mastery import DEFAULT, KnowledgeModel, Trace
 from tutor.learner.reviews import covers, implicit, rating_for
 
-__all__ = ["LIMIT", "SEEDS", "TARGET", "Outcome", "simulate"]
+__all__ = ["DEV_SEEDS", "LIMIT", "SEEDS", "TARGET", "Outcome", "simulate"]
 
 SEEDS = (7, 19, 43)  # fixed before the first run
+DEV_SEEDS = (101, 202, 303)  # for trying changes; the figures reported come from SEEDS
 SLIP = 0.1
 LEARN = 0.3
 LEARN_WITHOUT = 0.05
