@@ -250,10 +250,10 @@ class Tutorbot(Policy):
     def _review(self, now: datetime, today: set[int], due: set[int]) -> Item:
         """As /review: the most overdue card first; with none due (every lesson done),
         what /progress lists to practise: the weakest skill's questions."""
-        overdue = sorted((i for i in self.items if i.id in due and i.id not in today),
-                         key=lambda i: (self.cards[i.id].due, i.id))
-        if overdue:
-            return overdue[0]
+        overdue = min((i for i in self.items if i.id in due and i.id not in today),
+                      key=lambda i: (self.cards[i.id].due, i.id), default=None)
+        if overdue is not None:
+            return overdue
         candidates = [i for i in self.items if i.id not in today] or self.items
         return choose(self.model, Standing(self.traces, self.overall, 0), candidates,
                       aim(TARGET, 0))

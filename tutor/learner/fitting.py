@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tutor.learner.items import AnswerRow, calibrate_items
-from tutor.learner.mastery import DEFAULT, FEATURES, KnowledgeModel
+from tutor.learner.mastery import DEFAULT, KnowledgeModel
 from tutor.storage.kept import kept
 from tutor.storage.models import Attempt, CourseRow, FittedModel, QuestionRow, utcnow
 
@@ -117,7 +117,7 @@ def _fitted(session: Session, course: CourseRow) -> KnowledgeModel:
     parameters = fitted_parameters(session, course, KIND)
     if parameters is None:
         return DEFAULT
-    if len(parameters.get("weights", ())) != 2 * FEATURES:
+    if len(parameters.get("weights", ())) != len(DEFAULT.weights):
         # Fitted by a version that read other features: its weights do not fit this one's.
         log.warning("Course %s: its fitted mastery model is from an earlier version; until "
                     "`tutorbot model fit` runs again, its questions are calibrated from its "

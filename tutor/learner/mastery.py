@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DECAYS", "DEFAULT", "DIFFICULTY_STEP", "FEATURES", "KnowledgeModel", "Trace", "replay"]
+__all__ = ["DECAYS", "DEFAULT", "DIFFICULTY_STEP", "KnowledgeModel", "Trace", "replay"]
 
 # The author's difficulty (1-5) as a prior for a question the log has not calibrated yet:
 # each step from the middle (3) moves the log-odds of success by this much. At the
@@ -38,7 +38,6 @@ DIFFICULTY_STEP = 0.5
 # Weight of the past in each recency share: 0.3 is about the last answer or two, 0.95 about
 # the last twenty.
 DECAYS: tuple[float, ...] = (0.3, 0.95)
-FEATURES = 2 + len(DECAYS)  # per trace
 
 
 @dataclass(frozen=True)

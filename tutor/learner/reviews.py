@@ -56,17 +56,19 @@ def record_review(session: Session, learner_id: int, question: QuestionRow, corr
     """The answered question's card, and, after a right answer, the due cards it covered."""
     now = as_utc(now)
     rating = rating_for(correct, hints_used, response_ms)
-    # One read: this question's card, and the course's due cards with their skills.
+    # One read: this question's card and, after a right answer, the course's due cards with
+    # their skills (a wrong one reviews nothing else: they are not read).
+    this = ReviewCard.question_id == question.id
     found = session.execute(
         select(ReviewCard, QuestionRow.skills).join(QuestionRow)
         .where(ReviewCard.learner_id == learner_id, ReviewCard.course_id == question.course_id,
-               or_(ReviewCard.question_id == question.id, ReviewCard.due <= now))).all()
+               or_(this, ReviewCard.due <= now) if correct else this)).all()
     row = next((card for card, _ in found if card.question_id == question.id), None)
     if row is None:
         row = ReviewCard(learner_id=learner_id, question_id=question.id,
                          course_id=question.course_id, reviews=0)
         session.add(row)
-    _review(row, rating, now, new_id=question.id)
+    _review(row, rating, now)
     if correct:
         for card, skills in found:
             if card is not row and covers(question.skills, skills):
@@ -76,7 +78,9 @@ def record_review(session: Session, learner_id: int, question: QuestionRow, corr
 
 def covers(practised: Collection[str], skills: Collection[str] | None) -> bool:
     """Whether a right answer practising `practised` also reviews a card on `skills`."""
-    return bool(skills) and set(skills or ()) <= set(practised)
+    if not skills:
+        return False
+    return set(skills) <= set(practised)
 
 
 def implicit(rating: Rating) -> Rating:
@@ -84,11 +88,10 @@ def implicit(rating: Rating) -> Rating:
     return min(rating, Rating.Good)
 
 
-def _review(row: ReviewCard, rating: Rating, now: datetime, *, new_id: int | None = None,
-            counted: bool = True) -> None:
+def _review(row: ReviewCard, rating: Rating, now: datetime, *, counted: bool = True) -> None:
     # Our own card id (the question's): fsrs would otherwise sleep 1 ms to make one unique.
     card = Card.from_dict(row.card) if row.card else Card(  # type: ignore[arg-type]
-        card_id=new_id, due=now)
+        card_id=row.question_id, due=now)
     card, _ = _SCHEDULER.review_card(card, rating, now)
     row.card = dict(card.to_dict())
     row.due = card.due
@@ -96,10 +99,10 @@ def _review(row: ReviewCard, rating: Rating, now: datetime, *, new_id: int | Non
         row.reviews = (row.reviews or 0) + 1
 
 
-def _due(learner_id: int, course_id: int, now: datetime) -> Any:
-    return select(ReviewCard).join(QuestionRow).where(
-        ReviewCard.learner_id == learner_id, ReviewCard.course_id == course_id,
-        ReviewCard.due <= as_utc(now), QuestionRow.retired.is_(False))
+def _due(learner_id: int, course_id: int, now: datetime) -> tuple[Any, ...]:
+    """What makes a card due: the learner's, in the course, its moment past, not retired."""
+    return (ReviewCard.learner_id == learner_id, ReviewCard.course_id == course_id,
+            ReviewCard.due <= as_utc(now), QuestionRow.retired.is_(False))
 
 
 def due_questions(session: Session, learner_id: int, course_id: int, now: datetime,
@@ -108,9 +111,7 @@ def due_questions(session: Session, learner_id: int, course_id: int, now: dateti
     right answer reviews them; a wrong one leaves them due for next time)."""
     chosen: list[QuestionRow] = []
     for question in session.scalars(
-            select(QuestionRow).join(ReviewCard).where(
-                ReviewCard.learner_id == learner_id, ReviewCard.course_id == course_id,
-                ReviewCard.due <= as_utc(now), QuestionRow.retired.is_(False))
+            select(QuestionRow).join(ReviewCard).where(*_due(learner_id, course_id, now))
             .order_by(ReviewCard.due, ReviewCard.id)):
         if not any(covers(earlier.skills, question.skills) for earlier in chosen):
             chosen.append(question)
@@ -120,8 +121,8 @@ def due_questions(session: Session, learner_id: int, course_id: int, now: dateti
 
 
 def due_count(session: Session, learner_id: int, course_id: int, now: datetime) -> int:
-    subquery = _due(learner_id, course_id, now).subquery()
-    return session.scalar(select(func.count()).select_from(subquery)) or 0
+    return session.scalar(select(func.count()).select_from(ReviewCard).join(QuestionRow)
+                          .where(*_due(learner_id, course_id, now))) or 0
 
 
 def next_due(session: Session, learner_id: int, course_id: int) -> datetime | None:
