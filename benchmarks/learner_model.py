@@ -422,10 +422,11 @@ def calibration_table(data: Path) -> None:
 
 
 def simulation_table(learners: int, seeds: tuple[int, ...]) -> None:
-    from benchmarks.learner_simulation import LIMIT, RETENTION_DAYS, simulate
+    from benchmarks.learner_simulation import LIMIT, POLICIES, RETENTION_DAYS, simulate
 
     found = simulate(learners, seeds)
-    best = min((o.median for name, o in found.items() if not name.startswith("tutorbot")))
+    best = min(o.median for name, o in found.items()
+               if name in POLICIES and not name.startswith("tutorbot"))
     rows = [[name, " / ".join(f"{m:.0f}" for m in o.medians), f"{o.median:.0f}",
              f"{best / o.median:.2f}", f"{o.mastered:.0%}", f"{o.retention:.1%}"]
             for name, o in found.items()]

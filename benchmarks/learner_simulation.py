@@ -35,6 +35,11 @@ difficulty and prerequisites; none sees the truth):
   overdue first; a right answer also reviews the due cards on the skills it practised);
   with every lesson done and nothing due, the weakest skill, as /progress advises.
 
+For scale, not as a baseline: a tutor that sees the hidden truth (REFERENCE) asks, each time,
+a question with the most skills the learner does not know but is ready for. A tutor that
+learns only from answers cannot see what it sees: the gap between it and the best baseline
+is about the room a selection rule has.
+
 SEEDS were fixed before the first run and are reported; nothing was tuned on them. Choices
 about the tutor made with this simulator (how many due reviews come before new material,
 reviews by skill) were tried on DEV_SEEDS, 40 learners a seed:
@@ -59,7 +64,7 @@ from tutor.learner.adaptive import Standing, aim, choose
 from tutor.learner.mastery import DEFAULT, KnowledgeModel, Trace
 from tutor.learner.reviews import covers, implicit, rating_for
 
-__all__ = ["DEV_SEEDS", "LIMIT", "SEEDS", "TARGET", "Outcome", "simulate"]
+__all__ = ["DEV_SEEDS", "LIMIT", "REFERENCE", "SEEDS", "TARGET", "Outcome", "simulate"]
 
 SEEDS = (7, 19, 43)  # fixed before the first run
 DEV_SEEDS = (101, 202, 303)  # for trying changes; the figures reported come from SEEDS
@@ -170,6 +175,26 @@ class LeastPractised(Policy):
 class Random(Policy):
     def next(self, now: datetime, today: set[int]) -> Item:
         return self.rng.choice(self._open(today))
+
+
+class SeesTheTruth(Policy):
+    """The reference: reads the learner's hidden state, which no real tutor can."""
+
+    def __init__(self, items: list[Item], course: Course, rng: random.Random,
+                 learner: Learner) -> None:
+        super().__init__(items, course, rng)
+        self.learner = learner
+
+    def next(self, now: datetime, today: set[int]) -> Item:
+        known, requires = self.learner.known, self.learner.requires
+
+        def gain(item: Item) -> tuple[int, int, int]:
+            unknown = [s for s in item.skills if s not in known]
+            ready = sum(all(n in known for n in requires.get(s, ())) for s in unknown)
+            return ready, len(unknown), -item.id
+
+        return max((i for i in self.items if i.id not in today), key=gain,
+                   default=self.items[0])
 
 
 class Tutorbot(Policy):
@@ -318,6 +343,7 @@ POLICIES: dict[str, Callable[[list[Item], Course, random.Random], Policy]] = {
     "random": Random,
     "tutorbot (learning path + adaptive questions)": Tutorbot,
 }
+REFERENCE = "for scale: a tutor that sees what the learner knows"
 
 
 def simulate(learners: int = 100, seeds: tuple[int, ...] = SEEDS) -> dict[str, Outcome]:
@@ -325,23 +351,26 @@ def simulate(learners: int = 100, seeds: tuple[int, ...] = SEEDS) -> dict[str, O
                   if p.name == "python-basics")
     items = course_items(course)
     skills = placement.skill_order([x.skills for x in course.lessons], course.requires)
-    medians: dict[str, list[float]] = {name: [] for name in POLICIES}
-    kept: dict[str, list[float]] = {name: [] for name in POLICIES}
-    reached: dict[str, list[bool]] = {name: [] for name in POLICIES}
+    names = [*POLICIES, REFERENCE]
+    medians: dict[str, list[float]] = {name: [] for name in names}
+    kept: dict[str, list[float]] = {name: [] for name in names}
+    reached: dict[str, list[bool]] = {name: [] for name in names}
     for seed in seeds:
-        counts: dict[str, list[int]] = {name: [] for name in POLICIES}
+        counts: dict[str, list[int]] = {name: [] for name in names}
         for n in range(learners):
             start = new_learner(skills, dict(course.requires), random.Random(seed * 10_000 + n))
-            for name, make in POLICIES.items():
+            for name in names:
                 twin = Learner(start.requires, set(start.known))
                 rng = random.Random(seed * 10_000 + n + 1)  # the same luck for every tutor
-                asked, retained = run(make(items, course, random.Random(n)), twin, skills, rng)
+                tutor = SeesTheTruth(items, course, random.Random(n), twin) \
+                    if name == REFERENCE else POLICIES[name](items, course, random.Random(n))
+                asked, retained = run(tutor, twin, skills, rng)
                 counts[name].append(asked)
                 reached[name].append(retained is not None)
                 if retained is not None:
                     kept[name].append(retained)
-        for name in POLICIES:
+        for name in names:
             medians[name].append(statistics.median(counts[name]))
     return {name: Outcome(tuple(medians[name]),
                           statistics.fmean(kept[name]) if kept[name] else 0.0,
-                          sum(reached[name]) / len(reached[name])) for name in POLICIES}
+                          sum(reached[name]) / len(reached[name])) for name in names}

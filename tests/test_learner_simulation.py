@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from benchmarks.learner_simulation import (
     LIMIT,
     POLICIES,
+    REFERENCE,
     Tutorbot,
     course_items,
     simulate,
@@ -20,10 +21,13 @@ NOW = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
 
 def test_every_tutor_gets_a_few_learners_to_mastery() -> None:
     found = simulate(learners=4, seeds=(1,))
-    assert set(found) == set(POLICIES)
+    assert set(found) == {*POLICIES, REFERENCE}
     for outcome in found.values():
         assert outcome.mastered == 1.0 and 0 < outcome.median < LIMIT
         assert 0.0 < outcome.retention <= 1.0
+    # Seeing the hidden state is worth something; if not, the simulation is broken.
+    assert found[REFERENCE].median < min(o.median for name, o in found.items()
+                                         if name != REFERENCE)
 
 
 def test_the_simulated_tutor_reviews_by_skill_as_the_bot_does() -> None:
