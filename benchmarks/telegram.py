@@ -7,7 +7,10 @@ the tests) in the same run, with the same concurrency and no rate limiter (the l
 would cap both at Telegram's 30 messages a second and measure nothing). Throughput:
 LEARNERS learners in the middle of a quiz all answer at once; tutorbot grades, updates the
 learner model, stores the attempt and sends feedback and the next question; the echo bot
-echoes. Latency is from the update being queued to the first reply reaching the server.
+echoes. A third run is tutorbot's Telegram side alone: the same learners in the same quiz
+answer, but the core replies at once with two fixed messages (the feedback and the next
+question); the gap between it and tutorbot is the turn's own cost. Latency is from the update being
+queued to the first reply reaching the server.
 Each bot runs ROUNDS times, alternating, each tutorbot run on a fresh database (a new
 course: its item calibration is fitted as its first answers come in); the median run of
 each is compared. Then CROWD learners write at once and each must get exactly one reply.
@@ -32,8 +35,9 @@ from benchmarks.common import console, percentile, table
 from content import bundled_course_paths, load_course
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import running
-from tutor import Database, Tutor
+from tutor import Database, Inbound, Tutor
 from tutor.importer import import_course
+from tutor.messages import Reply, Text
 
 FIRST_USER = 10_000
 
@@ -74,8 +78,24 @@ async def echo_run(learners: int) -> tuple[float, list[float]]:
         await fake.stop()
 
 
-async def tutor_run(database: Database, learners: int) -> tuple[float, list[float]]:
-    async with running(Tutor(database), database, telegram_rate_limits=False) as (fake, _):
+class InstantCore(Tutor):
+    """The real core until `instant` is set; then every turn costs nothing: two fixed
+    replies, the shape of a quiz answer's."""
+
+    instant = False
+
+    def handle(self, event: Inbound) -> list[Reply]:
+        if not self.instant:
+            return super().handle(event)
+        return [Text("✅ **Right.** `3.0` is a float: it has a decimal point."),
+                Text("Question 2 of 5\nWhat is the type of the value `3`?")]
+
+
+async def tutor_run(database: Database, learners: int, *, instant: bool = False
+                    ) -> tuple[float, list[float]]:
+    """Learners in a quiz answer at once (with `instant`, through a core that costs nothing)."""
+    core = InstantCore(database)
+    async with running(core, database, telegram_rate_limits=False) as (fake, _):
         users = list(range(FIRST_USER, FIRST_USER + learners))
         for step in ("/course python-basics", "/quiz 1"):  # not timed: into a quiz
             await _drive(fake, {u: partial(fake.message, u, step) for u in users})
@@ -87,6 +107,7 @@ async def tutor_run(database: Database, learners: int) -> tuple[float, list[floa
                 answers[user] = partial(fake.vote, user, question.poll_id, 0)
             else:
                 answers[user] = partial(fake.message, user, "1")
+        core.instant = instant
         return await _drive(fake, answers)
 
 
@@ -125,9 +146,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of each bot, alternating; the median run is reported")
     args = parser.parse_args()
-    echo_runs, tutor_runs = [], []
+    echo_runs, path_runs, tutor_runs = [], [], []
     for _ in range(args.rounds):
         echo_runs.append(asyncio.run(echo_run(args.learners)))
+        with tempfile.TemporaryDirectory() as folder:
+            database = _database(Path(folder))
+            path_runs.append(asyncio.run(tutor_run(database, args.learners, instant=True)))
+            database.dispose()
         with tempfile.TemporaryDirectory() as folder:
             database = _database(Path(folder))
             tutor_runs.append(asyncio.run(tutor_run(database, args.learners)))
@@ -136,19 +161,27 @@ def main() -> None:
         database = _database(Path(folder))
         crowd, lost, duplicated, crowd_seconds = asyncio.run(crowd_run(database, args.crowd))
         database.dispose()
-    echo_seconds, echo_latency = _median(echo_runs)
-    tutor_seconds, tutor_latency = _median(tutor_runs)
-    console.print("answers per second in each round: echo "
-                  + ", ".join(f"{args.learners / s:.0f}" for s, _ in echo_runs)
-                  + "; tutorbot " + ", ".join(f"{args.learners / s:.0f}" for s, _ in tutor_runs))
-    echo_rate, tutor_rate = args.learners / echo_seconds, args.learners / tutor_seconds
-    rows = [["bare PTB echo bot", f"{echo_rate:.0f}", f"{statistics.median(echo_latency):.0f}",
-             f"{percentile(echo_latency, 0.95):.0f}"],
-            ["tutorbot, quiz answers (core, learner model, SQLite)", f"{tutor_rate:.0f}",
-             f"{statistics.median(tutor_latency):.0f}", f"{percentile(tutor_latency, 0.95):.0f}"]]
+    console.print("answers per second in each round: " + "; ".join(
+        f"{name} " + ", ".join(f"{args.learners / s:.0f}" for s, _ in runs)
+        for name, runs in (("echo", echo_runs), ("path alone", path_runs),
+                           ("tutorbot", tutor_runs))))
+    echo_seconds = _median(echo_runs)[0]
+    rows, rates = [], []
+    for name, runs in (("bare PTB echo bot", echo_runs),
+                       ("tutorbot's Telegram side, a core that costs nothing", path_runs),
+                       ("tutorbot, quiz answers (core, learner model, SQLite)", tutor_runs)):
+        seconds, latency = _median(runs)
+        rates.append(args.learners / seconds)
+        rows.append([name, f"{args.learners / seconds:.0f}", f"{echo_seconds / seconds:.2f}",
+                     f"{statistics.median(latency):.0f}", f"{percentile(latency, 0.95):.0f}"])
     table(f"{args.learners} learners answering at once, fake Bot API server",
-          ["bot", "updates/s", "p50 ms", "p95 ms"], rows)
-    console.print(f"tutorbot / echo rate: {tutor_rate / echo_rate:.2f} (target at least 0.5)")
+          ["bot", "updates/s", "/ echo", "p50 ms", "p95 ms"], rows)
+    echo_rate, path_rate, tutor_rate = rates
+    console.print(f"tutorbot / echo rate: {tutor_rate / echo_rate:.2f} (target at least 0.5); "
+                  f"time an answer at full load: {1000 / tutor_rate:.1f} ms, of which the turn "
+                  f"{1000 / tutor_rate - 1000 / path_rate:.1f} ms and the Telegram path "
+                  f"{1000 / path_rate:.1f} ms (the echo bot's whole path "
+                  f"{1000 / echo_rate:.1f} ms)")
     console.print(f"{crowd} learners writing at once: {lost} lost, {duplicated} duplicated "
                   f"replies, all answered in {crowd_seconds:.1f} s")
 

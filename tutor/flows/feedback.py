@@ -11,7 +11,8 @@ from sqlalchemy import select
 from tutor.actions import Feedback
 from tutor.i18n import _
 from tutor.messages import Button, Reply, Text
-from tutor.storage.models import CardFeedback, CardRow, LessonRow, QuestionRow
+from tutor.storage.kept import kept
+from tutor.storage.models import CardFeedback, CardRow, CourseRow, LessonRow, QuestionRow
 from tutor.turn import Turn
 
 __all__ = ["COMMENT_STEP", "about_lesson", "about_question", "comment", "record"]
@@ -43,19 +44,30 @@ def about_lesson(turn: Turn, lesson: LessonRow) -> list[Reply]:
 
 def about_question(turn: Turn, question: QuestionRow) -> list[Reply]:
     """After a missed question: the card of its lesson that shares most words with it."""
+    course = turn.session.get(CourseRow, question.course_id)
+    assert course is not None  # a question belongs to its course (cascade)
+    # A matter of the content alone: worked out once per question and content, not on
+    # every missed answer (it reads and scans all the lesson's cards).
+    card = kept(turn.session, ("card for", question.id), course.content_hash,
+                lambda: _teaching_card(turn, question))
+    if card is None or _asked(turn, question.lesson_id, card[0]):
+        return []
+    return [_choice(question.lesson_id, card[0], _("Was the card **{card}** clear?",
+                                                          card=card[1]))]
+
+
+def _teaching_card(turn: Turn, question: QuestionRow) -> tuple[int, str] | None:
+    """(id, title) of the card of the question's lesson sharing most words with it."""
     words = set(_WORD.findall(" ".join([question.prompt, question.explanation,
                                         *question.answers]).lower()))
     cards = turn.session.scalars(select(CardRow).where(
         CardRow.lesson_id == question.lesson_id, CardRow.retired.is_(False))
         .order_by(CardRow.position)).all()
     if not cards:
-        return []
+        return None
     card = max(cards, key=lambda c: len(words & set(_WORD.findall(
         f"{c.title} {c.body}".lower()))))
-    if _asked(turn, question.lesson_id, card.id):
-        return []
-    return [_choice(question.lesson_id, card.id, _("Was the card **{card}** clear?",
-                                                          card=card.title))]
+    return card.id, card.title
 
 
 def record(turn: Turn, action: Feedback) -> list[Reply]:
