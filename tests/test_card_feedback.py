@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 
 from rich.console import Console
 from sqlalchemy import select
 
 from bot.terminal import TerminalChat
 from nudges.desk import Desk
-from tests.conftest import Chat
+from tests.conftest import MINI_COURSE, Chat, import_path
 from tests.fake_discord import DiscordHarness
 from tests.telegram_harness import running
 from tests.test_discord import run
@@ -51,6 +53,37 @@ def test_clear_or_confusing_once_per_card_with_a_comment(mini_db: Database) -> N
                  for f in session.scalars(select(CardFeedback).order_by(CardFeedback.id))]
     assert found == [(True, "confusing", "I don't get what comes after one"),
                      (False, "clear", "")]
+
+
+def _miss(chat: Chat) -> None:
+    """Answer the mini course's open counting question wrong, whichever it is."""
+    question = chat.text()
+    if "after one" in question:  # zero, two, five
+        chat.press(next(a for a in chat.actions() if a.startswith("ans:") and a.endswith(":0")))
+    elif "odd" in question:  # 1, 2, 3, 4: "2" alone
+        chat.press(next(a for a in chat.actions() if a.startswith("tog:") and a.endswith(":1")))
+        chat.press(next(a for a in chat.actions() if a.startswith("sub:")))
+    else:
+        chat.say("7")  # 3.5
+
+
+def test_the_card_asked_about_follows_an_edit_of_the_course(sqlite_db: Database,
+                                                           tmp_path: Path) -> None:
+    course = tmp_path / "mini"
+    shutil.copytree(MINI_COURSE, course)
+    import_path(sqlite_db, course)
+    tutor = Tutor(sqlite_db)  # one process throughout: what it worked out must not outlive
+    first, second = Chat(tutor, user="ana"), Chat(tutor, user="ben")
+    for chat in (first, second):
+        chat.say("/course mini")
+        chat.say("/quiz counting")
+    _miss(first)
+    assert "Was the card **One and two** clear?" in first.text()
+    lesson = course / "01-counting.md"
+    lesson.write_text(lesson.read_text().replace("# One and two", "# Before and after"))
+    import_path(sqlite_db, course)
+    _miss(second)  # the same question: the quizzes were chosen alike
+    assert "Was the card **Before and after** clear?" in second.text()
 
 
 def test_mid_quiz_typed_words_stay_answers(mini_db: Database) -> None:

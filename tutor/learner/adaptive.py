@@ -22,13 +22,14 @@ from typing import Protocol, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tutor.learner.mastery import KnowledgeModel, Trace
+from tutor.learner.mastery import KnowledgeModel, Trace, sigmoid
 from tutor.storage.models import Attempt, QuestionRow
 
 __all__ = [
     "CHALLENGE_SHIFT",
     "LEVELS",
     "LEVEL_MARGIN",
+    "Logits",
     "Standing",
     "aim",
     "answers_by_learner",
@@ -120,9 +121,24 @@ def standings(session: Session, course_id: int, model: KnowledgeModel
             for learner, rows in answers_by_learner(session, course_id).items()}
 
 
-def success(model: KnowledgeModel, where: Standing, question: Gradable) -> float:
+class Logits(dict[str, float]):
+    """Each skill's log-odds for one learner, worked out when first asked: a course's
+    questions share a few skills, and level and choose weigh every question."""
+
+    def __init__(self, model: KnowledgeModel, where: Standing) -> None:
+        super().__init__()
+        self.model, self.where = model, where
+
+    def __missing__(self, skill: str) -> float:
+        value = self[skill] = self.model.logit(skill, self.where.traces.get(skill, Trace()),
+                                               self.where.overall)
+        return value
+
+
+def success(model: KnowledgeModel, where: Standing | Logits, question: Gradable) -> float:
+    logits = where if isinstance(where, Logits) else Logits(model, where)
     return model.question_probability(question.skills, question.key, question.difficulty,
-                                      where.traces, where.overall)
+                                      logits)
 
 
 def aim(target: float, challenge: int) -> float:
@@ -131,19 +147,20 @@ def aim(target: float, challenge: int) -> float:
 
 def choose(model: KnowledgeModel, where: Standing, candidates: Sequence[Q], goal: float) -> Q:
     """Weakest skill first, nearest the aim within it; on a tie, the earliest in the list."""
-    need = [min(model.probability(s, where.traces.get(s, Trace()), where.overall)
-                for s in q.skills or ("",)) for q in candidates]
+    logits = Logits(model, where)
+    need = [min(sigmoid(logits[s]) for s in q.skills or ("",)) for q in candidates]
     weakest = min(need)
     practise = [q for q, n in zip(candidates, need, strict=True) if n <= weakest + 1e-9]
-    return min(practise, key=lambda q: abs(success(model, where, q) - goal))
+    return min(practise, key=lambda q: abs(success(model, logits, q) - goal))
 
 
 def level(model: KnowledgeModel, where: Standing, questions: Sequence[Gradable],
           target: float, current: int) -> int:
     """The learner's level after their latest answer, from the course's questions."""
     expected: dict[int, list[float]] = {}
+    logits = Logits(model, where)
     for question in questions:
-        expected.setdefault(question.difficulty, []).append(success(model, where, question))
+        expected.setdefault(question.difficulty, []).append(success(model, logits, question))
     mean = {d: sum(ps) / len(ps) for d, ps in expected.items()}
     reached = max((d for d, p in mean.items() if p >= target), default=min(LEVELS))
     if reached > current:

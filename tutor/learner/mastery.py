@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DECAYS", "DEFAULT", "DIFFICULTY_STEP", "KnowledgeModel", "Trace", "replay"]
+__all__ = ["DECAYS", "DEFAULT", "DIFFICULTY_STEP", "KnowledgeModel", "Trace", "replay",
+           "sigmoid"]
 
 # The author's difficulty (1-5) as a prior for a question the log has not calibrated yet:
 # each step from the middle (3) moves the log-odds of success by this much. At the
@@ -85,10 +86,11 @@ class KnowledgeModel:
         return self.item_offsets.get(key, -self.difficulty_step * (difficulty - 3))
 
     def question_probability(self, skills: Sequence[str], key: str, difficulty: int,
-                             traces: Mapping[str, Trace], overall: Trace) -> float:
-        """P(right) on one question: its skills' mean log-odds plus the item's offset."""
+                             logits: Mapping[str, float]) -> float:
+        """P(right) on one question: its skills' mean log-odds (`logits`, by skill, as
+        `logit` gives them for the learner) plus the item's offset."""
         skills = skills or ("",)
-        z = sum(self.logit(s, traces.get(s, Trace()), overall) for s in skills) / len(skills)
+        z = sum(logits[s] for s in skills) / len(skills)
         return sigmoid(z + self.item_offset(key, difficulty))
 
     def after(self, trace: Trace, correct: bool) -> Trace:
