@@ -181,7 +181,7 @@ class Tutor:
         if event.command == "adddoc" and event.upload is not None and self._documents:
             memo["upload"] = documents_flow.read_upload(event.upload)
         try:
-            with self._db.session() as session:
+            with self._db.session(hold_rows=True) as session:
                 replies = self._turn(session, event, memo)
                 session.commit()
             if event.upload is not None and self._on_content_change is not None:

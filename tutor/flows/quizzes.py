@@ -129,8 +129,9 @@ def _choose(turn: Turn, quiz: dict[str, Any]) -> int | None:
         return placement.choose(turn, quiz)
     asked = set(quiz["questions"])
     wanted = [qid for qid in quiz.get("pool", []) if qid not in asked]
-    found = {q.id: q for q in turn.session.scalars(select(QuestionRow).where(
-        QuestionRow.id.in_(wanted), QuestionRow.retired.is_(False)))} if wanted else {}
+    with turn.session.no_autoflush:  # the course's questions: nothing this turn changed
+        found = {q.id: q for q in turn.session.scalars(select(QuestionRow).where(
+            QuestionRow.id.in_(wanted), QuestionRow.retired.is_(False)))} if wanted else {}
     remaining = [found[qid] for qid in wanted if qid in found]  # in the pool's order
     if not remaining:
         return None

@@ -54,8 +54,15 @@ class Database:
         except SQLAlchemyError as exc:
             raise StorageError(describe_storage_error(exc, self.url.render_as_string())) from exc
 
-    def session(self) -> Session:
-        return self.sessions()
+    def session(self, *, hold_rows: bool = False) -> Session:
+        """A new session. With `hold_rows`, it keeps every row it loads until it closes: its
+        identity map holds rows weakly, so a row that no caller holds any more is read again
+        at the next `get` (a chat turn read its course three times). Not for sessions that
+        stream many rows: they would all stay in memory."""
+        session = self.sessions()
+        if hold_rows:
+            _hold_rows(session)
+        return session
 
     def exclusive(self, session: Session | Connection, name: str) -> None:
         """Until `session`'s transaction ends, any other process asking for `name` waits
@@ -75,6 +82,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _hold_rows(session: Session) -> None:
+    """SQLAlchemy's recipe for a strongly referencing session ("Session Referencing
+    Behavior" in its documentation)."""
+    held: set[object] = session.info.setdefault("held rows", set())
+
+    @event.listens_for(session, "pending_to_persistent")
+    @event.listens_for(session, "deleted_to_persistent")
+    @event.listens_for(session, "detached_to_persistent")
+    @event.listens_for(session, "loaded_as_persistent")
+    def hold(_session: Session, instance: object) -> None:
+        held.add(instance)
+
+    @event.listens_for(session, "persistent_to_detached")
+    @event.listens_for(session, "persistent_to_deleted")
+    @event.listens_for(session, "persistent_to_transient")
+    def release(_session: Session, instance: object) -> None:
+        held.discard(instance)
 
 
 def _create_engine(url: str) -> Engine:
