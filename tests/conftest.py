@@ -3,10 +3,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from content import bundled_course_paths, load_course
@@ -97,6 +98,22 @@ def import_path(db: Database, path: Path) -> None:
     with db.session() as session:
         import_course(session, load_course(path).unwrap())
         session.commit()
+
+
+@contextmanager
+def sent_statements(db: Database) -> Iterator[list[tuple[str, str]]]:
+    """Every statement sent to `db` inside the block, with its parameters (as repr)."""
+    sent: list[tuple[str, str]] = []
+
+    def record(_connection: object, _cursor: object, statement: str, parameters: object,
+               *_: object) -> None:
+        sent.append((statement, repr(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 
 from benchmarks.baseline_planner import plan as baseline_plan
 from nudges import planner
 from nudges.planner import PAGE, plan
 from tests.bulk import enroll_many
+from tests.conftest import sent_statements
 from tests.test_nudges import BERLIN, _campaign, _learners
 from tutor import Database
 from tutor.storage.models import (
@@ -42,19 +43,10 @@ def _planned(db: Database, now: datetime, rule: str = "campaign") -> list[tuple[
 def _statements(db: Database, now: datetime, planner: Callable[..., object] = plan
                 ) -> list[str]:
     """The statements one planner run sends to the database."""
-    sent: list[str] = []
-
-    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with db.session() as session:
-            planner(session, now, cap=3, rng=random.Random(1))
-            session.commit()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return sent
+    with sent_statements(db) as sent, db.session() as session:
+        planner(session, now, cap=3, rng=random.Random(1))
+        session.commit()
+    return [statement for statement, _ in sent]
 
 
 HISTORY = ("attempts", "review_cards", "lesson_completions", "FROM nudges")

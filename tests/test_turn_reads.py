@@ -4,26 +4,9 @@ the turn already holds")."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
-from sqlalchemy import event
-
-from tests.conftest import Chat
+from tests.conftest import Chat, sent_statements
 from tutor import Database, QuestionReply, Tutor
-
-
-def _statements(db: Database, chat: Chat, press: str) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, repr(parameters)))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        chat.press(press)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return seen
 
 
 def test_a_missed_quiz_answer_reads_nothing_twice_and_writes_the_state_once(
@@ -33,7 +16,8 @@ def test_a_missed_quiz_answer_reads_nothing_twice_and_writes_the_state_once(
     chat.say("/quiz counting")
     question = next(r for r in chat.last if isinstance(r, QuestionReply))
     assert "after one" in question.prompt  # zero, two, five
-    done = _statements(mini_db, chat, f"ans:{question.question_id}:0")
+    with sent_statements(mini_db) as done:
+        chat.press(f"ans:{question.question_id}:0")
     assert "clear?" in chat.text()  # missed: it also asked about the card that teaches it
     twice = [s for s, n in Counter(done).items() if n > 1 and s[0].startswith("SELECT")]
     assert not twice, twice

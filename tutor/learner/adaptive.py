@@ -135,10 +135,9 @@ class Logits(dict[str, float]):
         return value
 
 
-def success(model: KnowledgeModel, where: Standing | Logits, question: Gradable) -> float:
-    logits = where if isinstance(where, Logits) else Logits(model, where)
-    return model.question_probability(question.skills, question.key, question.difficulty,
-                                      logits)
+def success(logits: Logits, question: Gradable) -> float:
+    return logits.model.question_probability(question.skills, question.key,
+                                             question.difficulty, logits)
 
 
 def aim(target: float, challenge: int) -> float:
@@ -151,7 +150,7 @@ def choose(model: KnowledgeModel, where: Standing, candidates: Sequence[Q], goal
     need = [min(sigmoid(logits[s]) for s in q.skills or ("",)) for q in candidates]
     weakest = min(need)
     practise = [q for q, n in zip(candidates, need, strict=True) if n <= weakest + 1e-9]
-    return min(practise, key=lambda q: abs(success(model, logits, q) - goal))
+    return min(practise, key=lambda q: abs(success(logits, q) - goal))
 
 
 def level(model: KnowledgeModel, where: Standing, questions: Sequence[Gradable],
@@ -160,7 +159,7 @@ def level(model: KnowledgeModel, where: Standing, questions: Sequence[Gradable],
     expected: dict[int, list[float]] = {}
     logits = Logits(model, where)
     for question in questions:
-        expected.setdefault(question.difficulty, []).append(success(model, logits, question))
+        expected.setdefault(question.difficulty, []).append(success(logits, question))
     mean = {d: sum(ps) / len(ps) for d, ps in expected.items()}
     reached = max((d for d, p in mean.items() if p >= target), default=min(LEVELS))
     if reached > current:
