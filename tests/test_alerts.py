@@ -78,7 +78,31 @@ def test_one_alert_per_crossing(mini_db: Database) -> None:
                  for a in session.scalars(select(RiskAlert).where(RiskAlert.id.in_(
                      gone_again)))}
     assert sorted(again) == ["Ada", "Bo"]
-    assert again["Bo"].reasons[0] == "no activity for 20 days"
+    assert again["Bo"].reasons[0] == {"kind": "quiet", "n": 20}  # data: worded when read
+
+
+def test_an_alert_reads_in_the_teachers_language(mini_db: Database) -> None:
+    """The scheduler raises an alert in no one's language; each teacher reads its reasons
+    in their own, and an alert raised before reasons were kept as data keeps its words."""
+    _class(mini_db)
+    ids = _reachable(mini_db)
+    scan(mini_db, NOW)  # Bo and Cy
+    with mini_db.session() as session:
+        course = session.scalars(select(CourseRow)).one()
+        session.add(RiskAlert(course_id=course.id, learner_id=ids["Ada"], risk=0.9,
+                              reasons=["no activity in the last 30 days"], raised_at=NOW))
+        session.commit()
+    teacher = _teacher(mini_db)
+    teacher.say("/settings language es")
+    with mini_db.session() as session:
+        plan_alerts(session, NOW, ["test:t1"], per_day=5)
+        session.commit()
+        texts = {n.text.split("**")[1]: n.text for n in session.scalars(
+            select(Nudge).where(Nudge.rule == ALERT))}
+    assert "podría abandonar" in texts["Cy"], texts
+    assert "sin actividad en los últimos 30 días" in texts["Cy"]
+    assert "sin actividad desde hace" in texts["Bo"], texts
+    assert "no activity in the last 30 days" in texts["Ada"]  # as it was stored
 
 
 def test_alerts_reach_teachers_within_a_daily_number(mini_db: Database) -> None:

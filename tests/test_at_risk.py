@@ -82,3 +82,18 @@ def test_teachers_see_who_is_at_risk_and_why_in_report(mini_db: Database) -> Non
     assert "Bo: 93% (no activity for 21 days" in text
     assert "Cy: 98% (no activity in the last 30 days)" in text
     assert "Ada" not in text.split("Most at risk")[1]  # 19%: not at risk
+
+
+def test_the_report_gives_the_reasons_in_the_teachers_language(mini_db: Database) -> None:
+    from nudges.desk import Desk
+    from tests.conftest import Chat
+    from tutor import Tutor
+
+    _class(mini_db)
+    chat = Chat(Tutor(mini_db, desk=Desk(), teachers=["test:t1"], clock=lambda: NOW),
+                user="t1")
+    chat.say("/settings language 中文")
+    chat.say("/report mini")
+    text = chat.text()
+    assert "已经 21 天没有活动" in text and "过去 30 天没有活动" in text, text
+    assert "no activity" not in text

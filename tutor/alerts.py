@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tutor import i18n
 from tutor.actions import AlertChoice
 from tutor.i18n import N_, _
+from tutor.learner.reasons import in_words
 from tutor.markup import plain
 from tutor.messages import Button, Keyboard
 from tutor.reports import ClassState
@@ -34,7 +35,7 @@ ENCOURAGEMENT = N_("Hi {name}! I noticed {course} has been quiet for you lately.
 
 def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
     """Raise an alert for each learner newly over the line, clear those back under it;
-    the ids of the new alerts. Only a newly raised alert's reasons are put in words: a
+    the ids of the new alerts. Only a newly raised alert's reasons are worked out: a
     class of 100,000 has few new ones each quarter hour."""
     with database.session() as session:
         courses = session.execute(select(CourseRow.id, CourseRow.slug, CourseRow.alert_at)
@@ -56,7 +57,7 @@ def scan(database: Database, now: datetime, at: float = ALERT_AT) -> list[int]:
                     if who in risks and risks[who] < line]
             rows = state.rows(over)
             while batch := [{"course_id": course_id, "learner_id": row.learner_id,
-                             "risk": row.risk, "reasons": list(row.reasons), "raised_at": now}
+                             "risk": row.risk, "reasons": list(row.said), "raised_at": now}
                             for row in islice(rows, BATCH)]:
                 raised += session.scalars(insert(RiskAlert).returning(RiskAlert.id), batch)
             for start in range(0, len(back), BATCH):
@@ -70,9 +71,7 @@ def alert_text(session: Session, alert: RiskAlert) -> str:
     learner = session.get(Learner, alert.learner_id)
     course = session.get(CourseRow, alert.course_id)
     name = plain(learner.display_name) if learner else _("A learner")
-    # The reasons were put in words when the alert was raised (in English: the risk model's
-    # own names for its signals); the sentence around them is the teacher's language.
-    why = "; ".join(alert.reasons) or _("their recent activity")
+    why = "; ".join(in_words(said) for said in alert.reasons) or _("their recent activity")
     return _("⚠️ **{name}** may be dropping out of {course} (risk {risk}): {why}.", name=name,
              course=course.title if course else _("a course"), risk=i18n.percent(alert.risk),
              why=why)

@@ -13,7 +13,7 @@ from tutor.grading import normalize
 from tutor.learner.clusters import LearnerGroup, learner_groups
 from tutor.learner.dropout import LOOK_BACK, Histories, course_risk
 from tutor.learner.progress import current_streak
-from tutor.learner.reasons import reasons, typical_learner
+from tutor.learner.reasons import Said, in_words, reasons, typical_learner
 from tutor.learner.risk import WINDOW_DAYS, RiskModel
 from tutor.storage.database import Database
 from tutor.storage.models import AskedQuestion, CourseRow
@@ -80,8 +80,13 @@ class AtRisk:
     days_inactive: int
     active_days_14: int
     streak: int
-    reasons: tuple[str, ...] = ()  # what raises the risk most, in words, largest first
+    said: tuple[Said, ...] = ()  # what raises the risk most, largest first
     learner_id: int = 0
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons in the language being spoken."""
+        return tuple(in_words(said) for said in self.said)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ class ClassState:
 
     def rows(self, whos: Sequence[int]) -> Iterator[AtRisk]:
         """These learners' rows, one at a time (the class's typical learner worked out
-        once); only the ones asked for have their reasons put in words."""
+        once); only the ones asked for have their reasons worked out."""
         if not whos:
             return
         typical = self._typical()
@@ -139,8 +144,8 @@ class ClassState:
         return AtRisk(self.names[who], self.risk(who),
                       WINDOW_DAYS - 1 - active[-1] if active else WINDOW_DAYS,
                       sum(1 for c in counts[-14:] if c), current_streak(counts),
-                      tuple(r.words for r in reasons(self.model, self.features[who],
-                                                     typical)), who)
+                      tuple(r.said for r in reasons(self.model, self.features[who],
+                                                    typical)), who)
 
     def groups(self) -> list[LearnerGroup]:
         """The typical learner groups (tutor.learner.clusters), largest first."""

@@ -23,6 +23,7 @@ from tutor.content_report import (
 from tutor.learner.adaptive import standing, standings
 from tutor.learner.fitting import course_model
 from tutor.learner.progress import active_per_day, activity_moments
+from tutor.learner.reasons import in_words
 from tutor.library import LibraryReport, import_folders
 from tutor.overview import DAYS
 from tutor.reports import AT_RISK, AtRisk, ClassState, UnansweredQuestion, unanswered_questions
@@ -127,8 +128,8 @@ def _alert(alert: RiskAlert, risks: dict[int, AtRisk]) -> AlertRow:
     found = risks.get(alert.learner_id)
     return AlertRow(alert.id, alert.learner_id,
                     found.learner if found else f"learner {alert.learner_id}", alert.risk,
-                    tuple(alert.reasons), as_utc(alert.raised_at), alert.status,
-                    alert.cleared_at is None)
+                    tuple(in_words(said) for said in alert.reasons), as_utc(alert.raised_at),
+                    alert.status, alert.cleared_at is None)
 
 
 @dataclass(frozen=True)

@@ -491,7 +491,9 @@ class RiskAlert(Base):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"),
                                             index=True)
     risk: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column()
+    # Each reason as data (tutor.learner.reasons.Said), put in words where it is shown;
+    # alerts raised by earlier versions hold English words instead.
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
