@@ -10,7 +10,10 @@ learner model, stores the attempt and sends feedback and the next question; the 
 echoes. A third run is tutorbot's Telegram side alone: the same learners in the same quiz
 answer, but the core replies at once with two fixed messages (the feedback and the next
 question); the gap between it and tutorbot is the turn's own cost. Latency is from the update being
-queued to the first reply reaching the server.
+queued to the first reply reaching the server. For the turn, the CPU time of each quiz answer
+(`Tutor.handle`, on its worker thread), and SQLite's own execution of every statement sent
+while the answers were handled, per answer: the rest of a turn is Python (SQLAlchemy and the
+tutor's logic).
 Each bot runs ROUNDS times, alternating, each tutorbot run on a fresh database (a new
 course: its item calibration is fitted as its first answers come in); the median run of
 each is compared. Then CROWD learners write at once and each must get exactly one reply.
@@ -22,12 +25,15 @@ import argparse
 import asyncio
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
@@ -80,20 +86,57 @@ async def echo_run(learners: int) -> tuple[float, list[float]]:
 
 class InstantCore(Tutor):
     """The real core until `instant` is set; then every turn costs nothing: two fixed
-    replies, the shape of a quiz answer's."""
+    replies, the shape of a quiz answer's. While `timing`, each turn's CPU time (seconds,
+    on its own thread) is kept in `cpu`."""
 
     instant = False
+    timing = False
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        self.cpu: list[float] = []
 
     def handle(self, event: Inbound) -> list[Reply]:
-        if not self.instant:
+        if self.instant:
+            return [Text("✅ **Right.** `3.0` is a float: it has a decimal point."),
+                    Text("Question 2 of 5\nWhat is the type of the value `3`?")]
+        started = time.thread_time()
+        try:
             return super().handle(event)
-        return [Text("✅ **Right.** `3.0` is a float: it has a decimal point."),
-                Text("Question 2 of 5\nWhat is the type of the value `3`?")]
+        finally:
+            if self.timing:
+                self.cpu.append(time.thread_time() - started)
 
 
-async def tutor_run(database: Database, learners: int, *, instant: bool = False
-                    ) -> tuple[float, list[float]]:
-    """Learners in a quiz answer at once (with `instant`, through a core that costs nothing)."""
+class SqliteTime:
+    """CPU time spent inside the database driver's execute, over all threads."""
+
+    def __init__(self, database: Database) -> None:
+        self.seconds = 0.0
+        self._started = threading.local()
+        self._lock = threading.Lock()
+        event.listen(database.engine, "before_cursor_execute", self._before)
+        event.listen(database.engine, "after_cursor_execute", self._after)
+
+    def _before(self, *_: object) -> None:
+        self._started.at = time.thread_time()
+
+    def _after(self, *_: object) -> None:
+        spent = time.thread_time() - self._started.at
+        with self._lock:
+            self.seconds += spent
+
+
+@dataclass(frozen=True)
+class TurnCost:
+    cpu_ms: list[float]  # each quiz answer's turn
+    sqlite_ms: float  # SQLite's execution of every statement meanwhile, per answer
+
+
+async def tutor_run(database: Database, learners: int, *, instant: bool = False,
+                    cost: list[TurnCost] | None = None) -> tuple[float, list[float]]:
+    """Learners in a quiz answer at once (with `instant`, through a core that costs nothing);
+    the turns' cost is added to `cost`."""
     core = InstantCore(database)
     async with running(core, database, telegram_rate_limits=False) as (fake, _):
         users = list(range(FIRST_USER, FIRST_USER + learners))
@@ -107,8 +150,13 @@ async def tutor_run(database: Database, learners: int, *, instant: bool = False
                 answers[user] = partial(fake.vote, user, question.poll_id, 0)
             else:
                 answers[user] = partial(fake.message, user, "1")
-        core.instant = instant
-        return await _drive(fake, answers)
+        core.instant, core.timing = instant, True
+        driver = SqliteTime(database)
+        timed = await _drive(fake, answers)
+        if cost is not None and core.cpu:
+            cost.append(TurnCost([1000 * c for c in core.cpu],
+                                 1000 * driver.seconds / len(core.cpu)))
+        return timed
 
 
 async def crowd_run(database: Database, crowd: int) -> tuple[int, int, int, float]:
@@ -147,6 +195,7 @@ def main() -> None:
                         help="runs of each bot, alternating; the median run is reported")
     args = parser.parse_args()
     echo_runs, path_runs, tutor_runs = [], [], []
+    costs: list[TurnCost] = []
     for _ in range(args.rounds):
         echo_runs.append(asyncio.run(echo_run(args.learners)))
         with tempfile.TemporaryDirectory() as folder:
@@ -155,7 +204,7 @@ def main() -> None:
             database.dispose()
         with tempfile.TemporaryDirectory() as folder:
             database = _database(Path(folder))
-            tutor_runs.append(asyncio.run(tutor_run(database, args.learners)))
+            tutor_runs.append(asyncio.run(tutor_run(database, args.learners, cost=costs)))
             database.dispose()
     with tempfile.TemporaryDirectory() as folder:
         database = _database(Path(folder))
@@ -182,6 +231,11 @@ def main() -> None:
                   f"{1000 / tutor_rate - 1000 / path_rate:.1f} ms and the Telegram path "
                   f"{1000 / path_rate:.1f} ms (the echo bot's whole path "
                   f"{1000 / echo_rate:.1f} ms)")
+    turns = [c for cost in costs for c in cost.cpu_ms]
+    console.print(f"a quiz answer's turn at full load: CPU p50 {statistics.median(turns):.1f} ms,"
+                  f" p95 {percentile(turns, 0.95):.1f} ms, of which SQLite's own execution "
+                  f"{statistics.fmean(c.sqlite_ms for c in costs):.1f} ms on average (the rest "
+                  "is Python: SQLAlchemy and the tutor's logic)")
     console.print(f"{crowd} learners writing at once: {lost} lost, {duplicated} duplicated "
                   f"replies, all answered in {crowd_seconds:.1f} s")
 
