@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
 import pytest
 
-from tutor.learner.reasons import FAMILIES, reasons, typical_learner, without
+from tutor.i18n import LANGUAGES, speaking
+from tutor.learner.reasons import FAMILIES, in_words, reasons, typical_learner, without
 from tutor.learner.risk import RiskModel, Signals
 
 
@@ -81,3 +83,22 @@ def test_a_learner_like_the_typical_one_has_no_reason() -> None:
     features = model.features([2, 0, 1] * 10)
     assert reasons(model, features, typical_learner(model, [features] * 6)) == []
     assert np.allclose(typical_learner(model, [features] * 2), model.means)  # too few: prior
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_reason_a_class_gives_reads_in_each_language(language: str) -> None:
+    """Reasons are data until read: each one the model gives, kept as an alert keeps it
+    (JSON), fills its sentence in every catalog, in a class of every shape of history."""
+    rng = random.Random(11)
+    model = _fitted_with_signals(rng)
+    learners = [model.features(*_history(rng)) for _ in range(300)]
+    typical = typical_learner(model, learners)
+    kinds: set[str] = set()
+    for features in learners:
+        for reason in reasons(model, features, typical):
+            said = json.loads(json.dumps(reason.said))
+            kinds.add(said["kind"])
+            with speaking(language):
+                words = in_words(said)
+            assert words and "{" not in words and words != said["kind"], (said, words)
+    assert len(kinds) >= 6, kinds  # most kinds of reason came up

@@ -63,7 +63,12 @@ def _little_work(x: np.ndarray, typical: np.ndarray, top: str) -> Said:
     week, before = (_steps(x, k) for k in ("log events, last 7", "log events, the 7 before"))
     if top == "trend of events" or (top == "log events, the 7 before" and before > week):
         return {"kind": "week against week", "n": week, "before": before}
-    return {"kind": top, "n": _steps(x, top), "typical": _steps(typical, top)}
+    return {"kind": _SPANS[top], "n": _steps(x, top), "typical": _steps(typical, top)}
+
+
+# Kept in alerts: stable names, not the risk model's feature names.
+_SPANS = {"log events": "steps in 30 days", "log events, last 7": "steps in 7 days",
+          "log events, the 7 before": "steps the week before last"}
 
 
 def _new(x: np.ndarray, typical: np.ndarray, top: str) -> Said:
@@ -92,12 +97,12 @@ _SENTENCES: dict[str, str | tuple[str, str]] = {
     "few days": N_("active on {days} of the last 14 days (typical: {typical})"),
     "week against week": Nn_("{n} step this week against {before} the week before",
                              "{n} steps this week against {before} the week before"),
-    "log events": Nn_("{n} step in 30 days (typical: {typical})",
-                      "{n} steps in 30 days (typical: {typical})"),
-    "log events, last 7": Nn_("{n} step in the last 7 days (typical: {typical})",
-                              "{n} steps in the last 7 days (typical: {typical})"),
-    "log events, the 7 before": Nn_("{n} step in the week before last (typical: {typical})",
-                                    "{n} steps in the week before last (typical: {typical})"),
+    "steps in 30 days": Nn_("{n} step in 30 days (typical: {typical})",
+                            "{n} steps in 30 days (typical: {typical})"),
+    "steps in 7 days": Nn_("{n} step in the last 7 days (typical: {typical})",
+                           "{n} steps in the last 7 days (typical: {typical})"),
+    "steps the week before last": Nn_("{n} step in the week before last (typical: {typical})",
+                                      "{n} steps in the week before last (typical: {typical})"),
     "new today": N_("new to the course: first active today"),
     "new": Nn_("new to the course: first active {n} day ago",
                "new to the course: first active {n} days ago"),
